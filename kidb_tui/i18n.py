@@ -1,0 +1,78 @@
+"""The one translation layer: message catalogues per language, plus dates and times for display.
+
+Catalogues are JSON files under `data/i18n/<lang>/`, one per screen group, merged at load.
+Parameters are filled with `str.format`; the result is plain text, never markup.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+
+from kidb_tui.money import format_rupiah
+from kidb_tui.resources import data_dir
+
+LANGUAGES = ("id", "en")
+_BABEL_LOCALE = {"id": "id_ID", "en": "en_GB"}
+DISPLAY_TIMEZONE = ZoneInfo("Asia/Jakarta")
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((data_dir() / "i18n" / language).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+class Translator:
+    """Holds the current language; `t(key, **params)` gives the text in it."""
+
+    def __init__(self, language: str = "id") -> None:
+        self.language = language if language in LANGUAGES else "id"
+
+    def toggle(self) -> str:
+        self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
+        return self.language
+
+    def t(self, key: str, **params: object) -> str:
+        """The text for `key`. Parameters are shown by convention: names ending in `amount`
+        as rupiah, `date` as a long date, `_at` as a local date and time."""
+        text = catalogue(self.language).get(key) or catalogue("id").get(key) or key
+        if not params:
+            return text
+        return text.format(**{name: self._display(name, value) for name, value in params.items()})
+
+    def _display(self, name: str, value: object) -> object:
+        if name.endswith("amount") and isinstance(value, int):
+            return format_rupiah(value)
+        if name.endswith("_at"):
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+            return self.datetime(moment) if isinstance(moment, datetime) else value
+        if name.endswith("date"):
+            day = date.fromisoformat(value) if isinstance(value, str) else value
+            return self.date(day) if isinstance(day, date) else value
+        if name == "field" and isinstance(value, str):
+            return self.t(f"field.{value}")
+        return value
+
+    def date(self, value: date) -> str:
+        return format_date(value, format="long", locale=_BABEL_LOCALE[self.language])
+
+    def datetime(self, value: datetime) -> str:
+        local = value.astimezone(DISPLAY_TIMEZONE)
+        stamp = format_datetime(local, "d MMM yyyy HH.mm", locale=_BABEL_LOCALE[self.language])
+        return f"{stamp} WIB"
+
+    def error(self, error) -> str:
+        """A DomainError as one sentence; validation errors name their field first."""
+        params = {key: value for key, value in error.params.items()}
+        message = self.t(error.key, **params)
+        field = getattr(error, "field", None)
+        if field:
+            return f"{self.t('field.' + field)}: {message}"
+        return message

@@ -1,0 +1,154 @@
+"""SQLModel tables. Money is integer rupiah; times are UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc_column(nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def _money_column() -> Column:
+    return Column(BigInteger, nullable=False, default=0)
+
+
+class Participant(SQLModel, table=True):
+    __tablename__ = "participant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nib: str = Field(max_length=11, unique=True, index=True)
+    nik: str = Field(max_length=16)
+    full_name: str = Field(max_length=120)
+    birth_date: date
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=300)
+    postal_code: str = Field(default="", max_length=5)
+    balance: int = Field(sa_column=_money_column())
+    reserved: int = Field(sa_column=_money_column())
+    membership_status: str = Field(default="active", max_length=10)
+    card_status: str = Field(default="active", max_length=10)
+    membership_start: date
+    employment_end: date | None = None
+    contact_confirmed_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class KioskAccount(SQLModel, table=True):
+    __tablename__ = "kiosk_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", unique=True)
+    secret_hash: str = Field(max_length=255)
+    secret_kind: str = Field(max_length=10)
+    status: str = Field(default="active", max_length=10)
+    created_at: datetime = Field(sa_column=_utc_column())
+    secret_changed_at: datetime = Field(sa_column=_utc_column())
+    last_login_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Consecutive failures per typed NIB string, whether or not such a participant exists."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=40)
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+    locked_until: datetime | None = Field(default=None, sa_column=_utc_column(True))
+
+
+class ClaimType(SQLModel, table=True):
+    __tablename__ = "claim_type"
+
+    code: str = Field(primary_key=True, max_length=30)
+    name_id: str = Field(max_length=80)
+    name_en: str = Field(max_length=80)
+    max_share_pct: int
+    min_membership_years: int = 0
+    min_age: int = 0
+    waiting_months: int = 0
+    one_time: bool = False
+    one_time_group: str = Field(default="", max_length=30)
+    full_balance: bool = False
+    requires_employment_end: bool = False
+    documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sort_order: int = 0
+
+
+class Bank(SQLModel, table=True):
+    __tablename__ = "bank"
+
+    code: str = Field(primary_key=True, max_length=3)
+    name: str = Field(max_length=60)
+    account_length: int
+
+
+class Claim(SQLModel, table=True):
+    __tablename__ = "claim"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_claim_idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str | None = Field(default=None, max_length=20, unique=True)
+    idempotency_key: str = Field(max_length=64)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    claim_type_code: str = Field(foreign_key="claim_type.code", max_length=30)
+    amount: int = Field(sa_column=_money_column())
+    bank_code: str = Field(foreign_key="bank.code", max_length=3)
+    account_number: str = Field(max_length=20)
+    account_holder: str = Field(max_length=120)
+    reason: str = Field(max_length=500)
+    documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stage: str = Field(default="agenda", max_length=12, index=True)
+    rejection_reason: str = Field(default="", max_length=500)
+    terminal_id: str = Field(default="", max_length=40)
+    branch: str = Field(default="", max_length=80)
+    version: int = 1
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class ClaimEvent(SQLModel, table=True):
+    """One row per stage a claim entered: the participant's timeline."""
+
+    __tablename__ = "claim_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    stage: str = Field(max_length=12)
+    note: str = Field(default="", max_length=500)
+    actor: str = Field(max_length=60)
+    at: datetime = Field(sa_column=_utc_column())
+
+
+class Notification(SQLModel, table=True):
+    """A message to a participant, stored as a translation key plus parameters."""
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    kind: str = Field(max_length=40)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=_utc_column())
+    read_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to whom; details are masked (no secrets, NIKs or account numbers)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc_column())
+    actor: str = Field(max_length=60)
+    action: str = Field(max_length=60, index=True)
+    subject: str = Field(default="", max_length=60)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    terminal_id: str = Field(default="", max_length=40)
+    branch: str = Field(default="", max_length=80)

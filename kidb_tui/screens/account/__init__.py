@@ -1,0 +1,1 @@
+"""The participant's own records: claim status, balance, profile, notifications."""

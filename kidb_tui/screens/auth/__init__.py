@@ -1,0 +1,1 @@
+"""Login, account activation and changing the PIN/password."""

@@ -1,0 +1,97 @@
+"""Login: NIB and masked PIN/password; links to account activation and help."""
+
+from __future__ import annotations
+
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from kidb_tui.screens.base import KioskScreen
+from kidb_tui.services import auth
+from kidb_tui.services.auth import LoginResult
+from kidb_tui.widgets.form_field import FormField
+
+
+class LoginScreen(KioskScreen):
+    TITLE_KEY = "login.title"
+    BINDINGS = [
+        *KioskScreen.BINDINGS,
+        Binding("f3", "activate", "key.activate"),
+        Binding("f1", "help", "key.help"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="login-box", classes="card"):
+            yield Static(self.t("login.welcome"), markup=False, classes="lead")
+            yield Static(self.t("login.instructions"), markup=False, classes="hint")
+            yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("login.nib_placeholder")))
+            yield FormField(
+                "secret",
+                Input(id="secret", password=True, max_length=128, placeholder=self.t("login.secret_placeholder")),
+            )
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("login.submit"), id="login", variant="primary")
+                yield Button(self.t("login.activate"), id="activate")
+            yield Static(self.t("login.forgot"), markup=False, classes="hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#nib", Input).focus()
+
+    @on(Input.Submitted, "#nib")
+    def _nib_entered(self) -> None:
+        self.query_one("#secret", Input).focus()
+
+    @on(Input.Submitted, "#secret")
+    @on(Button.Pressed, "#login")
+    def submit(self) -> None:
+        nib = self.query_one("#nib", Input).value
+        secret = self.query_one("#secret", Input).value
+        self.clear_errors()
+        if not nib.strip() or not secret:
+            self.set_status(self.t("login.fill_both"), error=True)
+            return
+        self._busy(True)
+        self.set_status(self.t("login.checking"))
+        self._verify(nib, secret)
+
+    @work(thread=True, exclusive=True, group="login")
+    def _verify(self, nib: str, secret: str) -> None:
+        result = auth.login(self.rt, nib, secret)
+        if result.delay:
+            time.sleep(result.delay)
+        self.app.call_from_thread(self._finish, result)
+
+    def _finish(self, result: LoginResult) -> None:
+        if result.identity is not None:
+            self.app.signed_in(result.identity)
+            return
+        self._busy(False)
+        secret = self.query_one("#secret", Input)
+        secret.value = ""
+        key = result.error_key or "auth.failed"
+        params = {"attempts": self.rt.settings.lock_threshold, "minutes": self.rt.settings.lock_minutes}
+        self.set_status(self.t(key, **params), error=True)
+        if key == "auth.nib_format":
+            self.query_one("#nib", Input).focus()
+        else:
+            secret.focus()
+
+    def _busy(self, busy: bool) -> None:
+        for widget in self.query("Input, Button"):
+            widget.disabled = busy
+
+    @on(Button.Pressed, "#activate")
+    def action_activate(self) -> None:
+        from kidb_tui.screens.auth.activation import ActivationScreen
+
+        self.app.push_screen(ActivationScreen())
+
+    def action_help(self) -> None:
+        from kidb_tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())

@@ -1,0 +1,1 @@
+"""The "Daftar Pencairan" flow: type, requirements, form, personal data, confirmation, receipt."""

@@ -1,0 +1,1 @@
+"""The domain: pure Python over a database session. Never imports Textual."""

@@ -1,0 +1,64 @@
+"""Participant notifications: created with the change that caused them, read at the kiosk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kidb_tui.clock import as_utc
+from kidb_tui.errors import NotFound
+from kidb_tui.models import Notification
+from kidb_tui.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    params: dict
+    created_at: datetime
+    read: bool
+
+
+def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:
+    """Queue a notification in the caller's transaction; `kind` names its `notif.<kind>.*` texts."""
+    session.add(Notification(participant_id=participant_id, kind=kind, params=dict(params), created_at=rt.now()))
+
+
+def _view(row: Notification) -> NotificationView:
+    return NotificationView(row.id, row.kind, dict(row.params), as_utc(row.created_at), row.read_at is not None)
+
+
+def inbox(rt: Runtime, participant_id: int) -> list[NotificationView]:
+    """Newest first."""
+    with rt.read() as session:
+        rows = session.exec(
+            select(Notification)
+            .where(Notification.participant_id == participant_id)
+            .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        ).all()
+        return [_view(row) for row in rows]
+
+
+def unread_count(rt: Runtime, participant_id: int) -> int:
+    with rt.read() as session:
+        return session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.participant_id == participant_id, col(Notification.read_at).is_(None))
+        ).one()
+
+
+def open_notification(rt: Runtime, participant_id: int, notification_id: int) -> NotificationView:
+    """Mark one of the participant's notifications read and return it."""
+    with rt.write() as session:
+        row = session.get(Notification, notification_id)
+        if row is None or row.participant_id != participant_id:
+            raise NotFound("notif.not_found")
+        if row.read_at is None:
+            row.read_at = rt.now()
+            session.add(row)
+        return _view(row)

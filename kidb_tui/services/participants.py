@@ -1,0 +1,157 @@
+"""`kidb participants import`: validate every CSV row, then upsert all by NIB or import nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import select
+
+from kidb_tui import validation
+from kidb_tui.errors import ValidationError
+from kidb_tui.models import Participant
+from kidb_tui.services import audit
+from kidb_tui.services.runtime import Runtime
+
+HEADER = (
+    "nib", "nik", "full_name", "birth_date", "email", "phone", "address", "postal_code",
+    "balance", "membership_status", "card_status", "membership_start",
+)
+OPTIONAL = ("employment_end",)
+MEMBERSHIP_STATUSES = ("active", "inactive")
+CARD_STATUSES = ("active", "blocked")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.rule}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _iso_date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValidationError(name, "date_iso") from exc
+
+
+def _balance(value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationError("balance", "balance_non_negative_integer")
+    return int(text)
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    if value.strip() not in allowed:
+        raise ValidationError(name, "one_of_" + "_".join(allowed))
+    return value.strip()
+
+
+def _parse_row(row: dict[str, str], today: date) -> tuple[dict[str, object], list[ValidationError]]:
+    checks = {
+        "nib": lambda v: validation.nib(v),
+        "nik": lambda v: validation.nik(v),
+        "full_name": lambda v: validation.full_name(v),
+        "birth_date": lambda v: _iso_date(v, "birth_date"),
+        "email": lambda v: validation.email(v),
+        "phone": lambda v: validation.phone(v),
+        "address": lambda v: validation.address(v),
+        "postal_code": lambda v: validation.postal_code(v),
+        "balance": _balance,
+        "membership_status": lambda v: _choice(v, "membership_status", MEMBERSHIP_STATUSES),
+        "card_status": lambda v: _choice(v, "card_status", CARD_STATUSES),
+        "membership_start": lambda v: _iso_date(v, "membership_start"),
+        "employment_end": lambda v: _iso_date(v, "employment_end") if v.strip() else None,
+    }
+    values: dict[str, object] = {}
+    errors: list[ValidationError] = []
+    for name, check in checks.items():
+        if name not in row:
+            continue
+        try:
+            values[name] = check(row[name] or "")
+        except ValidationError as error:
+            errors.append(ValidationError(name, error.rule))
+    for name in ("birth_date", "membership_start"):
+        value = values.get(name)
+        if isinstance(value, date) and value > today:
+            errors.append(ValidationError(name, "date_future"))
+    return values, errors
+
+
+def read_rows(text: str, today: date) -> tuple[list[dict[str, object]], list[RowError]]:
+    """Parse and validate CSV text; line numbers count the header as line 1."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = tuple(reader.fieldnames or ())
+    if header[: len(HEADER)] != HEADER or any(extra not in OPTIONAL for extra in header[len(HEADER):]):
+        return [], [RowError(1, "header", "expected " + ",".join(HEADER))]
+    rows: list[dict[str, object]] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        if None in record or any(value is None for value in record.values()):
+            errors.append(RowError(line, "row", "column_count"))
+            continue
+        values, row_errors = _parse_row(record, today)
+        errors.extend(RowError(line, e.field, e.rule) for e in row_errors)
+        nib = values.get("nib")
+        if isinstance(nib, str):
+            if nib in seen:
+                errors.append(RowError(line, "nib", f"duplicate_of_line_{seen[nib]}"))
+            seen.setdefault(nib, line)
+        rows.append(values)
+    if not rows and not errors:
+        errors.append(RowError(2, "row", "no_rows"))
+    return rows, errors
+
+
+def import_text(rt: Runtime, text: str, actor: str = "cli") -> ImportReport:
+    rows, errors = read_rows(text, rt.now().date())
+    report = ImportReport(errors=errors)
+    if errors:
+        return report
+    now = rt.now()
+    with rt.write() as session:
+        for values in rows:
+            existing = session.exec(select(Participant).where(Participant.nib == values["nib"])).first()
+            if existing is None:
+                session.add(Participant(**values, reserved=0, created_at=now, updated_at=now))
+                report.created += 1
+            else:
+                for name, value in values.items():
+                    setattr(existing, name, value)
+                existing.updated_at = now
+                session.add(existing)
+                report.updated += 1
+        audit.record(session, rt, actor, "participants.imported", "", created=report.created, updated=report.updated)
+    return report
+
+
+def import_file(rt: Runtime, path: Path, actor: str = "cli") -> ImportReport:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ImportReport(errors=[RowError(0, "file", "not_utf8")])
+    except OSError:
+        return ImportReport(errors=[RowError(0, "file", "unreadable")])
+    return import_text(rt, text, actor)

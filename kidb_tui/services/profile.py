@@ -1,0 +1,115 @@
+"""Personal data the participant keeps current: address, postal code, phone, email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from kidb_tui import validation
+from kidb_tui.clock import as_utc
+from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
+from kidb_tui.models import Participant
+from kidb_tui.services import audit, auth, notifications
+from kidb_tui.services.auth import Identity
+from kidb_tui.services.runtime import Runtime
+
+CONTACT_FIELDS = ("address", "postal_code", "phone", "email")
+REAUTH_FIELDS = frozenset({"phone", "email"})
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Contact data as typed (raw) or as validated (clean): the same four fields."""
+
+    address: str
+    postal_code: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    nib: str
+    full_name: str
+    birth_date: date
+    membership_start: date
+    contact: Contact
+    contact_confirmed_at: datetime | None
+
+
+def validate_contact(raw: Contact) -> Contact:
+    """All four fields checked; raises FormErrors listing every bad one."""
+    checks = {
+        "address": validation.address,
+        "postal_code": validation.postal_code,
+        "phone": validation.phone,
+        "email": validation.email,
+    }
+    values: dict[str, str] = {}
+    errors: list[ValidationError] = []
+    for name, check in checks.items():
+        try:
+            values[name] = check(getattr(raw, name))
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise FormErrors(errors)
+    return Contact(**values)
+
+
+def current_contact(participant: Participant) -> Contact:
+    return Contact(participant.address, participant.postal_code, participant.phone, participant.email)
+
+
+def changed_fields(participant: Participant, clean: Contact) -> list[str]:
+    before = current_contact(participant)
+    return [name for name in CONTACT_FIELDS if getattr(before, name) != getattr(clean, name)]
+
+
+def apply_contact(session: Session, rt: Runtime, participant: Participant, clean: Contact) -> list[str]:
+    """Write the contact data in the caller's transaction, confirm it, notify and audit each change."""
+    changed = changed_fields(participant, clean)
+    for name in changed:
+        setattr(participant, name, getattr(clean, name))
+        notifications.notify(session, rt, participant.id, "contact_changed", field=name)
+    participant.contact_confirmed_at = rt.now()
+    participant.updated_at = rt.now()
+    session.add(participant)
+    action = "profile.updated" if changed else "profile.confirmed"
+    audit.record(session, rt, participant.nib, action, participant.nib, fields=changed)
+    return changed
+
+
+def get_profile(rt: Runtime, participant_id: int) -> ProfileView:
+    with rt.read() as session:
+        row = session.get(Participant, participant_id)
+        if row is None:
+            raise NotFound("profile.not_found")
+        confirmed = as_utc(row.contact_confirmed_at) if row.contact_confirmed_at else None
+        return ProfileView(row.nib, row.full_name, row.birth_date, row.membership_start, current_contact(row), confirmed)
+
+
+def needs_reauth(rt: Runtime, participant_id: int, clean: Contact) -> bool:
+    """Whether saving `clean` changes the phone or email (which asks for the PIN again)."""
+    with rt.read() as session:
+        row = session.get(Participant, participant_id)
+        assert row is not None
+        return bool(REAUTH_FIELDS.intersection(changed_fields(row, clean)))
+
+
+def update_contact(rt: Runtime, identity: Identity, raw: Contact, secret: str | None = None) -> list[str]:
+    """Validate and save contact data; a changed phone or email needs the secret again.
+
+    Returns the names of the fields that changed (empty: data confirmed as it was).
+    """
+    clean = validate_contact(raw)
+    if needs_reauth(rt, identity.participant_id, clean):
+        if secret is None:
+            raise AuthError("profile.reauth_required")
+        auth.reauthenticate(rt, identity, secret)
+    with rt.write() as session:
+        participant = session.get(Participant, identity.participant_id)
+        assert participant is not None
+        return apply_contact(session, rt, participant, clean)

@@ -1,0 +1,126 @@
+"""The requirement check before a claim: each rule met, unmet (with what to do and from when),
+or to be completed inside the claim flow itself."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from kidb_tui import validation
+from kidb_tui.clock import as_utc
+from kidb_tui.errors import NotFound, ValidationError
+from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
+from kidb_tui.services.runtime import Runtime
+
+OPEN_STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran")
+MET, UNMET, IN_FLOW = "met", "unmet", "in_flow"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """`key` names the rule; its text is `req.<key>.<status>` filled with `params`."""
+
+    key: str
+    status: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequirementReport:
+    type_code: str
+    items: tuple[Requirement, ...]
+    max_amount: int
+    available_amount: int
+
+    @property
+    def can_proceed(self) -> bool:
+        return all(item.status != UNMET for item in self.items)
+
+    def first_unmet(self) -> Requirement | None:
+        return next((item for item in self.items if item.status == UNMET), None)
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def max_amount(claim_type: ClaimType, participant: Participant) -> int:
+    available = participant.balance - participant.reserved
+    if claim_type.full_balance:
+        return max(available, 0)
+    return max(min(participant.balance * claim_type.max_share_pct // 100, available), 0)
+
+
+def _email_ok(address: str) -> bool:
+    try:
+        validation.email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def _claims_of(session: Session, participant_id: int) -> list[Claim]:
+    return list(session.exec(select(Claim).where(Claim.participant_id == participant_id).order_by(col(Claim.id))).all())
+
+
+def evaluate(
+    session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, claim_type: ClaimType
+) -> RequirementReport:
+    today = rt.now().date()
+    items: list[Requirement] = []
+
+    def add(key: str, ok: bool, fallback: str = UNMET, **params: object) -> None:
+        items.append(Requirement(key, MET if ok else fallback, params))
+
+    add("card_active", participant.card_status == "active")
+    add("account_active", account is not None and account.status == "active")
+    add("email_valid", _email_ok(participant.email), IN_FLOW)
+    confirmed = participant.contact_confirmed_at
+    fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
+    add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))
+    available = participant.balance - participant.reserved
+    add("balance_positive", available > 0, available_amount=available)
+    claims = _claims_of(session, participant.id)
+    open_same = next((c for c in claims if c.claim_type_code == claim_type.code and c.stage in OPEN_STAGES), None)
+    add("no_open_claim", open_same is None, **({"reference": open_same.reference} if open_same else {}))
+    if claim_type.min_membership_years:
+        eligible = add_months(participant.membership_start, 12 * claim_type.min_membership_years)
+        add("membership_years", eligible <= today, years=claim_type.min_membership_years, eligible_date=eligible)
+    if claim_type.min_age:
+        eligible = add_months(participant.birth_date, 12 * claim_type.min_age)
+        add("min_age", eligible <= today, age=claim_type.min_age, eligible_date=eligible)
+    if claim_type.requires_employment_end or claim_type.waiting_months:
+        end = participant.employment_end
+        if end is None or end > today:
+            add("employment_ended", False)
+        elif claim_type.waiting_months:
+            eligible = add_months(end, claim_type.waiting_months)
+            add("waiting_period", eligible <= today, months=claim_type.waiting_months, end_date=end, eligible_date=eligible)
+    if claim_type.one_time:
+        codes = {claim_type.code}
+        if claim_type.one_time_group:
+            group = select(ClaimType.code).where(ClaimType.one_time_group == claim_type.one_time_group)
+            codes.update(session.exec(group).all())
+        earlier = next((c for c in claims if c.stage != "ditolak" and c.claim_type_code in codes), None)
+        add("one_time", earlier is None, **({"reference": earlier.reference} if earlier else {}))
+    return RequirementReport(claim_type.code, tuple(items), max_amount(claim_type, participant), max(available, 0))
+
+
+def load_context(session: Session, participant_id: int, type_code: str) -> tuple[Participant, KioskAccount | None, ClaimType]:
+    participant = session.get(Participant, participant_id)
+    claim_type = session.get(ClaimType, type_code)
+    if participant is None or claim_type is None:
+        raise NotFound("claim.type_not_found")
+    account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant_id)).first()
+    return participant, account, claim_type
+
+
+def check(rt: Runtime, participant_id: int, type_code: str) -> RequirementReport:
+    """The requirement report for one participant and claim type, computed now."""
+    with rt.read() as session:
+        return evaluate(session, rt, *load_context(session, participant_id, type_code))

@@ -1,0 +1,46 @@
+"""What every service call needs: engine, settings, clock, hasher and the terminal it serves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from kidb_tui.clock import Clock, SystemClock
+from kidb_tui.config import Settings
+from kidb_tui.db import make_engine, read_session, write_session
+from kidb_tui.services.hashing import SecretHasher
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    settings: Settings
+    clock: Clock
+    hasher: SecretHasher
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Runtime:
+        return cls(
+            engine=engine or make_engine(settings.database_url),
+            settings=settings,
+            clock=clock or SystemClock(),
+            hasher=SecretHasher(settings.pepper, settings.argon2),
+        )
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with write_session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with read_session(self.engine) as session:
+            yield session

@@ -1,0 +1,49 @@
+"""The key bar at the foot of every screen: the active keys with translated labels,
+and the terminal this session runs on."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class KeyBar(Static):
+    """Like Textual's Footer, but binding descriptions are translation keys."""
+
+    DEFAULT_CSS = """
+    KeyBar { dock: bottom; height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False, id="keybar")
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.update_keys()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen) -> None:
+        self.update_keys()
+
+    def update_keys(self) -> None:
+        app = self.app
+        parts: list[str] = []
+        seen: set[str] = set()
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or not enabled or binding.description in seen:
+                continue
+            seen.add(binding.description)
+            parts.append(f"{_key_label(app.get_key_display(binding))} {app.t(binding.description)}")
+        terminal = app.rt.settings.terminal_id
+        text = "  ".join(parts)
+        if terminal:
+            text = f"{text}  | {terminal}"
+        self.update(text)
+
+
+def _key_label(display: str) -> str:
+    """`f2` -> `F2`, `esc` -> `Esc`, `enter` -> `Enter`; other keys as Textual shows them."""
+    if display[:1] == "f" and display[1:].isdigit():
+        return display.upper()
+    return display[:1].upper() + display[1:] if display.isalpha() else display

@@ -1,0 +1,85 @@
+"""Shared fixtures: a migrated SQLite database per test, a frozen clock, fast argon2,
+the demo data, and the kiosk app built on them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kidb_tui.bootstrap import prepare
+from kidb_tui.clock import FrozenClock
+from kidb_tui.config import Argon2Params, Settings
+from kidb_tui.services import demo
+from kidb_tui.services.auth import Identity, login
+
+FROZEN_AT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
+DEMO = {person.nib: person for person in demo.PEOPLE}
+SITI, BUDI, DEWI, AGUS, RINA, JOKO = demo.PEOPLE
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(FROZEN_AT)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'kidb.sqlite3'}",
+        pepper=b"test-pepper",
+        argon2=FAST_ARGON2,
+        failure_delay_base=0.0,
+        failure_delay_max=0.0,
+    )
+
+
+@pytest.fixture
+def rt(settings, clock):
+    """A runtime on an empty, migrated database with claim types and banks."""
+    runtime = prepare(settings, clock)
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def demo_rt(rt):
+    """The runtime with the six demo participants (see kidb_tui/services/demo.py)."""
+    demo.seed(rt)
+    return rt
+
+
+def sign_in(rt, person) -> Identity:
+    result = login(rt, person.nib, person.secret)
+    assert result.identity is not None, result.error_key
+    return result.identity
+
+
+@pytest.fixture
+def make_app(demo_rt):
+    """`make_app()` builds the kiosk on the demo database; `make_app(signed_in=SITI)` starts at the menu."""
+    from kidb_tui.app import KidbApp
+
+    def build(signed_in=None, language: str = "id") -> KidbApp:
+        app = KidbApp(demo_rt, language)
+        if signed_in is not None:
+            identity = sign_in(demo_rt, signed_in)
+            original_mount = app.on_mount
+
+            def mount_signed_in() -> None:
+                original_mount()
+                app.signed_in(identity)
+
+            app.on_mount = mount_signed_in
+        return app
+
+    return build
+
+
+async def settle(pilot) -> None:
+    """Let workers (argon2 in threads) finish and the screen catch up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
