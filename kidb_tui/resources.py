@@ -1,31 +1,28 @@
 """Locate the files shipped with the package: `data/` and `styles/`.
 
-In a wheel they live inside the package (`kidb_tui.data`, `kidb_tui.styles`); in a source
-checkout (editable install, tests) they are the top-level folders of the repository.
+In a wheel they are installed inside the package (`kidb_tui/data`, `kidb_tui/styles`); in a
+source checkout (editable install, tests) they are the top-level folders of the repository.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 from functools import cache
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @cache
-def _folder(package: str, checkout_name: str) -> Path:
-    checkout = _REPO_ROOT / checkout_name
-    if (checkout / ".kidb-resources").exists():
-        return checkout
-    return Path(str(importlib.resources.files(package)))
+def _folder(name: str) -> Path:
+    installed = _PACKAGE_DIR / name
+    return installed if installed.is_dir() else _PACKAGE_DIR.parent / name
 
 
 def data_dir() -> Path:
-    """The folder holding claim types, banks, demo participants and translations."""
-    return _folder("kidb_tui.data", "data")
+    """The folder holding claim types, banks, the common-password list and translations."""
+    return _folder("data")
 
 
 def styles_dir() -> Path:
     """The folder holding the `.tcss` style sheets."""
-    return _folder("kidb_tui.styles", "styles")
+    return _folder("styles")

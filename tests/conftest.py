@@ -83,3 +83,36 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One PostgreSQL server for the whole test session, torn down at the end."""
+    from tests.pg_cluster import start_or_skip
+
+    cluster = start_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_settings(pg_cluster, settings, request) -> Settings:
+    """Settings pointing at a fresh database of its own on the session's PostgreSQL server."""
+    import re
+
+    from sqlalchemy import create_engine, text
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return settings.with_(database_url=pg_cluster.url(name))
+
+
+@pytest.fixture
+def pg_rt(pg_settings, clock):
+    runtime = prepare(pg_settings, clock)
+    yield runtime
+    runtime.engine.dispose()
