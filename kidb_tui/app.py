@@ -9,6 +9,7 @@ from kidb_tui.i18n import Translator
 from kidb_tui.resources import styles_dir
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.services import auth
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.runtime import Runtime
 
@@ -48,8 +49,10 @@ class KidbApp(App):
         self.identity = identity
         self.switch_screen(MenuScreen())
 
-    async def sign_out(self) -> None:
+    async def sign_out(self, reason: str = "user") -> None:
         """Forget the participant and return to a fresh login screen, nothing of theirs kept."""
+        if self.identity is not None:
+            auth.logout(self.rt, self.identity, reason)
         self.identity = None
         while len(self.screen_stack) > 2:
             await self.pop_screen()

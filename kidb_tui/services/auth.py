@@ -246,3 +246,9 @@ def unlock(rt: Runtime, nib_text: str, actor: str) -> bool:
         session.delete(row)
         audit.record(session, rt, actor, "auth.unlocked", nib)
         return True
+
+
+def logout(rt: Runtime, identity: Identity, reason: str = "user") -> None:
+    """Record the end of a participant's kiosk session (`reason`: user, timeout, locked)."""
+    with rt.write() as session:
+        audit.record(session, rt, identity.nib, "auth.logout", identity.nib, reason=reason)
