@@ -106,6 +106,13 @@ class Claim(SQLModel, table=True):
     documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     stage: str = Field(default="agenda", max_length=12, index=True)
     rejection_reason: str = Field(default="", max_length=500)
+    rejection_code: str = Field(default="", max_length=40)
+    approved_amount: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    paid_amount: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    payment_reference: str = Field(default="", max_length=60)
+    documents_seen: bool = False
+    assessed_by: str = Field(default="", max_length=60)
+    approved_by: str = Field(default="", max_length=60)
     terminal_id: str = Field(default="", max_length=40)
     branch: str = Field(default="", max_length=80)
     version: int = 1
@@ -140,7 +147,11 @@ class Notification(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to whom; details are masked (no secrets, NIKs or account numbers)."""
+    """Who did what to whom; details are masked (no secrets, NIKs or account numbers).
+
+    Tamper-evident: `row_hash` is SHA-256 over the row's canonical content and `prev_hash`,
+    the hash of the row before it.
+    """
 
     __tablename__ = "audit_event"
 
@@ -152,3 +163,34 @@ class AuditEvent(SQLModel, table=True):
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     terminal_id: str = Field(default="", max_length=40)
     branch: str = Field(default="", max_length=80)
+    prev_hash: str = Field(default="", max_length=64)
+    row_hash: str = Field(default="", max_length=64)
+
+
+class Officer(SQLModel, table=True):
+    """A branch officer of the back office; `role` is officer or supervisor."""
+
+    __tablename__ = "officer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="officer", max_length=12)
+    branch: str = Field(default="", max_length=80)
+    status: str = Field(default="active", max_length=10)
+    created_at: datetime = Field(sa_column=_utc_column())
+    last_login_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+
+
+class ResetCode(SQLModel, table=True):
+    """A one-time code an officer issues so a participant can choose a new PIN (stored hashed)."""
+
+    __tablename__ = "reset_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    code_hash: str = Field(max_length=255)
+    issued_by: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
