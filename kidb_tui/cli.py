@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -27,6 +28,21 @@ def _parser() -> argparse.ArgumentParser:
     account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
     unlock = account_commands.add_parser("unlock", help="clear the failed-login lock of an NIB")
     unlock.add_argument("nib")
+    officer = commands.add_parser("officer", help="back-office officers")
+    officer_commands = officer.add_subparsers(dest="officer_command", required=True)
+    add = officer_commands.add_parser("add", help="create an officer account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=("officer", "supervisor"), default="officer")
+    add.add_argument("--branch", default="")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    commands.add_parser("backoffice", help="start the officers' review UI in this terminal")
+    claims = commands.add_parser("claims", help="claims")
+    claim_commands = claims.add_subparsers(dest="claims_command", required=True)
+    export = claim_commands.add_parser("export", help="write the claims of one stage to a CSV file")
+    export.add_argument("--stage", required=True)
+    export.add_argument("file", type=Path)
+    audit = commands.add_parser("audit", help="the audit log")
+    audit.add_subparsers(dest="audit_command", required=True).add_parser("verify", help="check the hash chain")
     return parser
 
 
@@ -62,7 +78,76 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"imported: {report.created} new, {report.updated} updated")
         return 0
+    handler = {
+        "accounts": _unlock,
+        "officer": _add_officer,
+        "backoffice": _run_backoffice,
+        "claims": _export,
+        "audit": _verify_audit,
+    }[args.command]
+    return handler(rt, args)
+
+
+def _unlock(rt, args) -> int:
     from kidb_tui.services.auth import unlock
 
     print("unlocked" if unlock(rt, args.nib, actor="cli") else "no lock recorded for that NIB")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if first != getpass.getpass("Repeat the password: "):
+        print("the two passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+def _add_officer(rt, args) -> int:
+    from kidb_tui.errors import FormErrors
+    from kidb_tui.services.officers import add_officer
+
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return 1
+    try:
+        officer = add_officer(rt, args.username, password, args.role, args.branch)
+    except FormErrors as errors:
+        for error in errors.errors:
+            print(f"{error.field}: {error.rule}", file=sys.stderr)
+        return 1
+    print(f"officer {officer.username} ({officer.role}) added")
+    return 0
+
+
+def _run_backoffice(rt, args) -> int:
+    from kidb_tui.backoffice.app import BackofficeApp
+
+    BackofficeApp(rt, args.language).run()
+    return 0
+
+
+def _export(rt, args) -> int:
+    from kidb_tui.errors import ValidationError
+    from kidb_tui.services.export import export_claims
+
+    try:
+        count = export_claims(rt, args.stage, args.file)
+    except ValidationError as error:
+        print(f"{error.field}: {error.rule}", file=sys.stderr)
+        return 2
+    print(f"{count} claim(s) in stage {args.stage} written to {args.file}")
+    return 0
+
+
+def _verify_audit(rt, args) -> int:
+    from kidb_tui.services.audit import verify_chain
+
+    problem = verify_chain(rt)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    print("audit chain verified")
     return 0

@@ -42,6 +42,7 @@ class Settings:
     failure_delay_max: float = 8.0
     contact_max_age_days: int = 183
     small_balance_limit: int = 10_000_000
+    supervisor_threshold: int = 50_000_000
     terminal_id: str = ""
     branch: str = ""
 
@@ -88,6 +89,7 @@ def load_settings(database_url: str | None = None) -> Settings:
         lock_threshold=_int_env("KIDB_LOCK_THRESHOLD", 5),
         lock_minutes=_int_env("KIDB_LOCK_MINUTES", 30),
         failure_delay_base=_float_env("KIDB_FAILURE_DELAY", 1.0),
+        supervisor_threshold=_int_env("KIDB_SUPERVISOR_THRESHOLD", 50_000_000),
         terminal_id=os.environ.get("KIDB_TERMINAL_ID", ""),
         branch=os.environ.get("KIDB_BRANCH", ""),
     )

@@ -49,8 +49,19 @@ def _throttle(session: Session, key: str) -> LoginThrottle:
     return row
 
 
-def _is_locked(rt: Runtime, row: LoginThrottle | None) -> bool:
+def _lock_active(rt: Runtime, row: LoginThrottle | None) -> bool:
     return bool(row and row.locked_until and as_utc(row.locked_until) > rt.now())
+
+
+def is_locked(rt: Runtime, session: Session, key: str) -> bool:
+    """Whether the throttle key (a typed NIB, `act:NIB`, `officer:NAME`, ...) is locked now."""
+    return _lock_active(rt, session.get(LoginThrottle, key))
+
+
+def clear_failures(session: Session, key: str) -> None:
+    row = session.get(LoginThrottle, key)
+    if row is not None:
+        session.delete(row)
 
 
 def failure_delay(rt: Runtime, failures: int) -> float:
@@ -60,7 +71,7 @@ def failure_delay(rt: Runtime, failures: int) -> float:
     return min(rt.settings.failure_delay_base * 2 ** (failures - 1), rt.settings.failure_delay_max)
 
 
-def _record_failure(rt: Runtime, key: str, action: str) -> tuple[int, bool]:
+def record_failure(rt: Runtime, key: str, action: str) -> tuple[int, bool]:
     """Count a failure for the typed NIB; returns (consecutive failures, now locked)."""
     with rt.write() as session:
         row = _throttle(session, key)
@@ -69,7 +80,7 @@ def _record_failure(rt: Runtime, key: str, action: str) -> tuple[int, bool]:
         row.failures += 1
         row.last_failure_at = rt.now()
         locked = row.failures >= rt.settings.lock_threshold
-        if locked and not _is_locked(rt, row):
+        if locked and not _lock_active(rt, row):
             row.locked_until = rt.now() + timedelta(minutes=rt.settings.lock_minutes)
             audit.record(session, rt, "kiosk", "auth.locked", key, failures=row.failures)
         audit.record(session, rt, "kiosk", action, key, failures=row.failures)
@@ -92,21 +103,19 @@ def login(rt: Runtime, nib_text: str, secret: str) -> LoginResult:
         return LoginResult(None, "auth.nib_format")
     with rt.read() as session:
         participant, account = _load(session, nib)
-        locked = _is_locked(rt, session.get(LoginThrottle, nib))
+        locked = is_locked(rt, session, nib)
     if account is None:
         correct = rt.hasher.verify_dummy(secret)
     else:
         correct = rt.hasher.verify(account.secret_hash, secret)
     if not correct or locked:
-        failures, _ = _record_failure(rt, nib, "auth.login_failed")
+        failures, _ = record_failure(rt, nib, "auth.login_failed")
         return LoginResult(None, "auth.failed", failure_delay(rt, failures))
     assert participant is not None and account is not None
     with rt.write() as session:
         account = session.get(KioskAccount, account.id)
         participant = session.get(Participant, participant.id)
-        throttle = session.get(LoginThrottle, nib)
-        if throttle is not None:
-            session.delete(throttle)
+        clear_failures(session, nib)
         if participant.card_status != "active":
             audit.record(session, rt, participant.nib, "auth.refused_card_blocked", participant.nib)
             return LoginResult(None, "auth.card_blocked")
@@ -130,16 +139,14 @@ def reauthenticate(rt: Runtime, identity: Identity, secret: str) -> None:
     """
     with rt.read() as session:
         account = session.get(KioskAccount, identity.account_id)
-        locked = _is_locked(rt, session.get(LoginThrottle, identity.nib))
+        locked = is_locked(rt, session, identity.nib)
     if locked:
         raise AuthError("auth.reauth_locked", minutes=rt.settings.lock_minutes)
     if account is not None and rt.hasher.verify(account.secret_hash, secret):
         with rt.write() as session:
-            throttle = session.get(LoginThrottle, identity.nib)
-            if throttle is not None:
-                session.delete(throttle)
+            clear_failures(session, identity.nib)
         return
-    failures, locked = _record_failure(rt, identity.nib, "auth.reauth_failed")
+    failures, locked = record_failure(rt, identity.nib, "auth.reauth_failed")
     if locked:
         raise AuthError("auth.reauth_locked", minutes=rt.settings.lock_minutes)
     raise AuthError("auth.reauth_failed", left=rt.settings.lock_threshold - failures)
@@ -175,14 +182,14 @@ def activate(
     nib, nik, birth_date = str(values["nib"]), str(values["nik"]), values["birth_date"]
     assert isinstance(birth_date, date)
     with rt.read() as session:
-        locked = _is_locked(rt, session.get(LoginThrottle, f"act:{nib}"))
+        locked = is_locked(rt, session, f"act:{nib}")
         participant, account = _load(session, nib)
     if locked or participant is None or participant.nik != nik or participant.birth_date != birth_date:
-        _record_failure(rt, f"act:{nib}", "auth.activation_failed")
+        record_failure(rt, f"act:{nib}", "auth.activation_failed")
         raise AuthError("activation.mismatch")
     if account is not None:
         raise AuthError("activation.already_active")
-    _check_new_secret(secret_kind, secret, confirmation, participant)
+    check_new_secret(secret_kind, secret, confirmation, participant)
     secret_hash = rt.hasher.hash(secret)
     with rt.write() as session:
         participant, account = _load(session, nib)
@@ -205,7 +212,7 @@ def activate(
         return Identity(participant.id, account.id, participant.nib, participant.full_name)
 
 
-def _check_new_secret(kind: str, secret: str, confirmation: str, participant: Participant) -> None:
+def check_new_secret(kind: str, secret: str, confirmation: str, participant: Participant) -> None:
     try:
         check_secret(secret, kind, nib=participant.nib, nik=participant.nik, birth_date=participant.birth_date)
         check_confirmation(secret, confirmation)
@@ -221,7 +228,7 @@ def change_secret(
     with rt.read() as session:
         participant = session.get(Participant, identity.participant_id)
     assert participant is not None
-    _check_new_secret(new_kind, new_secret, confirmation, participant)
+    check_new_secret(new_kind, new_secret, confirmation, participant)
     if new_secret == current:
         raise FormErrors([ValidationError("secret", "secret_unchanged")])
     secret_hash = rt.hasher.hash(new_secret)

@@ -1,4 +1,5 @@
-"""The demo database behind `kidb demo`: six participants, one per case worth showing.
+"""The demo database behind `kidb demo`: six participants, one per case worth showing, and
+two back-office officers.
 
 Dates are set relative to today so that waiting periods and the 6-month contact rule
 show the same way whenever the demo is started.
@@ -13,9 +14,10 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from kidb_tui.models import Claim, ClaimEvent, KioskAccount, Participant
-from kidb_tui.services import auth, notifications, participants
+from kidb_tui.models import Claim, KioskAccount, Participant
+from kidb_tui.services import auth, participants, review
 from kidb_tui.services.claims import ClaimDraft, submit_claim
+from kidb_tui.services.officers import OfficerIdentity, add_officer
 from kidb_tui.services.profile import get_profile
 from kidb_tui.services.reference import claim_types
 from kidb_tui.services.runtime import Runtime
@@ -45,6 +47,12 @@ PEOPLE = (
                "no kiosk account yet: activate with NIB + NIK + birth date 15-12-1995"),
     DemoPerson("26010000006", "3374012506700007", "Joko Susilo", date(1970, 6, 25), "pin", "736251",
                "an earlier claim rejected with the reason to act on"),
+)
+
+
+OFFICERS = (
+    ("ani.petugas", "Kantor-Cabang-Jkt-77", "officer", "Jakarta Pusat"),
+    ("bambang.supervisor", "Supervisor-Jkt-2026!", "supervisor", "Jakarta Pusat"),
 )
 
 
@@ -118,17 +126,12 @@ def _file(rt: Runtime, person: DemoPerson, type_code: str, amount: str, key: str
     submit_claim(rt, identity, draft, contact, person.secret, key)
 
 
-def _reject_first_claim(rt: Runtime, nib: str) -> None:
-    with rt.write() as session:
+def _reject_first_claim(rt: Runtime, officer: OfficerIdentity, nib: str) -> None:
+    with rt.read() as session:
         participant = _participant(session, nib)
         claim = session.exec(select(Claim).where(Claim.participant_id == participant.id)).first()
-        claim.stage = "ditolak"
-        claim.rejection_reason = "Nama pemilik rekening tidak sesuai dengan buku tabungan yang dilampirkan"
-        participant.reserved -= claim.amount
-        session.add_all([claim, participant])
-        session.add(ClaimEvent(claim_id=claim.id, stage="ditolak", note=claim.rejection_reason, actor="demo", at=rt.now()))
-        notifications.notify(session, rt, participant.id, "claim_rejected", reference=claim.reference,
-                             reason=claim.rejection_reason)
+    note = "Nama di buku tabungan berbeda dengan nama peserta: ajukan lagi dengan rekening atas nama sendiri."
+    review.reject(rt, officer, claim.id, claim.version, "holder_name_mismatch", note)
 
 
 def seed(rt: Runtime) -> None:
@@ -144,4 +147,5 @@ def seed(rt: Runtime) -> None:
     _file(rt, budi, "biaya_medis", "4.500.000", "demo-budi-medis")
     _confirm_contacts(rt, {"26010000002": 400})
     _file(rt, joko, "biaya_pengobatan", "2.000.000", "demo-joko-pengobatan")
-    _reject_first_claim(rt, joko.nib)
+    officer, _ = (add_officer(rt, *entry) for entry in OFFICERS)
+    _reject_first_claim(rt, officer, joko.nib)

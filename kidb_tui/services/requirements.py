@@ -49,8 +49,8 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def max_amount(claim_type: ClaimType, participant: Participant) -> int:
-    available = participant.balance - participant.reserved
+def max_amount(claim_type: ClaimType, participant: Participant, held_back: int = 0) -> int:
+    available = participant.balance - participant.reserved + held_back
     if claim_type.full_balance:
         return max(available, 0)
     return max(min(participant.balance * claim_type.max_share_pct // 100, available), 0)
@@ -69,8 +69,11 @@ def _claims_of(session: Session, participant_id: int) -> list[Claim]:
 
 
 def evaluate(
-    session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, claim_type: ClaimType
+    session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, claim_type: ClaimType,
+    ignore_claim_id: int | None = None,
 ) -> RequirementReport:
+    """Every requirement for `claim_type`; `ignore_claim_id` re-checks an existing claim as if
+    it had not been filed yet (the back office's view)."""
     today = rt.now().date()
     items: list[Requirement] = []
 
@@ -83,9 +86,12 @@ def evaluate(
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
     add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))
-    available = participant.balance - participant.reserved
-    add("balance_positive", available > 0, available_amount=available)
     claims = _claims_of(session, participant.id)
+    ignored = next((c for c in claims if c.id == ignore_claim_id), None)
+    claims = [c for c in claims if c is not ignored]
+    held_back = ignored.amount if ignored is not None and ignored.stage in OPEN_STAGES else 0
+    available = participant.balance - participant.reserved + held_back
+    add("balance_positive", available > 0, available_amount=available)
     open_same = next((c for c in claims if c.claim_type_code == claim_type.code and c.stage in OPEN_STAGES), None)
     add("no_open_claim", open_same is None, **({"reference": open_same.reference} if open_same else {}))
     if claim_type.min_membership_years:
@@ -108,7 +114,7 @@ def evaluate(
             codes.update(session.exec(group).all())
         earlier = next((c for c in claims if c.stage != "ditolak" and c.claim_type_code in codes), None)
         add("one_time", earlier is None, **({"reference": earlier.reference} if earlier else {}))
-    return RequirementReport(claim_type.code, tuple(items), max_amount(claim_type, participant), max(available, 0))
+    return RequirementReport(claim_type.code, tuple(items), max_amount(claim_type, participant, held_back), max(available, 0))
 
 
 def load_context(session: Session, participant_id: int, type_code: str) -> tuple[Participant, KioskAccount | None, ClaimType]:

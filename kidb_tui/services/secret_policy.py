@@ -23,11 +23,11 @@ def common_secrets() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _is_repeated(secret: str) -> bool:
+def is_repeated(secret: str) -> bool:
     return len(set(secret)) == 1 or (len(secret) % 2 == 0 and len(set(secret[0::2])) == 1 and len(set(secret[1::2])) == 1)
 
 
-def _is_sequential(secret: str) -> bool:
+def is_sequential(secret: str) -> bool:
     if len(secret) < 3:
         return False
     steps = {ord(b) - ord(a) for a, b in zip(secret, secret[1:])}
@@ -61,9 +61,9 @@ def check_secret(
     elif not PASSWORD_MIN <= len(secret) <= PASSWORD_MAX:
         raise ValidationError(field, "password_length", min=PASSWORD_MIN, max=PASSWORD_MAX)
     lowered = secret.lower()
-    if _is_repeated(lowered):
+    if is_repeated(lowered):
         raise ValidationError(field, "secret_repeated")
-    if _is_sequential(lowered):
+    if is_sequential(lowered):
         raise ValidationError(field, "secret_sequential")
     if any(form in secret for form in _birth_date_forms(birth_date)):
         raise ValidationError(field, "secret_birth_date")

@@ -1,0 +1,90 @@
+"""One-time reset codes: an officer issues one (shown once, valid 15 minutes, stored hashed);
+the participant redeems it at the kiosk to choose a new PIN. The officer never sees the PIN."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from kidb_tui import validation
+from kidb_tui.clock import as_utc
+from kidb_tui.errors import AuthError, NotFound
+from kidb_tui.models import KioskAccount, Participant, ResetCode
+from kidb_tui.services import audit, notifications
+from kidb_tui.services.auth import Identity, check_new_secret, clear_failures, is_locked, record_failure
+from kidb_tui.services.officers import OfficerIdentity
+from kidb_tui.services.runtime import Runtime
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+VALID_MINUTES = 15
+
+
+def _participant(session, nib: str) -> Participant:
+    row = session.exec(select(Participant).where(Participant.nib == nib)).first()
+    if row is None:
+        raise NotFound("counter.participant_not_found")
+    return row
+
+
+def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str) -> str:
+    """A fresh code for the participant's account; earlier unused codes stop working."""
+    nib = validation.nib(nib_text)
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    code_hash = rt.hasher.hash(code)
+    with rt.write() as session:
+        participant = _participant(session, nib)
+        if session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).first() is None:
+            raise NotFound("counter.no_account")
+        for old in session.exec(
+            select(ResetCode).where(ResetCode.participant_id == participant.id, col(ResetCode.used_at).is_(None))
+        ):
+            old.used_at = rt.now()
+            session.add(old)
+        session.add(
+            ResetCode(
+                participant_id=participant.id, code_hash=code_hash, issued_by=officer.username,
+                created_at=rt.now(), expires_at=rt.now() + timedelta(minutes=VALID_MINUTES),
+            )
+        )
+        audit.record(session, rt, officer.username, "counter.reset_code_issued", nib, valid_minutes=VALID_MINUTES)
+    return code
+
+
+def redeem(rt: Runtime, nib_text: str, code: str, kind: str, secret: str, confirmation: str) -> Identity:
+    """Set a new secret with a valid, unused, unexpired code; failures count towards a lock."""
+    nib = validation.nib(nib_text)
+    typed = code.strip().upper().replace("-", "").replace(" ", "")
+    key = f"reset:{nib}"
+    with rt.read() as session:
+        locked = is_locked(rt, session, key)
+        participant = session.exec(select(Participant).where(Participant.nib == nib)).first()
+        candidates = []
+        if participant is not None:
+            candidates = session.exec(
+                select(ResetCode).where(ResetCode.participant_id == participant.id, col(ResetCode.used_at).is_(None))
+            ).all()
+    live = [c for c in candidates if as_utc(c.expires_at) > rt.now()]
+    match = next((c for c in live if rt.hasher.verify(c.code_hash, typed)), None)
+    if locked or match is None or participant is None:
+        if not live:
+            rt.hasher.verify_dummy(typed)
+        record_failure(rt, key, "auth.reset_failed")
+        raise AuthError("reset.invalid_code", minutes=VALID_MINUTES)
+    check_new_secret(kind, secret, confirmation, participant)
+    secret_hash = rt.hasher.hash(secret)
+    with rt.write() as session:
+        row = session.get(ResetCode, match.id)
+        if row.used_at is not None:
+            raise AuthError("reset.invalid_code", minutes=VALID_MINUTES)
+        row.used_at = rt.now()
+        account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).one()
+        account.secret_hash, account.secret_kind, account.secret_changed_at = secret_hash, kind, rt.now()
+        session.add_all([row, account])
+        clear_failures(session, key)
+        clear_failures(session, nib)
+        audit.record(session, rt, nib, "auth.secret_reset", nib, kind=kind, issued_by=row.issued_by)
+        notifications.notify(session, rt, participant.id, "password_reset")
+        return Identity(participant.id, account.id, participant.nib, participant.full_name)

@@ -1,0 +1,244 @@
+"""Officers move claims through the stages: assess, approve, record payment, close, or reject.
+
+Each action is one transaction: the claim (checked against the version the officer saw), the
+money (reservation released, balance paid out), a stage event, the participant's notification
+and an audit row with before and after.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from kidb_tui import validation
+from kidb_tui.clock import as_utc
+from kidb_tui.errors import DomainError, FormErrors, NotFound, ValidationError
+from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant
+from kidb_tui.services import audit, notifications, requirements
+from kidb_tui.services.claims import STAGES, StageEvent
+from kidb_tui.services.masking import mask_tail
+from kidb_tui.services.officers import OfficerIdentity
+from kidb_tui.services.requirements import OPEN_STAGES, RequirementReport
+from kidb_tui.services.runtime import Runtime
+
+REJECTION_CODES = (
+    "documents_incomplete",
+    "holder_name_mismatch",
+    "identity_mismatch",
+    "waiting_period",
+    "membership_rules",
+    "duplicate_claim",
+    "other",
+)
+MAX_NOTE = 500
+
+
+class ConcurrentChange(DomainError):
+    """Someone else changed the claim since the officer loaded it; nothing was written."""
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    claim_id: int
+    version: int
+    reference: str
+    stage: str
+    type_code: str
+    amount: int
+    participant_name: str
+    branch: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Queue:
+    items: tuple[QueueItem, ...]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ClaimDetail:
+    claim_id: int
+    version: int
+    reference: str
+    stage: str
+    type_code: str
+    amount: int
+    approved_amount: int | None
+    paid_amount: int | None
+    bank_name: str
+    account_masked: str
+    account_holder: str
+    reason: str
+    documents: tuple[str, ...]
+    documents_seen: bool
+    assessed_by: str
+    approved_by: str
+    payment_reference: str
+    rejection_code: str
+    rejection_reason: str
+    terminal_id: str
+    branch: str
+    created_at: datetime
+    participant_nib: str
+    participant_name: str
+    nik_masked: str
+    balance_amount: int
+    reserved_amount: int
+    requirements: RequirementReport
+    events: tuple[StageEvent, ...]
+
+
+def queue(rt: Runtime, stage: str | None = None, branch: str | None = None, type_code: str | None = None) -> Queue:
+    """Claims oldest first, filtered; counts per stage over the same branch/type filter."""
+    with rt.read() as session:
+        query = select(Claim, Participant).join(Participant, col(Participant.id) == col(Claim.participant_id))
+        if branch:
+            query = query.where(Claim.branch == branch)
+        if type_code:
+            query = query.where(Claim.claim_type_code == type_code)
+        rows = session.exec(query.order_by(col(Claim.created_at), col(Claim.id))).all()
+    counts = Counter(claim.stage for claim, _ in rows)
+    items = tuple(
+        QueueItem(
+            claim.id, claim.version, claim.reference or "", claim.stage, claim.claim_type_code, claim.amount,
+            participant.full_name, claim.branch, as_utc(claim.created_at),
+        )
+        for claim, participant in rows
+        if stage is None or claim.stage == stage
+    )
+    return Queue(items, {name: counts.get(name, 0) for name in (*STAGES, "ditolak")})
+
+
+def detail(rt: Runtime, claim_id: int) -> ClaimDetail:
+    """Everything an officer needs to decide, with the requirement checks recomputed now."""
+    with rt.read() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise NotFound("review.claim_not_found")
+        participant = session.get(Participant, claim.participant_id)
+        account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).first()
+        claim_type = session.get(ClaimType, claim.claim_type_code)
+        report = requirements.evaluate(session, rt, participant, account, claim_type, ignore_claim_id=claim.id)
+        bank = session.get(Bank, claim.bank_code)
+        events = session.exec(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(col(ClaimEvent.id))).all()
+        return ClaimDetail(
+            claim.id, claim.version, claim.reference or "", claim.stage, claim.claim_type_code, claim.amount,
+            claim.approved_amount, claim.paid_amount, bank.name if bank else claim.bank_code,
+            mask_tail(claim.account_number), claim.account_holder, claim.reason, tuple(claim.documents),
+            claim.documents_seen, claim.assessed_by, claim.approved_by, claim.payment_reference,
+            claim.rejection_code, claim.rejection_reason, claim.terminal_id, claim.branch, as_utc(claim.created_at),
+            participant.nib, participant.full_name, mask_tail(participant.nik), participant.balance,
+            participant.reserved, report, tuple(StageEvent(e.stage, as_utc(e.at), e.note) for e in events),
+        )
+
+
+def _load(session: Session, claim_id: int, version: int, allowed: tuple[str, ...]) -> tuple[Claim, Participant]:
+    claim = session.exec(select(Claim).where(Claim.id == claim_id).with_for_update()).first()
+    if claim is None:
+        raise NotFound("review.claim_not_found")
+    if claim.version != version:
+        raise ConcurrentChange("review.changed_elsewhere", reference=claim.reference)
+    if claim.stage not in allowed:
+        raise DomainError("review.wrong_stage", reference=claim.reference, stage=claim.stage)
+    participant = session.exec(select(Participant).where(Participant.id == claim.participant_id).with_for_update()).one()
+    return claim, participant
+
+
+def _advance(
+    session: Session, rt: Runtime, officer: OfficerIdentity, claim: Claim, stage: str, kind: str,
+    note: str = "", **params: object,
+) -> None:
+    before = claim.stage
+    claim.stage = stage
+    claim.version += 1
+    claim.updated_at = rt.now()
+    session.add(claim)
+    session.add(ClaimEvent(claim_id=claim.id, stage=stage, note=note, actor=officer.username, at=rt.now()))
+    notifications.notify(session, rt, claim.participant_id, kind, reference=claim.reference, **params)
+    audit.record(
+        session, rt, officer.username, f"review.{stage}", claim.reference or "",
+        before=before, after=stage, role=officer.role, **{k: v for k, v in params.items() if k != "reason"},
+    )
+
+
+def assess(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, approved: str | int, documents_seen: bool) -> None:
+    """Penetapan: the approved amount (at most the requested one), with the documents seen."""
+    errors = []
+    try:
+        amount = validation.amount(approved)
+    except ValidationError as error:
+        errors.append(ValidationError("approved_amount", error.rule, **error.params))
+        amount = 0
+    if not documents_seen:
+        errors.append(ValidationError("documents_seen", "documents_not_seen"))
+    with rt.write() as session:
+        claim, _ = _load(session, claim_id, version, ("agenda",))
+        if amount > claim.amount:
+            errors.append(ValidationError("approved_amount", "approved_above_requested", max_amount=claim.amount))
+        if errors:
+            raise FormErrors(errors)
+        claim.approved_amount, claim.documents_seen, claim.assessed_by = amount, True, officer.username
+        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", amount=amount)
+
+
+def approve(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int) -> None:
+    """Persetujuan. Above the threshold only a supervisor who did not assess it may approve."""
+    with rt.write() as session:
+        claim, _ = _load(session, claim_id, version, ("penetapan",))
+        amount = claim.approved_amount or claim.amount
+        if amount > rt.settings.supervisor_threshold:
+            if not officer.is_supervisor:
+                raise DomainError("review.needs_supervisor", threshold_amount=rt.settings.supervisor_threshold)
+            if officer.username == claim.assessed_by:
+                raise DomainError("review.four_eyes")
+        claim.approved_by = officer.username
+        _advance(session, rt, officer, claim, "persetujuan", "claim_approved", amount=amount)
+
+
+def record_payment(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, transfer_reference: str) -> None:
+    """Pembayaran: the paid amount leaves the balance and the reservation is released."""
+    reference = validation.clean_text(transfer_reference, "payment_reference", 60)
+    with rt.write() as session:
+        claim, participant = _load(session, claim_id, version, ("persetujuan",))
+        paid = claim.approved_amount or claim.amount
+        if paid > participant.balance:
+            raise DomainError("review.balance_too_low", balance_amount=participant.balance)
+        participant.balance -= paid
+        participant.reserved -= claim.amount
+        participant.updated_at = rt.now()
+        claim.paid_amount, claim.payment_reference = paid, reference
+        session.add(participant)
+        _advance(session, rt, officer, claim, "pembayaran", "claim_paid", amount=paid)
+
+
+def close(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int) -> None:
+    """Selesai."""
+    with rt.write() as session:
+        claim, _ = _load(session, claim_id, version, ("pembayaran",))
+        _advance(session, rt, officer, claim, "selesai", "claim_closed", amount=claim.paid_amount or 0)
+
+
+def reject(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, code: str, note: str) -> None:
+    """Ditolak at any open stage before payment, with a reason from the list and a note the
+    participant reads; the reserved amount is released."""
+    errors = []
+    if code not in REJECTION_CODES:
+        errors.append(ValidationError("rejection_code", "rejection_code_unknown"))
+    try:
+        text = validation.clean_text(note, "note", MAX_NOTE)
+    except ValidationError as error:
+        errors.append(error)
+        text = ""
+    if errors:
+        raise FormErrors(errors)
+    with rt.write() as session:
+        claim, participant = _load(session, claim_id, version, tuple(s for s in OPEN_STAGES if s != "pembayaran"))
+        participant.reserved -= claim.amount
+        participant.updated_at = rt.now()
+        claim.rejection_code, claim.rejection_reason = code, text
+        session.add(participant)
+        _advance(session, rt, officer, claim, "ditolak", "claim_rejected", note=text, reason=text, reason_code=code)
