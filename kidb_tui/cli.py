@@ -16,6 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kidb", description="KIDB kiosk for BPJS Ketenagakerjaan claims.")
     parser.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: KIDB_DATABASE_URL or a SQLite file)")
     parser.add_argument("--language", choices=("id", "en"), help="starting language of the kiosk (default id)")
+    parser.add_argument("--kiosk", action="store_true", help="lock the kiosk down: quit keys log out instead of leaving")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="create or refresh the demo database, then start the kiosk on it")
     db = commands.add_parser("db", help="database schema")
@@ -46,10 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_kiosk(rt, language: str | None) -> int:
+def _run_kiosk(rt, args) -> int:
     from kidb_tui.app import KidbApp
 
-    KidbApp(rt, language).run()
+    KidbApp(rt, args.language, kiosk=args.kiosk).run()
     return 0
 
 
@@ -60,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         url = args.database or f"sqlite:///{user_data_dir() / DEMO_FILE}"
         rt = bootstrap.build_demo(load_settings(url))
-        return _run_kiosk(rt, args.language)
+        return _run_kiosk(rt, args)
     rt = bootstrap.prepare(load_settings(args.database))
     if args.command is None:
-        return _run_kiosk(rt, args.language)
+        return _run_kiosk(rt, args)
     if args.command == "db":
         print("database is at the latest schema")
         return 0

@@ -43,6 +43,9 @@ class Settings:
     contact_max_age_days: int = 183
     small_balance_limit: int = 10_000_000
     supervisor_threshold: int = 50_000_000
+    idle_seconds: int = 180
+    idle_warning_seconds: int = 20
+    session_limit_seconds: int = 1800
     terminal_id: str = ""
     branch: str = ""
 
@@ -90,6 +93,9 @@ def load_settings(database_url: str | None = None) -> Settings:
         lock_minutes=_int_env("KIDB_LOCK_MINUTES", 30),
         failure_delay_base=_float_env("KIDB_FAILURE_DELAY", 1.0),
         supervisor_threshold=_int_env("KIDB_SUPERVISOR_THRESHOLD", 50_000_000),
+        idle_seconds=_int_env("KIDB_IDLE_SECONDS", 180),
+        idle_warning_seconds=_int_env("KIDB_IDLE_WARNING_SECONDS", 20),
+        session_limit_seconds=_int_env("KIDB_SESSION_LIMIT_SECONDS", 1800),
         terminal_id=os.environ.get("KIDB_TERMINAL_ID", ""),
         branch=os.environ.get("KIDB_BRANCH", ""),
     )

@@ -61,18 +61,20 @@ def make_app(demo_rt):
     """`make_app()` builds the kiosk on the demo database; `make_app(signed_in=SITI)` starts at the menu."""
     from kidb_tui.app import KidbApp
 
+    class SignedInApp(KidbApp):
+        """The kiosk that signs a participant in as soon as the login screen is up."""
+
+        def __init__(self, rt, identity: Identity, language: str) -> None:
+            super().__init__(rt, language)
+            self._start_identity = identity
+
+        def on_mount(self) -> None:
+            self.call_later(self.signed_in, self._start_identity)
+
     def build(signed_in=None, language: str = "id") -> KidbApp:
-        app = KidbApp(demo_rt, language)
-        if signed_in is not None:
-            identity = sign_in(demo_rt, signed_in)
-            original_mount = app.on_mount
-
-            def mount_signed_in() -> None:
-                original_mount()
-                app.signed_in(identity)
-
-            app.on_mount = mount_signed_in
-        return app
+        if signed_in is None:
+            return KidbApp(demo_rt, language)
+        return SignedInApp(demo_rt, sign_in(demo_rt, signed_in), language)
 
     return build
 

@@ -1,0 +1,137 @@
+"""Shared-terminal guards: quit keys in kiosk mode, idle countdown and timeout, session limit."""
+
+import pytest
+from sqlmodel import select
+
+from kidb_tui.models import AuditEvent
+from kidb_tui.screens.auth.login import LoginScreen
+from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.screens.session_modals import ConfirmLeaveScreen, CountdownScreen
+from kidb_tui.session_timer import EXPIRED, OK, WARN, SessionTimer
+from tests.conftest import FROZEN_AT, SITI, settle
+
+
+def _kiosk(make_app, **kwargs):
+    app = make_app(**kwargs)
+    app.kiosk = True
+    return app
+
+
+def _logout_reasons(rt) -> list[str]:
+    with rt.read() as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.logout")).all()
+    return [row.details["reason"] for row in rows]
+
+
+def test_timer_states():
+    from datetime import timedelta
+
+    timer = SessionTimer(180, 20, 1800, FROZEN_AT)
+    timer.start(FROZEN_AT)
+    assert timer.state(FROZEN_AT + timedelta(seconds=159)).status == OK
+    warn = timer.state(FROZEN_AT + timedelta(seconds=165))
+    assert (warn.status, warn.seconds_left, warn.reason) == (WARN, 15, "idle")
+    assert timer.state(FROZEN_AT + timedelta(seconds=180)).status == EXPIRED
+    timer.touch(FROZEN_AT + timedelta(seconds=1790))
+    limit = timer.state(FROZEN_AT + timedelta(seconds=1795))
+    assert (limit.status, limit.reason) == (WARN, "session_limit")
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash"])
+async def test_quit_keys_in_kiosk_mode_ask_then_log_out(make_app, demo_rt, key):
+    app = _kiosk(make_app, signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmLeaveScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, MenuScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.identity is None
+        assert app.is_running
+    assert _logout_reasons(demo_rt) == ["user"]
+
+
+async def test_ctrl_q_quits_outside_kiosk_mode(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+def test_leave_confirmation_snapshot(snap_compare, make_app):
+    assert snap_compare(_kiosk(make_app, signed_in=SITI), press=["ctrl+c"], terminal_size=(80, 24))
+
+
+async def test_idle_countdown_any_key_cancels(make_app, clock):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        clock.advance(seconds=165)
+        await app.check_session()
+        await pilot.pause()
+        assert isinstance(app.screen, CountdownScreen)
+        assert "15 detik" in str(app.screen.query_one("#countdown").render())
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, MenuScreen)
+        assert app.identity is not None
+
+
+def test_countdown_snapshot(snap_compare, make_app, clock):
+    async def idle(pilot):
+        await settle(pilot)
+        clock.advance(seconds=170)
+        await pilot.app.check_session()
+        await pilot.pause()
+
+    assert snap_compare(make_app(signed_in=SITI), run_before=idle, terminal_size=(80, 24))
+
+
+async def test_idle_timeout_wipes_the_session(make_app, demo_rt, clock):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        clock.advance(seconds=181)
+        await app.check_session()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert len(app.screen_stack) == 2
+        assert app.identity is None
+        assert all(not widget.value for widget in app.screen.query("Input"))
+        texts = " ".join(str(widget.render()) for widget in app.screen.query("Static"))
+        assert SITI.name not in texts
+        assert "tidak ada aktivitas" in str(app.screen.query_one("#status-line").render())
+    assert _logout_reasons(demo_rt) == ["idle"]
+
+
+async def test_session_limit_ends_even_an_active_session(make_app, demo_rt, clock):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(12):
+            clock.advance(seconds=151)
+            await pilot.press("down")
+            await app.check_session()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+    assert _logout_reasons(demo_rt) == ["session_limit"]
+
+
+async def test_typed_login_input_is_wiped_when_idle(make_app, clock):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*SITI.nib)
+        clock.advance(seconds=181)
+        await app.check_session()
+        await settle(pilot)
+        assert app.screen.query_one("#nib").value == ""
