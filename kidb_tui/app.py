@@ -3,6 +3,9 @@ guards of a shared terminal (quit keys, idle countdown, session limit)."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -54,6 +57,16 @@ class KidbApp(App):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
         self.set_interval(1.0, self.check_session)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            loop.add_signal_handler(signum, lambda: self.call_later(self.disconnect))
+
+    async def disconnect(self) -> None:
+        """The terminal went away (SIGHUP) or the server is stopping (SIGTERM): log out, exit."""
+        if self.identity is not None:
+            auth.logout(self.rt, self.identity, "disconnect")
+            self.identity = None
+        self.exit()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY):

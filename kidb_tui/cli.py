@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--branch", default="")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     commands.add_parser("backoffice", help="start the officers' review UI in this terminal")
+    serve = commands.add_parser("serve", help="serve the kiosk to branch terminals over SSH")
+    serve.add_argument("--listen", default="127.0.0.1:2222", metavar="HOST:PORT")
+    serve.add_argument("--authorized-keys", type=Path, help="OpenSSH authorized-keys file of the terminals")
+    serve.add_argument("--host-key", type=Path, help="ed25519 host key (created on first start)")
     claims = commands.add_parser("claims", help="claims")
     claim_commands = claims.add_subparsers(dest="claims_command", required=True)
     export = claim_commands.add_parser("export", help="write the claims of one stage to a CSV file")
@@ -85,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "backoffice": _run_backoffice,
         "claims": _export,
         "audit": _verify_audit,
+        "serve": _serve,
     }[args.command]
     return handler(rt, args)
 
@@ -128,6 +133,12 @@ def _run_backoffice(rt, args) -> int:
 
     BackofficeApp(rt, args.language).run()
     return 0
+
+
+def _serve(rt, args) -> int:
+    from kidb_tui.ssh.server import serve
+
+    return serve(rt, args)
 
 
 def _export(rt, args) -> int:

@@ -35,7 +35,8 @@ class KeyBar(Static):
                 continue
             seen.add(binding.description)
             parts.append(f"{_key_label(app.get_key_display(binding))} {app.t(binding.description)}")
-        terminal = app.rt.settings.terminal_id
+        settings = app.rt.settings
+        terminal = " · ".join(part for part in (settings.terminal_id, settings.branch) if part)
         text = "  ".join(parts)
         if terminal:
             text = f"{text}  | {terminal}"
