@@ -1,0 +1,1 @@
+"""Serving the kiosk to branch terminals over SSH."""
