@@ -98,13 +98,13 @@ def _parse_row(row: dict[str, str], today: date) -> tuple[dict[str, object], lis
     return values, errors
 
 
-def read_rows(text: str, today: date) -> tuple[list[dict[str, object]], list[RowError]]:
-    """Parse and validate CSV text; line numbers count the header as line 1."""
+def read_rows(text: str, today: date) -> tuple[list[tuple[int, dict[str, object]]], list[RowError]]:
+    """Parse and validate CSV text into (line, values) pairs; the header is line 1."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = tuple(reader.fieldnames or ())
     if header[: len(HEADER)] != HEADER or any(extra not in OPTIONAL for extra in header[len(HEADER):]):
         return [], [RowError(1, "header", "expected " + ",".join(HEADER))]
-    rows: list[dict[str, object]] = []
+    rows: list[tuple[int, dict[str, object]]] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for record in reader:
@@ -119,10 +119,14 @@ def read_rows(text: str, today: date) -> tuple[list[dict[str, object]], list[Row
             if nib in seen:
                 errors.append(RowError(line, "nib", f"duplicate_of_line_{seen[nib]}"))
             seen.setdefault(nib, line)
-        rows.append(values)
+        rows.append((line, values))
     if not rows and not errors:
         errors.append(RowError(2, "row", "no_rows"))
     return rows, errors
+
+
+class _Rejected(Exception):
+    """Raised inside the import transaction to roll it back."""
 
 
 def import_text(rt: Runtime, text: str, actor: str = "cli") -> ImportReport:
@@ -131,19 +135,26 @@ def import_text(rt: Runtime, text: str, actor: str = "cli") -> ImportReport:
     if errors:
         return report
     now = rt.now()
-    with rt.write() as session:
-        for values in rows:
-            existing = session.exec(select(Participant).where(Participant.nib == values["nib"])).first()
-            if existing is None:
-                session.add(Participant(**values, reserved=0, created_at=now, updated_at=now))
-                report.created += 1
-            else:
+    try:
+        with rt.write() as session:
+            for line, values in rows:
+                existing = session.exec(select(Participant).where(Participant.nib == values["nib"])).first()
+                if existing is None:
+                    session.add(Participant(**values, reserved=0, created_at=now, updated_at=now))
+                    report.created += 1
+                    continue
+                if int(values["balance"]) < existing.reserved:
+                    report.errors.append(RowError(line, "balance", "below_amount_reserved_by_open_claims"))
                 for name, value in values.items():
                     setattr(existing, name, value)
                 existing.updated_at = now
                 session.add(existing)
                 report.updated += 1
-        audit.record(session, rt, actor, "participants.imported", "", created=report.created, updated=report.updated)
+            if report.errors:
+                raise _Rejected
+            audit.record(session, rt, actor, "participants.imported", "", created=report.created, updated=report.updated)
+    except _Rejected:
+        report.created = report.updated = 0
     return report
 
 
