@@ -25,11 +25,11 @@ def row_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _parse_at(value) -> datetime:
+def parse_at(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def _parse_details(value) -> dict:
+def parse_details(value) -> dict:
     return value if isinstance(value, dict) else json.loads(value or "{}")
 
 
@@ -41,7 +41,7 @@ def rechain_audit_rows(connection: Connection) -> None:
     previous = GENESIS
     for row in rows:
         current = row_hash(
-            row.id, _parse_at(row.at), row.actor, row.action, row.subject, _parse_details(row.details),
+            row.id, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
             row.terminal_id, row.branch, previous,
         )
         connection.execute(

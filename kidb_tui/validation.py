@@ -81,7 +81,8 @@ def a_date(value: str | date, field: str, today: date | None = None) -> date:
             except ValueError:
                 continue
         else:
-            raise ValidationError(field, "date_format")
+            shaped = re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}-\d{2}-\d{2}", text)
+            raise ValidationError(field, "date_invalid" if shaped else "date_format")
     if today is not None and parsed > today:
         raise ValidationError(field, "date_future")
     return parsed

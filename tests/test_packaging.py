@@ -1,4 +1,4 @@
-"""The wheel carries everything the kiosk needs at run time: data, styles, migrations."""
+"""The wheel carries everything the kiosk needs at run time: every module, data, styles, migrations."""
 
 import subprocess
 import sys
@@ -24,6 +24,6 @@ def test_wheel_contains_data_styles_and_migrations(tmp_path):
     expected = (
         _shipped("data", "*.json") | _shipped("data", "*.txt") | _shipped("styles", "*.tcss")
         | {"kidb_tui/migrations/script.py.mako", "kidb_tui/migrations/env.py"}
-        | {f"kidb_tui/migrations/versions/{p.name}" for p in (ROOT / "kidb_tui/migrations/versions").glob("*.py")}
+        | {path.relative_to(ROOT).as_posix() for path in (ROOT / "kidb_tui").rglob("*.py")}
     )
     assert expected - names == set()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from kidb_tui.audit_chain import GENESIS, row_hash
+from kidb_tui.audit_chain import GENESIS, parse_at, parse_details, row_hash
 from kidb_tui.models import AuditEvent
 from kidb_tui.services.runtime import Runtime
 
@@ -54,14 +54,33 @@ class ChainBreak:
         return f"audit row {self.row_id}: {self.problem}"
 
 
+def _expected_hash(row, prev_hash: str) -> str | None:
+    """The hash a row should carry, or None when its stored content cannot even be parsed."""
+    try:
+        return row_hash(
+            row.id, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
+            row.terminal_id, row.branch, prev_hash,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
 def verify_chain(rt: Runtime) -> ChainBreak | None:
-    """Walk the audit log in id order; None when every row matches."""
+    """Walk the audit log in id order; None when every row matches.
+
+    Rows are read as raw values so that a row edited into malformed content (a date or JSON
+    that does not parse) is named like any other edited row instead of stopping the walk.
+    """
     previous = GENESIS
     with rt.read() as session:
-        for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))):
-            if event.prev_hash != previous:
-                return ChainBreak(event.id, "does not follow the row before it (a row was deleted or inserted)")
-            if event.row_hash != _hash_of(event, previous):
-                return ChainBreak(event.id, "content does not match its hash (the row was edited)")
-            previous = event.row_hash
+        rows = session.execute(text(
+            "SELECT id, at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash"
+            " FROM audit_event ORDER BY id"
+        ))
+        for row in rows:
+            if row.prev_hash != previous:
+                return ChainBreak(row.id, "does not follow the row before it (a row was deleted or inserted)")
+            if row.row_hash != _expected_hash(row, previous):
+                return ChainBreak(row.id, "content does not match its hash (the row was edited)")
+            previous = row.row_hash
     return None

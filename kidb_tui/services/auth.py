@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, select
 
 from kidb_tui import validation
@@ -42,7 +43,13 @@ class LoginResult:
 
 
 def _throttle(session: Session, key: str) -> LoginThrottle:
-    row = session.get(LoginThrottle, key)
+    """The throttle row of `key`, created if missing and locked until the transaction ends
+    (PostgreSQL; SQLite write transactions are already serialised by `BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            pg_insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"])
+        )
+    row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
     if row is None:
         row = LoginThrottle(key=key)
         session.add(row)

@@ -76,7 +76,7 @@ def redeem(rt: Runtime, nib_text: str, code: str, kind: str, secret: str, confir
     check_new_secret(kind, secret, confirmation, participant)
     secret_hash = rt.hasher.hash(secret)
     with rt.write() as session:
-        row = session.get(ResetCode, match.id)
+        row = session.exec(select(ResetCode).where(ResetCode.id == match.id).with_for_update()).one()
         if row.used_at is not None:
             raise AuthError("reset.invalid_code", minutes=VALID_MINUTES)
         row.used_at = rt.now()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
 
 class FormField(Vertical):
-    """`FormField("nib", Input(...))`: label from `field.<name>`, error shown under the input."""
+    """`FormField("nib", Input(...))`: label from `field.<name>`, error shown under the control."""
 
     DEFAULT_CSS = """
     FormField { height: auto; }
@@ -19,7 +20,7 @@ class FormField(Vertical):
     FormField .field-error.-empty { display: none; }
     """
 
-    def __init__(self, name: str, control: Input, label_key: str | None = None) -> None:
+    def __init__(self, name: str, control: Widget, label_key: str | None = None) -> None:
         super().__init__(id=f"field-{name}")
         self.field_name = name
         self.control = control
@@ -30,10 +31,6 @@ class FormField(Vertical):
             yield Static(self.app.t(self.label_key), markup=False, classes="field-label")
             yield self.control
         yield Static("", markup=False, classes="field-error -empty")
-
-    @property
-    def value(self) -> str:
-        return self.control.value
 
     def show_error(self, message: str) -> None:
         error = self.query_one(".field-error", Static)

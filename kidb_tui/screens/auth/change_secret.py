@@ -1,0 +1,101 @@
+"""Ganti PIN: the current secret, then a new PIN or password typed twice under the same policy."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, RadioSet, Static
+
+from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
+from kidb_tui.screens.auth.activation import (
+    SECRET_FIELDS,
+    SecretKindChoice,
+    clear_new_secret,
+    secret_fields,
+    set_busy,
+    update_secret_placeholder,
+)
+from kidb_tui.screens.base import KioskScreen
+from kidb_tui.services import auth
+from kidb_tui.services.secret_policy import KINDS
+from kidb_tui.widgets.form_field import FormField
+
+
+class ChangeSecretScreen(KioskScreen):
+    TITLE_KEY = "change.title"
+    BINDINGS = [*KioskScreen.BINDINGS, Binding("escape", "back", "key.back")]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="change-box", classes="card auth-form"):
+            yield Static(self.t("change.intro"), markup=False, classes="intro")
+            yield FormField(
+                "secret_current",
+                Input(id="secret_current", password=True, max_length=128, placeholder=self.t("change.current_placeholder")),
+            )
+            yield from secret_fields(self, "change.new_secret", "change.new_secret_confirm")
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("change.submit"), id="submit", variant="primary")
+                yield Static(self.t("change.keys_hint"), markup=False, classes="button-hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#secret_current", Input).focus()
+
+    @on(RadioSet.Changed, "#secret_kind")
+    def _kind_changed(self, event: RadioSet.Changed) -> None:
+        update_secret_placeholder(self, KINDS[event.index])
+
+    @on(Input.Submitted, "#secret_current, #secret")
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#secret_confirm")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        current = self.query_one("#secret_current", Input).value
+        kind = self.query_one(SecretKindChoice).kind
+        secret = self.query_one("#secret", Input).value
+        confirmation = self.query_one("#secret_confirm", Input).value
+        self.clear_errors()
+        if not current:
+            self.show_error(FormErrors([ValidationError("secret_current", "required")]))
+            return
+        set_busy(self, True)
+        self.set_status(self.t("change.checking"))
+        self._change(current, kind, secret, confirmation)
+
+    @work(thread=True, exclusive=True, group="change_secret")
+    def _change(self, current: str, kind: str, secret: str, confirmation: str) -> None:
+        try:
+            auth.change_secret(self.rt, self.identity, current, kind, secret, confirmation)
+        except DomainError as error:
+            self.app.call_from_thread(self._refused, error)
+            return
+        self.app.call_from_thread(self._changed)
+
+    def _changed(self) -> None:
+        self.app.pop_screen()
+        self.app.notify(self.t("change.done"), title=self.t("change.done_title"), timeout=10, markup=False)
+
+    async def _refused(self, error: DomainError) -> None:
+        set_busy(self, False)
+        if isinstance(error, AuthError) and error.key == "auth.reauth_locked":
+            app, message = self.app, self.app.i18n.error(error)
+            await app.sign_out()
+            app.notify(message, severity="error", timeout=15, markup=False)
+            return
+        if isinstance(error, FormErrors):
+            self.show_error(error)
+            if any(field_error.field in SECRET_FIELDS for field_error in error.errors):
+                clear_new_secret(self)
+            return
+        self.show_error(error)
+        current = self.query_one("#secret_current", Input)
+        current.value = ""
+        self.query_one("#field-secret_current", FormField).show_error(self.app.i18n.error(error))
+        current.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

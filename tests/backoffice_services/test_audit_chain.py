@@ -1,0 +1,204 @@
+"""The tamper-evident audit log: rows chained by SHA-256, `verify_chain` naming the first
+edited, deleted or inserted row, the migration that chains rows written before the chain
+existed, and no secret or full identity number in any row (kidb_tui/services/audit.py,
+kidb_tui/audit_chain.py)."""
+
+import json
+import pytest
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from kidb_tui import migrate
+from kidb_tui.audit_chain import GENESIS, row_hash
+from kidb_tui.db import make_engine
+from kidb_tui.errors import AuthError
+from kidb_tui.models import AuditEvent
+from kidb_tui.services import audit, auth, counter, officers, reset_codes, review
+from kidb_tui.services.audit import ChainBreak, verify_chain
+from kidb_tui.services.demo import OFFICERS, PEOPLE
+from kidb_tui.services.export import export_claims
+from kidb_tui.services.runtime import Runtime
+from tests.backoffice_services.helpers import (
+    ANI, BAMBANG, OLD_ROWS, claim_of, file_claim, insert_old_rows, officer, walk,
+)
+from tests.conftest import BUDI, RINA, SITI
+
+FORGED = "f" * 64
+
+
+def audit_ids(rt) -> list[int]:
+    with rt.read() as session:
+        return list(session.exec(select(AuditEvent.id).order_by(col(AuditEvent.id))).all())
+
+
+def raw(rt, sql: str, **params: object) -> None:
+    with rt.engine.begin() as connection:
+        connection.execute(text(sql), params)
+
+
+def last_row(rt) -> AuditEvent:
+    with rt.read() as session:
+        return session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+
+
+def test_a_fresh_demo_database_verifies(demo_rt):
+    assert len(audit_ids(demo_rt)) > 10
+    assert verify_chain(demo_rt) is None
+
+
+def test_an_empty_log_verifies(rt):
+    assert audit_ids(rt) == []
+    assert verify_chain(rt) is None
+
+
+def test_each_row_links_to_the_one_before(demo_rt):
+    with demo_rt.read() as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    assert events[0].prev_hash == GENESIS
+    for before, after in zip(events, events[1:], strict=False):
+        assert after.prev_hash == before.row_hash
+    for event in events:
+        assert event.row_hash == row_hash(
+            event.id, event.at, event.actor, event.action, event.subject, event.details,
+            event.terminal_id, event.branch, event.prev_hash,
+        )
+
+
+@pytest.mark.parametrize("column, value", [
+    ("details", json.dumps({"role": "supervisor", "branch": "Bandung"})),
+    ("actor", "someone.else"),
+    ("action", "officer.removed"),
+    ("subject", "26010000009"),
+    ("at", "2026-11-24 03:00:00.000000"),
+    ("details", "not json at all"),
+    ("details", "[1, 2]"),
+    ("at", "yesterday"),
+])
+def test_an_edited_row_is_named(demo_rt, column, value):
+    target = audit_ids(demo_rt)[5]
+    raw(demo_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
+    problem = verify_chain(demo_rt)
+    assert isinstance(problem, ChainBreak)
+    assert problem.row_id == target
+    assert "edited" in problem.problem
+    assert str(problem).startswith(f"audit row {target}: ")
+
+
+def test_an_edited_hash_is_named(demo_rt):
+    target = audit_ids(demo_rt)[3]
+    raw(demo_rt, "UPDATE audit_event SET row_hash = :value WHERE id = :id", value=FORGED, id=target)
+    assert verify_chain(demo_rt).row_id == target
+
+
+def test_a_deleted_middle_row_names_the_row_after_it(demo_rt):
+    ids = audit_ids(demo_rt)
+    middle = len(ids) // 2
+    raw(demo_rt, "DELETE FROM audit_event WHERE id = :id", id=ids[middle])
+    problem = verify_chain(demo_rt)
+    assert problem.row_id == ids[middle + 1]
+    assert "deleted" in problem.problem
+
+
+def test_a_deleted_first_row_is_noticed(demo_rt):
+    ids = audit_ids(demo_rt)
+    raw(demo_rt, "DELETE FROM audit_event WHERE id = :id", id=ids[0])
+    assert verify_chain(demo_rt).row_id == ids[1]
+
+
+@pytest.mark.parametrize("follows_the_last_row", [True, False])
+def test_an_inserted_forged_row_is_named(demo_rt, follows_the_last_row):
+    last = last_row(demo_rt)
+    forged_id = last.id + 1
+    raw(
+        demo_rt,
+        "INSERT INTO audit_event (id, at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash) "
+        "VALUES (:id, :at, 'bambang.supervisor', 'review.persetujuan', 'KIDB-2026-000001', '{}', '', '', :prev, :hash)",
+        id=forged_id, at="2026-11-25 03:00:00.000000",
+        prev=last.row_hash if follows_the_last_row else "a" * 64, hash=FORGED,
+    )
+    problem = verify_chain(demo_rt)
+    assert problem.row_id == forged_id
+    assert str(problem).startswith(f"audit row {forged_id}: ")
+
+
+def test_new_rows_continue_a_verified_chain(demo_rt):
+    ani = officer(demo_rt, ANI)
+    walk(demo_rt, claim_of(demo_rt, BUDI).id, "selesai", ani)
+    for _ in range(3):
+        auth.login(demo_rt, SITI.nib, "000000")
+    assert verify_chain(demo_rt) is None
+
+
+@pytest.mark.parametrize("key", ["secret", "pin", "password", "nik", "account_number", "code"])
+def test_unmasked_detail_keys_are_refused(demo_rt, key):
+    before = audit_ids(demo_rt)
+    with pytest.raises(ValueError, match=key):
+        with demo_rt.write() as session:
+            audit.record(session, demo_rt, "cli", "test.leak", "", **{key: "x"})
+    assert audit_ids(demo_rt) == before
+
+
+def test_the_migration_chains_rows_written_before_the_chain(settings, clock):
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        insert_old_rows(engine)
+        migrate.upgrade(engine)
+        rt = Runtime.create(settings, clock, engine)
+        assert verify_chain(rt) is None
+        with rt.read() as session:
+            events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+        assert [e.action for e in events] == [values["action"] for values in OLD_ROWS]
+        assert events[0].prev_hash == GENESIS
+        assert all(len(e.row_hash) == 64 for e in events)
+        with rt.write() as session:
+            audit.record(session, rt, "cli", "officer.added", "ani.petugas", role="officer", branch="")
+        assert verify_chain(rt) is None
+        raw(rt, "UPDATE audit_event SET branch = 'Surabaya' WHERE id = :id", id=events[1].id)
+        assert verify_chain(rt).row_id == events[1].id
+    finally:
+        engine.dispose()
+
+
+def full_scenario(rt, export_path) -> list[str]:
+    """Every kind of audited action; returns the secrets and identity numbers used on the way."""
+    ani, bambang = officer(rt, ANI), officer(rt, BAMBANG)
+    officers.add_officer(rt, "citra.dewi", "Loket-Tiga-Bandung-9", "supervisor")
+    officers.login(rt, "citra.dewi", "Loket-Tiga-Bandung-8")
+    for _ in range(6):
+        auth.login(rt, SITI.nib, "000000")
+    counter.unlock_account(rt, ani, SITI.nib, ktp_seen=True)
+    auth.activate(rt, RINA.nib, RINA.nik, "15-12-1995", "pin", "304918", "304918")
+    jht = file_claim(rt, SITI, "jht_mengundurkan_diri", "85.000.000", "siti-jht")
+    review.assess(rt, ani, jht.id, 1, "80.000.000", True)
+    review.approve(rt, bambang, jht.id, 2)
+    walk(rt, jht.id, "selesai", ani)
+    budi_claim = claim_of(rt, BUDI)
+    review.reject(rt, bambang, budi_claim.id, 1, "holder_name_mismatch", "Rekening bukan atas nama peserta.")
+    code = reset_codes.issue(rt, ani, BUDI.nib)
+    with pytest.raises(AuthError):
+        reset_codes.redeem(rt, BUDI.nib, "WRONG222", "pin", "604172", "604172")
+    reset_codes.redeem(rt, BUDI.nib, code, "pin", "604172", "604172")
+    counter.set_card_status(rt, ani, BUDI.nib, blocked=True, reason="Kartu hilang")
+    counter.set_card_status(rt, ani, BUDI.nib, blocked=False, reason="Kartu ditemukan")
+    export_claims(rt, "selesai", export_path, actor="ani.petugas")
+    return [
+        code, "Loket-Tiga-Bandung-9", "Loket-Tiga-Bandung-8", "304918", "604172", "1234567890",
+        *(entry[1] for entry in OFFICERS), *(p.secret for p in PEOPLE if p.secret), *(p.nik for p in PEOPLE),
+    ]
+
+
+def test_no_secret_or_full_identity_number_in_any_row(demo_rt, tmp_path):
+    secrets = full_scenario(demo_rt, tmp_path / "selesai.csv")
+    with demo_rt.read() as session:
+        events = session.exec(select(AuditEvent)).all()
+    actions = {event.action for event in events}
+    assert {"counter.reset_code_issued", "auth.secret_reset", "review.selesai", "review.ditolak", "counter.unlocked",
+            "counter.card_blocked", "officer.added", "officer.login_failed", "claims.exported"} <= actions
+    dump = [
+        " ".join((e.actor, e.action, e.subject, e.terminal_id, e.branch, json.dumps(e.details, ensure_ascii=False)))
+        for e in events
+    ]
+    leaks = [(secret, line) for secret in secrets for line in dump if secret in line]
+    assert leaks == []
+    assert verify_chain(demo_rt) is None
