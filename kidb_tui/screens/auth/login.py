@@ -10,7 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from kidb_tui.screens.auth.activation import ActivationScreen
+from kidb_tui.screens.auth.reset import ResetScreen
 from kidb_tui.screens.base import KioskScreen
+from kidb_tui.screens.help import HelpScreen
 from kidb_tui.services import auth
 from kidb_tui.services.auth import LoginResult
 from kidb_tui.widgets.form_field import FormField
@@ -21,6 +24,7 @@ class LoginScreen(KioskScreen):
     BINDINGS = [
         *KioskScreen.BINDINGS,
         Binding("f3", "activate", "key.activate"),
+        Binding("f4", "reset", "key.reset"),
         Binding("f1", "help", "key.help"),
     ]
 
@@ -90,6 +94,9 @@ class LoginScreen(KioskScreen):
         from kidb_tui.screens.auth.activation import ActivationScreen
 
         self.app.push_screen(ActivationScreen())
+
+    def action_reset(self) -> None:
+        self.app.push_screen(ResetScreen())
 
     def action_help(self) -> None:
         from kidb_tui.screens.help import HelpScreen

@@ -1,0 +1,94 @@
+"""PIN reset at the kiosk: the participant types the one-time code an officer gave them at the
+counter (after seeing their KTP) and chooses a new PIN or password; the officer never sees it."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, RadioSet, Static
+
+from kidb_tui.errors import AuthError, DomainError, FormErrors
+from kidb_tui.screens.auth.activation import (
+    SECRET_FIELDS,
+    SecretKindChoice,
+    clear_new_secret,
+    secret_fields,
+    set_busy,
+    update_secret_placeholder,
+)
+from kidb_tui.screens.base import KioskScreen
+from kidb_tui.services import reset_codes
+from kidb_tui.services.auth import Identity
+from kidb_tui.services.secret_policy import KINDS
+from kidb_tui.widgets.form_field import FormField
+
+
+class ResetScreen(KioskScreen):
+    TITLE_KEY = "reset.title"
+    BINDINGS = [*KioskScreen.BINDINGS, Binding("escape", "back", "key.back")]
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="reset-box", classes="card auth-form", can_focus=False):
+            yield Static(self.t("reset.intro"), markup=False, classes="intro")
+            yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("login.nib_placeholder")))
+            yield FormField("reset_code", Input(id="reset_code", max_length=12, placeholder=self.t("reset.code_placeholder")))
+            yield from secret_fields(self, "reset.new_secret", "reset.new_secret_confirm")
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("reset.submit"), id="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#nib", Input).focus()
+
+    @on(RadioSet.Changed, "#secret_kind")
+    def _kind_changed(self, event: RadioSet.Changed) -> None:
+        update_secret_placeholder(self, KINDS[event.index])
+
+    @on(Input.Submitted, "#nib, #reset_code, #secret")
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#secret_confirm")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        nib = self.query_one("#nib", Input).value
+        code = self.query_one("#reset_code", Input).value
+        kind = self.query_one(SecretKindChoice).kind
+        secret = self.query_one("#secret", Input).value
+        confirmation = self.query_one("#secret_confirm", Input).value
+        self.clear_errors()
+        set_busy(self, True)
+        self.set_status(self.t("reset.checking"))
+        self._redeem(nib, code, kind, secret, confirmation)
+
+    @work(thread=True, exclusive=True, group="reset")
+    def _redeem(self, nib: str, code: str, kind: str, secret: str, confirmation: str) -> None:
+        try:
+            identity = reset_codes.redeem(self.rt, nib, code, kind, secret, confirmation)
+        except DomainError as error:
+            self.app.call_from_thread(self._refused, error)
+            return
+        self.app.call_from_thread(self._done, identity)
+
+    def _done(self, identity: Identity) -> None:
+        self.app.pop_screen()
+        self.app.signed_in(identity)
+        self.app.notify(self.t("reset.done"), timeout=10, markup=False)
+
+    def _refused(self, error: DomainError) -> None:
+        set_busy(self, False)
+        if isinstance(error, FormErrors):
+            self.show_error(error)
+            if any(field_error.field in SECRET_FIELDS for field_error in error.errors):
+                clear_new_secret(self)
+            return
+        self.show_error(error)
+        if isinstance(error, AuthError):
+            code = self.query_one("#reset_code", Input)
+            code.value = ""
+            code.focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

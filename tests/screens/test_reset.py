@@ -1,0 +1,68 @@
+"""PIN reset with an officer's one-time code, at the kiosk (F4 on the login screen)."""
+
+from sqlmodel import select
+
+from kidb_tui.models import KioskAccount, Notification
+from kidb_tui.screens.auth.reset import ResetScreen
+from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.services import auth, officers, reset_codes
+from kidb_tui.services.demo import OFFICERS
+from tests.conftest import SITI, settle
+
+NEW_PIN = "583920"
+
+
+def _code(rt) -> str:
+    username, password, *_ = OFFICERS[0]
+    officer = officers.login(rt, username, password).officer
+    return reset_codes.issue(rt, officer, SITI.nib)
+
+
+async def _fill(pilot, code: str, pin: str, repeat: str) -> None:
+    await pilot.press("f4")
+    await pilot.pause()
+    await pilot.press(*SITI.nib, "enter", *code, "enter", "enter", *pin, "enter", *repeat, "enter")
+    await settle(pilot)
+
+
+def test_reset_snapshot(snap_compare, make_app):
+    assert snap_compare(make_app(), press=["f4"], terminal_size=(80, 24))
+
+
+async def test_reset_with_code_sets_new_pin_and_signs_in(make_app, demo_rt):
+    code = _code(demo_rt)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _fill(pilot, code.lower(), NEW_PIN, NEW_PIN)
+        assert isinstance(app.screen, MenuScreen)
+        assert app.identity.nib == SITI.nib
+    assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
+    assert not auth.login(demo_rt, SITI.nib, SITI.secret).ok
+    with demo_rt.read() as session:
+        kinds = session.exec(select(Notification.kind)).all()
+    assert "password_reset" in kinds
+
+
+async def test_wrong_code_changes_nothing(make_app, demo_rt):
+    _code(demo_rt)
+    with demo_rt.read() as session:
+        before = session.exec(select(KioskAccount.secret_hash)).all()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _fill(pilot, "AAAA2222", NEW_PIN, NEW_PIN)
+        assert isinstance(app.screen, ResetScreen)
+        assert "Kode reset salah" in str(app.screen.query_one("#status-line").render())
+        assert app.screen.query_one("#reset_code").value == ""
+    with demo_rt.read() as session:
+        assert session.exec(select(KioskAccount.secret_hash)).all() == before
+
+
+async def test_weak_new_pin_names_field_and_rule(make_app, demo_rt):
+    code = _code(demo_rt)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _fill(pilot, code, "123456", "123456")
+        assert isinstance(app.screen, ResetScreen)
+        text = " ".join(str(w.render()) for w in app.screen.query(".field-error"))
+        assert "PIN / kata sandi" in text and "berturut-turut" in text
+    assert auth.login(demo_rt, SITI.nib, SITI.secret).ok
