@@ -95,9 +95,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _unlock(rt, args) -> int:
+    from kidb_tui.errors import ValidationError
     from kidb_tui.services.auth import unlock
 
-    print("unlocked" if unlock(rt, args.nib, actor="cli") else "no lock recorded for that NIB")
+    try:
+        unlocked = unlock(rt, args.nib, actor="cli")
+    except ValidationError as error:
+        print(f"{error.field}: {error.rule}", file=sys.stderr)
+        return 2
+    print("unlocked" if unlocked else "no lock recorded for that NIB")
     return 0
 
 
@@ -131,7 +137,7 @@ def _add_officer(rt, args) -> int:
 def _run_backoffice(rt, args) -> int:
     from kidb_tui.backoffice.app import BackofficeApp
 
-    BackofficeApp(rt, args.language).run()
+    BackofficeApp(rt, args.language, kiosk=args.kiosk).run()
     return 0
 
 

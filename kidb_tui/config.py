@@ -72,9 +72,19 @@ def load_pepper(data_dir: Path | None = None) -> bytes:
     key_file = folder / "pepper.key"
     if not key_file.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
+        draft = folder / f".pepper.key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(draft, key_file)
+            except FileExistsError:
+                pass
+        finally:
+            draft.unlink()
     return key_file.read_bytes()
 
 

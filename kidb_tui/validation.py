@@ -15,6 +15,7 @@ from kidb_tui.errors import ValidationError
 from kidb_tui.money import parse_rupiah
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 _DIGITS = re.compile(r"[0-9]+")
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
 
@@ -24,9 +25,9 @@ MAX_NAME = 120
 
 
 def has_forbidden_characters(value: str) -> bool:
-    """Control characters (C0, C1, DEL), bidi overrides and unpaired surrogates."""
+    """Control characters (C0, C1, DEL), bidi overrides, zero-width characters and unpaired surrogates."""
     return any(
-        ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs") for ch in value
+        ch in _BIDI_CONTROLS or ch in _INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs") for ch in value
     )
 
 
@@ -73,7 +74,7 @@ def a_date(value: str | date, field: str, today: date | None = None) -> date:
     if isinstance(value, date):
         parsed = value
     else:
-        text = clean_text(value, field, 10)
+        text = clean_text(value, field, 40)
         for fmt in _DATE_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt).date()
@@ -130,6 +131,8 @@ def postal_code(value: str) -> str:
 
 def amount(value: str | int) -> int:
     """Whole rupiah above zero, typed with or without dot grouping."""
+    if isinstance(value, bool):
+        raise ValidationError("amount", "amount_format")
     if isinstance(value, int):
         parsed = value
     else:

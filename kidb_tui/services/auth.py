@@ -119,6 +119,8 @@ def login(rt: Runtime, nib_text: str, secret: str) -> LoginResult:
         failures, _ = record_failure(rt, nib, "auth.login_failed")
         return LoginResult(None, "auth.failed", failure_delay(rt, failures))
     assert participant is not None and account is not None
+    old_hash = account.secret_hash
+    new_hash = rt.hasher.hash(secret) if rt.hasher.needs_rehash(old_hash) else None
     with rt.write() as session:
         account = session.get(KioskAccount, account.id)
         participant = session.get(Participant, participant.id)
@@ -129,8 +131,8 @@ def login(rt: Runtime, nib_text: str, secret: str) -> LoginResult:
         if account.status != "active":
             audit.record(session, rt, participant.nib, "auth.refused_account_inactive", participant.nib)
             return LoginResult(None, "auth.account_inactive")
-        if rt.hasher.needs_rehash(account.secret_hash):
-            account.secret_hash = rt.hasher.hash(secret)
+        if new_hash is not None and account.secret_hash == old_hash:
+            account.secret_hash = new_hash
             audit.record(session, rt, participant.nib, "auth.rehashed", participant.nib)
         account.last_login_at = rt.now()
         session.add(account)

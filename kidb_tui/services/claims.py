@@ -71,6 +71,7 @@ class StageEvent:
     stage: str
     at: datetime
     note: str
+    actor: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         )
         session.add(claim)
         session.flush()
-        claim.reference = f"KIDB-{now.year}-{claim.id:06d}"
+        claim.reference = f"KIDB-{now.astimezone(DISPLAY_TIMEZONE).year}-{claim.id:06d}"
         participant.reserved += clean.amount
         participant.updated_at = now
         session.add_all([claim, participant])

@@ -20,6 +20,8 @@ def unlock_account(rt: Runtime, officer: OfficerIdentity, nib_text: str, ktp_see
     if not ktp_seen:
         raise FormErrors([ValidationError("ktp_seen", "ktp_not_seen")])
     with rt.write() as session:
+        if session.exec(select(Participant).where(Participant.nib == nib)).first() is None:
+            raise NotFound("counter.participant_not_found")
         cleared = False
         for key in (nib, f"act:{nib}", f"reset:{nib}"):
             row = session.get(LoginThrottle, key)

@@ -110,3 +110,9 @@ def login(rt: Runtime, username: str, password: str) -> OfficerLogin:
         session.add(row)
         audit.record(session, rt, name, "officer.login", name)
         return OfficerLogin(OfficerIdentity(row.id, row.username, row.role, row.branch))
+
+
+def logout(rt: Runtime, officer: OfficerIdentity, reason: str = "user") -> None:
+    """Record the end of an officer's session (`reason`: user, idle, session_limit, disconnect)."""
+    with rt.write() as session:
+        audit.record(session, rt, officer.username, "officer.logout", officer.username, reason=reason)

@@ -12,10 +12,12 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound, ValidationError
+from kidb_tui.i18n import DISPLAY_TIMEZONE
 from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
 from kidb_tui.services.runtime import Runtime
 
 OPEN_STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran")
+RESERVING_STAGES = ("agenda", "penetapan", "persetujuan")
 MET, UNMET, IN_FLOW = "met", "unmet", "in_flow"
 
 
@@ -74,7 +76,7 @@ def evaluate(
 ) -> RequirementReport:
     """Every requirement for `claim_type`; `ignore_claim_id` re-checks an existing claim as if
     it had not been filed yet (the back office's view)."""
-    today = rt.now().date()
+    today = rt.now().astimezone(DISPLAY_TIMEZONE).date()
     items: list[Requirement] = []
 
     def add(key: str, ok: bool, fallback: str = UNMET, **params: object) -> None:
@@ -89,7 +91,7 @@ def evaluate(
     claims = _claims_of(session, participant.id)
     ignored = next((c for c in claims if c.id == ignore_claim_id), None)
     claims = [c for c in claims if c is not ignored]
-    held_back = ignored.amount if ignored is not None and ignored.stage in OPEN_STAGES else 0
+    held_back = ignored.amount if ignored is not None and ignored.stage in RESERVING_STAGES else 0
     available = participant.balance - participant.reserved + held_back
     add("balance_positive", available > 0, available_amount=available)
     open_same = next((c for c in claims if c.claim_type_code == claim_type.code and c.stage in OPEN_STAGES), None)
@@ -107,6 +109,8 @@ def evaluate(
         elif claim_type.waiting_months:
             eligible = add_months(end, claim_type.waiting_months)
             add("waiting_period", eligible <= today, months=claim_type.waiting_months, end_date=end, eligible_date=eligible)
+        else:
+            add("employment_ended", True, end_date=end)
     if claim_type.one_time:
         codes = {claim_type.code}
         if claim_type.one_time_group:

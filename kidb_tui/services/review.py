@@ -21,7 +21,7 @@ from kidb_tui.services import audit, notifications, requirements
 from kidb_tui.services.claims import STAGES, StageEvent
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.officers import OfficerIdentity
-from kidb_tui.services.requirements import OPEN_STAGES, RequirementReport
+from kidb_tui.services.requirements import RESERVING_STAGES, RequirementReport
 from kidb_tui.services.runtime import Runtime
 
 REJECTION_CODES = (
@@ -132,7 +132,7 @@ def detail(rt: Runtime, claim_id: int) -> ClaimDetail:
             claim.documents_seen, claim.assessed_by, claim.approved_by, claim.payment_reference,
             claim.rejection_code, claim.rejection_reason, claim.terminal_id, claim.branch, as_utc(claim.created_at),
             participant.nib, participant.full_name, mask_tail(participant.nik), participant.balance,
-            participant.reserved, report, tuple(StageEvent(e.stage, as_utc(e.at), e.note) for e in events),
+            participant.reserved, report, tuple(StageEvent(e.stage, as_utc(e.at), e.note, e.actor) for e in events),
         )
 
 
@@ -236,7 +236,7 @@ def reject(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, c
     if errors:
         raise FormErrors(errors)
     with rt.write() as session:
-        claim, participant = _load(session, claim_id, version, tuple(s for s in OPEN_STAGES if s != "pembayaran"))
+        claim, participant = _load(session, claim_id, version, RESERVING_STAGES)
         participant.reserved -= claim.amount
         participant.updated_at = rt.now()
         claim.rejection_code, claim.rejection_reason = code, text

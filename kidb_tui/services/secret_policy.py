@@ -31,6 +31,9 @@ def is_sequential(secret: str) -> bool:
     if len(secret) < 3:
         return False
     steps = {ord(b) - ord(a) for a, b in zip(secret, secret[1:])}
+    if secret.isdigit():
+        steps = {step % 10 for step in steps}
+        return steps in ({1}, {9})
     return steps in ({1}, {-1})
 
 

@@ -1,0 +1,1 @@
+"""The back office: the officers' UI on the same database (review queue, claim actions, counter help)."""

@@ -1,0 +1,40 @@
+"""The back-office App started by `kidb backoffice`: officer login, then the review queue."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+from kidb_tui.backoffice.screens.login import OfficerLoginScreen
+from kidb_tui.backoffice.screens.queue import QueueScreen
+from kidb_tui.services import officers
+from kidb_tui.services.officers import OfficerIdentity
+from kidb_tui.services.runtime import Runtime
+from kidb_tui.terminal_app import TerminalApp
+
+
+class BackofficeApp(TerminalApp):
+    """One officer session at a terminal. `identity` stays None: no participant is signed in."""
+
+    TITLE = "KIDB back office"
+
+    def __init__(self, rt: Runtime, language: str | None = None, kiosk: bool = False) -> None:
+        super().__init__(rt, language, kiosk)
+        self.identity = None
+        self.officer: OfficerIdentity | None = None
+
+    def login_screen(self) -> Screen:
+        return OfficerLoginScreen()
+
+    def signed_in_user(self) -> OfficerIdentity | None:
+        return self.officer
+
+    def record_logout(self, reason: str) -> None:
+        if self.officer is not None:
+            officers.logout(self.rt, self.officer, reason)
+        self.officer = None
+
+    def signed_in(self, officer: OfficerIdentity) -> None:
+        """Called by the login screen: replace it with the review queue."""
+        self.officer = officer
+        self.session_started()
+        self.switch_screen(QueueScreen())

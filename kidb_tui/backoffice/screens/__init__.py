@@ -1,0 +1,1 @@
+"""Back-office screens: officer login, review queue, claim detail with its actions, counter help."""

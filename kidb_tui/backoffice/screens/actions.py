@@ -1,0 +1,210 @@
+"""The claim actions, each a small form over the claim detail: assess (Penetapan), approve
+(Persetujuan), record payment (Pembayaran), close (Selesai) and reject (Ditolak).
+
+Every form calls its service with the version the officer saw. It closes with an
+`ActionOutcome` the detail screen shows after reloading: the confirmation, or the
+"changed by someone else" message when the claim moved underneath. Field errors and refusals
+the officer must read in context (supervisor rule, balance) stay in the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static
+
+from kidb_tui.backoffice.screens.base import BackofficeScreen
+from kidb_tui.errors import DomainError, NotFound
+from kidb_tui.money import format_rupiah
+from kidb_tui.services import review
+from kidb_tui.services.review import REJECTION_CODES, ClaimDetail, ConcurrentChange
+from kidb_tui.widgets.checklist import MarkCheckbox
+from kidb_tui.widgets.form_field import FormField
+
+RELOAD_ERRORS = ("review.wrong_stage",)
+
+
+def submit_key(label: str) -> Binding:
+    """F10 saves from anywhere in the form; its label matches the form's button."""
+    return Binding("f10", "submit", label, priority=True)
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What the detail screen shows on its status line after reloading the claim."""
+
+    message: str
+    error: bool = False
+
+
+class ActionForm(BackofficeScreen, ModalScreen[ActionOutcome | None]):
+    """A form in a box over the claim detail; F10 or the button saves, Esc goes back unchanged."""
+
+    DEFAULT_CLASSES = "action-form"
+    BUTTON_KEY = "key.save"
+    DONE_KEY = ""
+    BINDINGS = [
+        *BackofficeScreen.BINDINGS,
+        submit_key("key.save"),
+        Binding("escape", "cancel", "key.back"),
+    ]
+
+    def __init__(self, detail: ClaimDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="action-form"):
+            yield Static(self.lead(), markup=False, classes="lead")
+            yield from self.compose_fields()
+            with Horizontal(classes="buttons"):
+                yield Button(self.t(self.BUTTON_KEY), id="submit", variant="primary")
+
+    def lead(self) -> str:
+        return ""
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query("Input, Select, Button").first().focus()
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        self.clear_errors()
+        try:
+            self.perform()
+        except (ConcurrentChange, NotFound) as error:
+            self.dismiss(ActionOutcome(self.message(error), error=True))
+            return
+        except DomainError as error:
+            if error.key in RELOAD_ERRORS:
+                self.dismiss(ActionOutcome(self.message(error), error=True))
+            else:
+                self.report(error)
+            return
+        self.dismiss(ActionOutcome(self.t(self.DONE_KEY, reference=self.detail.reference)))
+
+    def perform(self) -> None:
+        """Call the service; raises DomainError when it refuses."""
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AssessForm(ActionForm):
+    TITLE_KEY = "bo.assess.title"
+    DONE_KEY = "bo.assess.done"
+
+    def lead(self) -> str:
+        d = self.detail
+        return self.t("bo.assess.lead", reference=d.reference, name=d.participant_name, amount=d.amount)
+
+    def compose_fields(self) -> ComposeResult:
+        prefill = format_rupiah(self.detail.approved_amount or self.detail.amount)[2:]
+        yield FormField("approved_amount", Input(prefill, id="approved_amount", max_length=20))
+        yield FormField("documents_seen", MarkCheckbox(self.t("bo.assess.documents_label"), id="documents_seen", compact=True))
+
+    def perform(self) -> None:
+        amount = self.query_one("#approved_amount", Input).value
+        seen = self.query_one("#documents_seen", MarkCheckbox).value
+        review.assess(self.rt, self.officer, self.detail.claim_id, self.detail.version, amount, seen)
+
+
+class ApproveForm(ActionForm):
+    TITLE_KEY = "bo.approve.title"
+    DONE_KEY = "bo.approve.done"
+    BUTTON_KEY = "bo.approve.button"
+    BINDINGS = [submit_key(BUTTON_KEY)]
+
+    def lead(self) -> str:
+        d = self.detail
+        return self.t("bo.approve.lead", reference=d.reference, name=d.participant_name, amount=d.approved_amount or d.amount)
+
+    def compose_fields(self) -> ComposeResult:
+        d = self.detail
+        yield Static(self.t("bo.approve.assessed_by", officer=d.assessed_by or "-"), markup=False)
+        threshold = self.rt.settings.supervisor_threshold
+        if (d.approved_amount or d.amount) > threshold:
+            yield Static(self.t("bo.approve.threshold", threshold_amount=threshold), markup=False, classes="hint")
+
+    def perform(self) -> None:
+        review.approve(self.rt, self.officer, self.detail.claim_id, self.detail.version)
+
+
+class PaymentForm(ActionForm):
+    TITLE_KEY = "bo.pay.title"
+    DONE_KEY = "bo.pay.done"
+
+    def lead(self) -> str:
+        d = self.detail
+        return self.t(
+            "bo.pay.lead", amount=d.approved_amount or d.amount, bank=d.bank_name, account=d.account_masked,
+            holder=d.account_holder,
+        )
+
+    def compose_fields(self) -> ComposeResult:
+        yield FormField(
+            "payment_reference",
+            Input(id="payment_reference", max_length=60, placeholder=self.t("bo.pay.reference_placeholder")),
+        )
+
+    def perform(self) -> None:
+        reference = self.query_one("#payment_reference", Input).value
+        review.record_payment(self.rt, self.officer, self.detail.claim_id, self.detail.version, reference)
+
+
+class CloseForm(ActionForm):
+    TITLE_KEY = "bo.close.title"
+    DONE_KEY = "bo.close.done"
+    BUTTON_KEY = "bo.close.button"
+    BINDINGS = [submit_key(BUTTON_KEY)]
+
+    def lead(self) -> str:
+        d = self.detail
+        return self.t(
+            "bo.close.lead", reference=d.reference, paid_amount=d.paid_amount or 0, transfer=d.payment_reference,
+        )
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(self.t("bo.close.hint"), markup=False)
+
+    def perform(self) -> None:
+        review.close(self.rt, self.officer, self.detail.claim_id, self.detail.version)
+
+
+class RejectForm(ActionForm):
+    TITLE_KEY = "bo.reject.title"
+    DONE_KEY = "bo.reject.done"
+    BUTTON_KEY = "bo.reject.button"
+    BINDINGS = [submit_key(BUTTON_KEY)]
+
+    def lead(self) -> str:
+        d = self.detail
+        return self.t("bo.reject.lead", reference=d.reference, name=d.participant_name, amount=d.amount)
+
+    def compose_fields(self) -> ComposeResult:
+        options = [(self.t(f"reject.{code}"), code) for code in REJECTION_CODES]
+        yield FormField(
+            "rejection_code", Select(options, prompt=self.t("bo.reject.prompt"), compact=True, id="rejection_code"),
+        )
+        yield FormField("note", Input(id="note", max_length=review.MAX_NOTE, placeholder=self.t("bo.reject.note_placeholder")))
+        yield Static(self.t("bo.reject.note_hint"), markup=False, classes="hint")
+
+    def perform(self) -> None:
+        code = self.query_one("#rejection_code", Select).value
+        note = self.query_one("#note", Input).value
+        review.reject(
+            self.rt, self.officer, self.detail.claim_id, self.detail.version, code if isinstance(code, str) else "", note,
+        )

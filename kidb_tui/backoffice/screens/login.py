@@ -1,0 +1,73 @@
+"""Officer login: username and masked password, checked in a worker thread with the same
+uniform failure message, progressive delay and lockout as participant logins."""
+
+from __future__ import annotations
+
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from kidb_tui.backoffice.screens.base import BackofficeScreen
+from kidb_tui.services import officers
+from kidb_tui.services.officers import OfficerLogin
+from kidb_tui.widgets.form_field import FormField
+
+
+class OfficerLoginScreen(BackofficeScreen):
+    TITLE_KEY = "bo.login.title"
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="officer-login", classes="card"):
+            yield Static(self.t("bo.login.welcome"), markup=False, classes="lead")
+            yield Static(self.t("bo.login.instructions"), markup=False, classes="hint")
+            yield FormField("username", Input(id="username", max_length=40, placeholder=self.t("bo.login.username_placeholder")))
+            yield FormField("password", Input(id="password", password=True, max_length=128))
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("bo.login.submit"), id="login", variant="primary")
+            yield Static(self.t("bo.login.forgot"), markup=False, classes="hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#username", Input).focus()
+
+    @on(Input.Submitted, "#username")
+    def _username_entered(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login")
+    def submit(self) -> None:
+        username = self.query_one("#username", Input).value
+        password = self.query_one("#password", Input).value
+        self.clear_errors()
+        if not username.strip() or not password:
+            self.set_status(self.t("bo.login.fill_both"), error=True)
+            return
+        self._busy(True)
+        self.set_status(self.t("bo.login.checking"))
+        self._verify(username, password)
+
+    @work(thread=True, exclusive=True, group="officer-login")
+    def _verify(self, username: str, password: str) -> None:
+        result = officers.login(self.rt, username, password)
+        if result.delay:
+            time.sleep(result.delay)
+        self.app.call_from_thread(self._finish, result)
+
+    def _finish(self, result: OfficerLogin) -> None:
+        if result.officer is not None:
+            self.app.signed_in(result.officer)
+            return
+        self._busy(False)
+        password = self.query_one("#password", Input)
+        password.value = ""
+        params = {"attempts": self.rt.settings.lock_threshold, "minutes": self.rt.settings.lock_minutes}
+        self.set_status(self.t(f"bo.{result.error_key or 'auth.failed'}", **params), error=True)
+        password.focus()
+
+    def _busy(self, busy: bool) -> None:
+        for widget in self.query("Input, Button"):
+            widget.disabled = busy

@@ -1,0 +1,103 @@
+"""A claim's stage timeline: Agenda → Penetapan → Persetujuan → Pembayaran → Selesai, or Ditolak.
+
+Every line carries a mark that reads without colour: `[x]` reached, `[>]` the current stage,
+`[ ]` still to come, `[!]` rejected. Officer notes (the rejection reason) are plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kidb_tui.services.claims import REJECTED, STAGES, ClaimView, next_stage
+
+Translate = Callable[..., str]
+
+MARK_DONE, MARK_CURRENT, MARK_PENDING, MARK_REJECTED = "[x]", "[>]", "[ ]", "[!]"
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One stage: its mark, its name, when it was reached (or "waiting") and a remark."""
+
+    mark: str
+    stage: str
+    when: str
+    remark: str = ""
+
+
+def stage_name(t: Translate, stage: str) -> str:
+    return t("timeline.rejected") if stage == REJECTED else t(f"stage.{stage}")
+
+
+def timeline_lines(claim: ClaimView, t: Translate, when: Callable) -> list[TimelineLine]:
+    """The stages of `claim` in order; `when` formats an event time for display."""
+    reached = {event.stage: event.at for event in claim.events}
+    lines: list[TimelineLine] = []
+    if claim.stage == REJECTED:
+        for stage in STAGES:
+            if stage in reached:
+                lines.append(TimelineLine(MARK_DONE, stage_name(t, stage), when(reached[stage])))
+        rejected_at = when(reached[REJECTED]) if REJECTED in reached else ""
+        lines.append(TimelineLine(MARK_REJECTED, stage_name(t, REJECTED), rejected_at))
+        return lines
+    current = STAGES.index(claim.stage) if claim.stage in STAGES else 0
+    for index, stage in enumerate(STAGES):
+        at = when(reached[stage]) if stage in reached else ""
+        if index < current:
+            lines.append(TimelineLine(MARK_DONE, stage_name(t, stage), at))
+        elif index == current and stage == STAGES[-1]:
+            lines.append(TimelineLine(MARK_DONE, stage_name(t, stage), at, t("timeline.completed")))
+        elif index == current:
+            lines.append(TimelineLine(MARK_CURRENT, stage_name(t, stage), at, t("timeline.current")))
+        else:
+            lines.append(TimelineLine(MARK_PENDING, stage_name(t, stage), t("timeline.pending")))
+    return lines
+
+
+def timeline_text(claim: ClaimView, t: Translate, when: Callable) -> str:
+    """The stage lines as aligned plain text."""
+    lines = timeline_lines(claim, t, when)
+    width = max(len(line.stage) for line in lines)
+    rows = []
+    for line in lines:
+        row = f"{line.mark} {line.stage:<{width}}  {line.when}"
+        rows.append(f"{row}  {line.remark}" if line.remark else row.rstrip())
+    return "\n".join(rows)
+
+
+class StageTimeline(Vertical):
+    """Shows one claim's timeline; `show(claim)` switches to another claim (or none)."""
+
+    DEFAULT_CSS = """
+    StageTimeline { height: auto; }
+    StageTimeline .timeline-stages { height: auto; }
+    StageTimeline .timeline-note { height: auto; padding-left: 4; }
+    StageTimeline .timeline-legend { height: auto; color: $text-muted; padding-top: 1; }
+    """
+
+    def __init__(self, claim: ClaimView | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.claim = claim
+
+    def compose(self) -> ComposeResult:
+        claim = self.claim
+        if claim is None:
+            return
+        t = self.app.t
+        yield Static(timeline_text(claim, t, self.app.i18n.datetime), markup=False, classes="timeline-stages")
+        if claim.stage == REJECTED:
+            yield Static(t("timeline.reason", reason=claim.rejection_reason), markup=False, classes="timeline-note")
+            yield Static(t("timeline.todo"), markup=False, classes="timeline-note")
+        elif next_stage(claim.stage):
+            yield Static(t("timeline.next", stage=stage_name(t, next_stage(claim.stage))), markup=False,
+                         classes="timeline-note")
+        yield Static(t("timeline.legend"), markup=False, classes="timeline-legend")
+
+    def show(self, claim: ClaimView | None) -> None:
+        self.claim = claim
+        self.refresh(recompose=True)
