@@ -29,7 +29,6 @@ class SignedInApp(BackofficeApp):
         self.initial_officer = officer_identity
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.call_later(self.signed_in, self.initial_officer)
 
 
