@@ -9,7 +9,7 @@ from kidb_tui.errors import AuthError
 from kidb_tui.models import AuditEvent, LoginThrottle
 from kidb_tui.services import auth, reset_codes
 from tests.backoffice.conftest import ANI, field_error, notification_kinds, participant_of, screen_text, status_text
-from tests.conftest import RINA, SITI, settle
+from tests.conftest import BUDI, RINA, SITI, settle
 
 SIZE = (80, 24)
 
@@ -110,3 +110,18 @@ async def test_block_and_unblock_the_card_with_a_reason(make_bo, demo_rt):
         assert participant_of(demo_rt, SITI.nib).card_status == "active"
     assert notification_kinds(demo_rt, SITI.nib)[-2:] == ["card_blocked", "card_unblocked"]
 
+
+
+async def test_typed_nib_shows_whose_it_is(make_bo, demo_rt):
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press(*BUDI.nib)
+        await pilot.pause()
+        who = str(app.screen.query_one("#who").render())
+        assert "Budi Santoso" in who and "************0002" in who and "3273011708780002" not in who
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert "11" in str(app.screen.query_one("#who").render())

@@ -34,6 +34,7 @@ class CounterScreen(BackofficeScreen):
         with VerticalScroll(id="counter", classes="card"):
             yield Static(self.t("bo.counter.lead"), markup=False, classes="intro")
             yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("bo.counter.nib_placeholder")))
+            yield Static(self.t("bo.counter.who_empty"), markup=False, id="who")
             yield Static(self.t("bo.counter.unlock_heading"), markup=False, classes="section")
             yield FormField("ktp_seen", MarkCheckbox(self.t("bo.counter.ktp_label"), id="ktp_seen", compact=True))
             with Horizontal(classes="buttons"):
@@ -56,6 +57,25 @@ class CounterScreen(BackofficeScreen):
     @on(Input.Submitted)
     def _next_field(self) -> None:
         self.focus_next()
+
+    @on(Input.Changed, "#nib")
+    def _show_who(self) -> None:
+        """Name, masked NIK, birth date and account state of the typed NIB, to check against the KTP."""
+        who = self.query_one("#who", Static)
+        try:
+            card = counter.lookup(self.rt, self._nib())
+        except DomainError as error:
+            who.update(self.t("bo.counter.who_empty") if not self._nib().strip() else self.message(error))
+            return
+        who.update(self.t(
+            "bo.counter.who", name=card.full_name, nik=card.nik_masked, birth_date=card.birth_date,
+            card=self.t(f"bo.counter.card_{card.card_status}"),
+            account=self.t("bo.counter.account_yes" if card.has_account else "bo.counter.account_no"),
+            lock=self.t("bo.counter.locked_yes" if card.locked else "bo.counter.locked_no"),
+        ))
+
+    def after_relabel(self) -> None:
+        self._show_who()
 
     def _nib(self) -> str:
         return self.query_one("#nib", Input).value
