@@ -32,6 +32,11 @@ class KidbApp(TerminalApp):
             auth.logout(self.rt, self.identity, reason)
         self.identity = None
 
+    def back_to_menu(self) -> None:
+        """Close every screen above the menu (the end of a flow)."""
+        menu = next(screen for screen in reversed(self.screen_stack) if isinstance(screen, MenuScreen))
+        menu.pop_until_active()
+
     def signed_in(self, identity: Identity) -> None:
         """Called by the login, activation and reset screens: replace the top screen with the menu."""
         self.identity = identity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -38,6 +39,11 @@ class KioskScreen(Screen):
 
     def on_mount(self) -> None:
         self._language = self.app.i18n.language
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A steady cursor: a blinking one repaints twice a second, which an SSH link carries."""
+        if isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     async def on_screen_resume(self) -> None:
         if self._language and self._language != self.app.i18n.language:

@@ -8,7 +8,14 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from kidb_tui.screens.account.balance import BalanceScreen
+from kidb_tui.screens.account.notifications import NotificationsScreen
+from kidb_tui.screens.account.profile import ProfileScreen
+from kidb_tui.screens.account.status import StatusScreen
+from kidb_tui.screens.auth.change_secret import ChangeSecretScreen
 from kidb_tui.screens.base import KioskScreen
+from kidb_tui.screens.claim.type_select import ClaimTypeScreen
+from kidb_tui.screens.help import HelpScreen
 from kidb_tui.services import notifications
 
 MENU_ITEMS = (
@@ -69,35 +76,15 @@ class MenuScreen(KioskScreen):
         if item == "logout":
             await self.app.sign_out()
             return
-        self.app.push_screen(_screen_for(item))
+        self.app.push_screen(SCREENS[item]())
 
 
-def _screen_for(item: str):
-    """The screen behind a menu item (imported here so each module loads on first use)."""
-    if item == "claim":
-        from kidb_tui.screens.claim.type_select import ClaimTypeScreen
-
-        return ClaimTypeScreen()
-    if item == "status":
-        from kidb_tui.screens.account.status import StatusScreen
-
-        return StatusScreen()
-    if item == "balance":
-        from kidb_tui.screens.account.balance import BalanceScreen
-
-        return BalanceScreen()
-    if item == "profile":
-        from kidb_tui.screens.account.profile import ProfileScreen
-
-        return ProfileScreen()
-    if item == "notifications":
-        from kidb_tui.screens.account.notifications import NotificationsScreen
-
-        return NotificationsScreen()
-    if item == "help":
-        from kidb_tui.screens.help import HelpScreen
-
-        return HelpScreen()
-    from kidb_tui.screens.auth.change_secret import ChangeSecretScreen
-
-    return ChangeSecretScreen()
+SCREENS = {
+    "claim": ClaimTypeScreen,
+    "status": StatusScreen,
+    "balance": BalanceScreen,
+    "profile": ProfileScreen,
+    "notifications": NotificationsScreen,
+    "help": HelpScreen,
+    "change_secret": ChangeSecretScreen,
+}

@@ -215,12 +215,12 @@ def submit_claim(
 
 def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str) -> Receipt:
     with rt.write() as session:
-        claim = _existing(session, identity, key)
-        if claim is not None:
-            return _receipt(rt, claim, session.get(Participant, claim.participant_id))
         participant = session.exec(
             select(Participant).where(Participant.id == identity.participant_id).with_for_update()
         ).one()
+        claim = _existing(session, identity, key)
+        if claim is not None:
+            return _receipt(rt, claim, participant)
         _, account, claim_type = requirements.load_context(session, participant.id, draft.type_code)
         profile.apply_contact(session, rt, participant, contact)
         report = requirements.evaluate(session, rt, participant, account, claim_type)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import cached_property
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,7 +21,11 @@ class SecretHasher:
             parallelism=params.parallelism,
             type=Type.ID,
         )
-        self._dummy = self.hash("kidb-dummy-secret-for-unknown-accounts")
+
+    @cached_property
+    def _dummy(self) -> str:
+        """Made on first need, so that starting a kiosk does not pay for an argon2 hash."""
+        return self.hash("kidb-dummy-secret-for-unknown-accounts")
 
     def _peppered(self, secret: str) -> str:
         return hmac.new(self._pepper, secret.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kidb_tui import validation
 from kidb_tui.errors import ValidationError
@@ -99,34 +99,62 @@ def _parse_row(row: dict[str, str], today: date) -> tuple[dict[str, object], lis
 
 
 def read_rows(text: str, today: date) -> tuple[list[tuple[int, dict[str, object]]], list[RowError]]:
-    """Parse and validate CSV text into (line, values) pairs; the header is line 1."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = tuple(reader.fieldnames or ())
+    """Parse and validate CSV text into (line, values) pairs. The header is line 1; a row is
+    numbered by the line its record starts on (a quoted field may span lines); blank lines are
+    skipped. Text the csv module cannot read (an unterminated quote running past the field
+    size limit) is reported at the line where the broken record starts."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = tuple(next(reader, ()))
+    except csv.Error:
+        header = ()
     if header[: len(HEADER)] != HEADER or any(extra not in OPTIONAL for extra in header[len(HEADER):]):
         return [], [RowError(1, "header", "expected " + ",".join(HEADER))]
     rows: list[tuple[int, dict[str, object]]] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        if None in record or any(value is None for value in record.values()):
-            errors.append(RowError(line, "row", "column_count"))
-            continue
-        values, row_errors = _parse_row(record, today)
-        errors.extend(RowError(line, e.field, e.rule) for e in row_errors)
-        nib = values.get("nib")
-        if isinstance(nib, str):
-            if nib in seen:
-                errors.append(RowError(line, "nib", f"duplicate_of_line_{seen[nib]}"))
-            seen.setdefault(nib, line)
-        rows.append((line, values))
+    line = reader.line_num + 1
+    try:
+        for fields in reader:
+            if fields:
+                _read_record(header, fields, line, today, rows, errors, seen)
+            line = reader.line_num + 1
+    except csv.Error:
+        errors.append(RowError(line, "row", "unreadable_csv"))
     if not rows and not errors:
         errors.append(RowError(2, "row", "no_rows"))
     return rows, errors
 
 
+def _read_record(
+    header: tuple[str, ...], fields: list[str], line: int, today: date,
+    rows: list[tuple[int, dict[str, object]]], errors: list[RowError], seen: dict[str, int],
+) -> None:
+    """Validate one record into `rows`/`errors`; `seen` maps each NIB to its first line."""
+    if len(fields) != len(header):
+        errors.append(RowError(line, "row", "column_count"))
+        return
+    values, row_errors = _parse_row(dict(zip(header, fields)), today)
+    errors.extend(RowError(line, e.field, e.rule) for e in row_errors)
+    nib = values.get("nib")
+    if isinstance(nib, str):
+        if nib in seen:
+            errors.append(RowError(line, "nib", f"duplicate_of_line_{seen[nib]}"))
+        seen.setdefault(nib, line)
+    rows.append((line, values))
+
+
 class _Rejected(Exception):
     """Raised inside the import transaction to roll it back."""
+
+
+def _existing_by_nib(session, nibs: list[str], chunk: int = 500) -> dict[str, Participant]:
+    """The participants already stored under these NIBs, fetched a chunk at a time."""
+    found: dict[str, Participant] = {}
+    for start in range(0, len(nibs), chunk):
+        query = select(Participant).where(col(Participant.nib).in_(nibs[start : start + chunk]))
+        found.update((person.nib, person) for person in session.exec(query))
+    return found
 
 
 def import_text(rt: Runtime, text: str, actor: str = "cli") -> ImportReport:
@@ -136,19 +164,19 @@ def import_text(rt: Runtime, text: str, actor: str = "cli") -> ImportReport:
         return report
     now = rt.now()
     try:
-        with rt.write() as session:
+        with rt.write() as session, session.no_autoflush:
+            existing = _existing_by_nib(session, [str(values["nib"]) for _, values in rows])
             for line, values in rows:
-                existing = session.exec(select(Participant).where(Participant.nib == values["nib"])).first()
-                if existing is None:
+                found = existing.get(str(values["nib"]))
+                if found is None:
                     session.add(Participant(**values, reserved=0, created_at=now, updated_at=now))
                     report.created += 1
                     continue
-                if int(values["balance"]) < existing.reserved:
+                if int(values["balance"]) < found.reserved:
                     report.errors.append(RowError(line, "balance", "below_amount_reserved_by_open_claims"))
                 for name, value in values.items():
-                    setattr(existing, name, value)
-                existing.updated_at = now
-                session.add(existing)
+                    setattr(found, name, value)
+                found.updated_at = now
                 report.updated += 1
             if report.errors:
                 raise _Rejected

@@ -40,12 +40,21 @@ def _load(name: str) -> list[dict]:
     return json.loads((data_dir() / name).read_text(encoding="utf-8"))
 
 
+def _stored(session, model) -> list[dict]:
+    return [row.model_dump() for row in session.exec(select(model))]
+
+
 def sync_reference_data(rt: Runtime) -> None:
-    """Upsert claim types and banks from the shipped JSON files."""
+    """Upsert claim types and banks from the shipped JSON files (no write when nothing changed)."""
+    types, banks_ = _load("claim_types.json"), _load("banks.json")
+    with rt.read() as session:
+        stored_types, stored_banks = _stored(session, ClaimType), _stored(session, Bank)
+    if all(entry in stored_types for entry in types) and all(entry in stored_banks for entry in banks_):
+        return
     with rt.write() as session:
-        for entry in _load("claim_types.json"):
+        for entry in types:
             session.merge(ClaimType(**entry))
-        for entry in _load("banks.json"):
+        for entry in banks_:
             session.merge(Bank(**entry))
 
 

@@ -37,14 +37,14 @@ class KeyBar(Static):
             parts.append(f"{_key_label(app.get_key_display(binding))} {app.t(binding.description)}")
         settings = app.rt.settings
         terminal = " · ".join(part for part in (settings.terminal_id, settings.branch) if part)
-        text = "  ".join(parts)
-        if terminal:
-            text = f"{text}  | {terminal}"
-        self.update(text)
+        keys = "  ".join(parts)
+        self.update(f"{terminal} | {keys}" if terminal else keys)
 
 
 def _key_label(display: str) -> str:
-    """`f2` -> `F2`, `esc` -> `Esc`, `enter` -> `Enter`; other keys as Textual shows them."""
+    """`f2` -> `F2`, `esc` -> `Esc`, `⏎` -> `Enter` (console fonts lack the symbol); others as shown."""
+    if display == "⏎":
+        return "Enter"
     if display[:1] == "f" and display[1:].isdigit():
         return display.upper()
     return display[:1].upper() + display[1:] if display.isalpha() else display

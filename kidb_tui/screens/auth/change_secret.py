@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, RadioSet, Static
+from textual.widgets import Button, Input, Static
 
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
-from kidb_tui.screens.auth.activation import (
-    SECRET_FIELDS,
-    SecretKindChoice,
-    clear_new_secret,
-    secret_fields,
-    set_busy,
-    update_secret_placeholder,
-)
-from kidb_tui.screens.base import KioskScreen
+from kidb_tui.screens.auth.new_secret import NewSecretScreen, secret_fields, set_busy
 from kidb_tui.services import auth
-from kidb_tui.services.secret_policy import KINDS
 from kidb_tui.widgets.form_field import FormField
 
 
-class ChangeSecretScreen(KioskScreen):
+class ChangeSecretScreen(NewSecretScreen):
     TITLE_KEY = "change.title"
-    BINDINGS = [*KioskScreen.BINDINGS, Binding("escape", "back", "key.back")]
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="change-box", classes="card auth-form"):
@@ -43,10 +32,6 @@ class ChangeSecretScreen(KioskScreen):
         super().on_mount()
         self.query_one("#secret_current", Input).focus()
 
-    @on(RadioSet.Changed, "#secret_kind")
-    def _kind_changed(self, event: RadioSet.Changed) -> None:
-        update_secret_placeholder(self, KINDS[event.index])
-
     @on(Input.Submitted, "#secret_current, #secret")
     def _next_field(self) -> None:
         self.focus_next()
@@ -55,9 +40,7 @@ class ChangeSecretScreen(KioskScreen):
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
         current = self.query_one("#secret_current", Input).value
-        kind = self.query_one(SecretKindChoice).kind
-        secret = self.query_one("#secret", Input).value
-        confirmation = self.query_one("#secret_confirm", Input).value
+        kind, secret, confirmation = self.chosen_secret()
         self.clear_errors()
         if not current:
             self.show_error(FormErrors([ValidationError("secret_current", "required")]))
@@ -86,16 +69,10 @@ class ChangeSecretScreen(KioskScreen):
             await app.sign_out()
             app.notify(message, severity="error", timeout=15, markup=False)
             return
-        if isinstance(error, FormErrors):
-            self.show_error(error)
-            if any(field_error.field in SECRET_FIELDS for field_error in error.errors):
-                clear_new_secret(self)
+        if self.show_form_errors(error):
             return
         self.show_error(error)
         current = self.query_one("#secret_current", Input)
         current.value = ""
         self.query_one("#field-secret_current", FormField).show_error(self.app.i18n.error(error))
         current.focus()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -91,14 +91,10 @@ class LoginScreen(KioskScreen):
 
     @on(Button.Pressed, "#activate")
     def action_activate(self) -> None:
-        from kidb_tui.screens.auth.activation import ActivationScreen
-
         self.app.push_screen(ActivationScreen())
 
     def action_reset(self) -> None:
         self.app.push_screen(ResetScreen())
 
     def action_help(self) -> None:
-        from kidb_tui.screens.help import HelpScreen
-
         self.app.push_screen(HelpScreen())

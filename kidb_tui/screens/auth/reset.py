@@ -5,29 +5,18 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, RadioSet, Static
+from textual.widgets import Button, Input, Static
 
-from kidb_tui.errors import AuthError, DomainError, FormErrors
-from kidb_tui.screens.auth.activation import (
-    SECRET_FIELDS,
-    SecretKindChoice,
-    clear_new_secret,
-    secret_fields,
-    set_busy,
-    update_secret_placeholder,
-)
-from kidb_tui.screens.base import KioskScreen
+from kidb_tui.errors import AuthError, DomainError
+from kidb_tui.screens.auth.new_secret import NewSecretScreen, secret_fields, set_busy
 from kidb_tui.services import reset_codes
 from kidb_tui.services.auth import Identity
-from kidb_tui.services.secret_policy import KINDS
 from kidb_tui.widgets.form_field import FormField
 
 
-class ResetScreen(KioskScreen):
+class ResetScreen(NewSecretScreen):
     TITLE_KEY = "reset.title"
-    BINDINGS = [*KioskScreen.BINDINGS, Binding("escape", "back", "key.back")]
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="reset-box", classes="card auth-form", can_focus=False):
@@ -42,10 +31,6 @@ class ResetScreen(KioskScreen):
         super().on_mount()
         self.query_one("#nib", Input).focus()
 
-    @on(RadioSet.Changed, "#secret_kind")
-    def _kind_changed(self, event: RadioSet.Changed) -> None:
-        update_secret_placeholder(self, KINDS[event.index])
-
     @on(Input.Submitted, "#nib, #reset_code, #secret")
     def _next_field(self) -> None:
         self.focus_next()
@@ -55,13 +40,10 @@ class ResetScreen(KioskScreen):
     def submit(self) -> None:
         nib = self.query_one("#nib", Input).value
         code = self.query_one("#reset_code", Input).value
-        kind = self.query_one(SecretKindChoice).kind
-        secret = self.query_one("#secret", Input).value
-        confirmation = self.query_one("#secret_confirm", Input).value
         self.clear_errors()
         set_busy(self, True)
         self.set_status(self.t("reset.checking"))
-        self._redeem(nib, code, kind, secret, confirmation)
+        self._redeem(nib, code, *self.chosen_secret())
 
     @work(thread=True, exclusive=True, group="reset")
     def _redeem(self, nib: str, code: str, kind: str, secret: str, confirmation: str) -> None:
@@ -78,17 +60,10 @@ class ResetScreen(KioskScreen):
         self.app.notify(self.t("reset.done"), timeout=10, markup=False)
 
     def _refused(self, error: DomainError) -> None:
-        set_busy(self, False)
-        if isinstance(error, FormErrors):
-            self.show_error(error)
-            if any(field_error.field in SECRET_FIELDS for field_error in error.errors):
-                clear_new_secret(self)
+        if self.show_form_errors(error):
             return
         self.show_error(error)
         if isinstance(error, AuthError):
             code = self.query_one("#reset_code", Input)
             code.value = ""
             code.focus()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

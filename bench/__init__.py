@@ -1,0 +1,1 @@
+"""KIDB benchmarks, run with `python -m bench` (see bench/README.md); not collected by pytest."""

@@ -1,0 +1,201 @@
+"""`python -m bench`: the kiosk's performance figures, each next to its baseline measured in the
+same run, printed and written to bench/RESULTS.md with the machine described.
+
+    python -m bench [--quick] [--output bench/RESULTS.md]
+
+Figures: cold start to the login screen against a bare Textual app (bench/startup.py); screen
+transitions of the claim flow against a bare screen push (bench/transitions.py); bytes written
+to an 80x24 terminal for the whole claim flow (bench/flow_bytes.py); claims per second through
+the service layer against the raw driver, 1 and 4 processes, SQLite and PostgreSQL
+(bench/throughput.py); login verification at the configured argon2 parameters
+(bench/login_time.py). PostgreSQL runs on a throwaway cluster (tests/pg_cluster.py) and is
+skipped with a note when its server binaries are missing. Nothing here is a test: no figure
+fails anything, each is reported against its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bench import flow_bytes, login_time, machine, startup, throughput, transitions
+
+START_TARGET = 1.5
+TRANSITION_TARGET_MS = 50.0
+THROUGHPUT_TARGET = 0.5
+HERE = Path(__file__).resolve().parent
+
+
+class Report:
+    """Lines printed as they come and kept for RESULTS.md."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str = "") -> None:
+        print(line, flush=True)
+        self.lines.append(line)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def _start_postgres(report: Report):
+    from tests.pg_cluster import PgCluster
+
+    try:
+        cluster = PgCluster()
+    except KeyError:
+        report.add("PostgreSQL: skipped (running as root and there is no `postgres` user to run the server)")
+        return None
+    if not (cluster.initdb and cluster.pg_ctl):
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        report.add("PostgreSQL: skipped (server binaries initdb/pg_ctl not found)")
+        return None
+    cluster.start()
+    return cluster
+
+
+def _pg_database(cluster, name: str) -> str:
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            server = connection.execute(text("SHOW server_version")).scalar_one()
+    finally:
+        admin.dispose()
+    return cluster.url(name), server
+
+
+def cold_start(report: Report, folder: Path, runs: int) -> startup.StartupResult:
+    result = startup.measure(folder, runs)
+    kidb, bare = statistics.median(result.kidb), statistics.median(result.bare)
+    report.add(f"## Cold start to the first screen drawn (80x24 pty, median of {runs} runs)")
+    report.add()
+    report.add("| program | median | min | max |")
+    report.add("|---|---|---|---|")
+    report.add(f"| `kidb` (login screen) | {kidb:.3f} s | {min(result.kidb):.3f} s | {max(result.kidb):.3f} s |")
+    report.add(f"| baseline: bare Textual app, one Input | {bare:.3f} s | {min(result.bare):.3f} s | {max(result.bare):.3f} s |")
+    report.add()
+    report.add(f"Ratio {result.ratio:.2f}x; target <= {START_TARGET}x: **{verdict(result.ratio <= START_TARGET)}**.")
+    report.add()
+    return result
+
+
+def screen_transitions(report: Report, folder: Path, iterations: int) -> None:
+    result = transitions.measure(f"sqlite:///{folder / 'transitions.sqlite3'}", iterations)
+    report.add(f"## Screen transitions of the claim flow (pilot, 80x24, {iterations} flows, argon2 excluded)")
+    report.add()
+    report.add("| transition | median | p95 | p95 <= 50 ms |")
+    report.add("|---|---|---|---|")
+    for name, summary in result.items():
+        mark = "baseline" if name == transitions.BASELINE else verdict(summary.p95_ms <= TRANSITION_TARGET_MS)
+        report.add(f"| {name} | {summary.median_ms:.1f} ms | {summary.p95_ms:.1f} ms | {mark} |")
+    report.add()
+
+
+def terminal_bytes(report: Report, folder: Path, first: startup.StartupResult) -> None:
+    result = flow_bytes.measure(folder)
+    report.add("## Bytes written to the terminal for the whole claim flow (80x24 pty)")
+    report.add()
+    report.add("| part of the flow | bytes |")
+    report.add("|---|---|")
+    for name, count in result.per_screen.items():
+        report.add(f"| {name} | {count:,} |")
+    report.add(f"| **whole flow (login screen to receipt)** | **{result.total:,}** |")
+    report.add()
+    frames = result.total / first.bare_first_screen_bytes
+    report.add(
+        f"Baseline: the bare Textual app's first screen is {first.bare_first_screen_bytes:,} bytes, so the flow "
+        f"carries about {frames:.0f} such screens; the kiosk's login screen is {first.kidb_first_screen_bytes:,} "
+        f"bytes. The flow took {result.seconds:.1f} s of driving; an idle login screen whose cursor blinks writes "
+        f"{first.idle_bytes_per_second:,.0f} bytes/s, which is included in the count while the driver waits."
+    )
+    report.add()
+
+
+def service_throughput(report: Report, folder: Path, cluster) -> None:
+    backends = {"SQLite": (f"sqlite:///{folder / 'service.sqlite3'}", f"sqlite:///{folder / 'raw.sqlite3'}")}
+    if cluster is not None:
+        service_url, server = _pg_database(cluster, "bench_service")
+        raw_url, _ = _pg_database(cluster, "bench_raw")
+        backends[f"PostgreSQL {server}"] = (service_url, raw_url)
+    report.add("## Claims submitted per second: service layer against the raw driver (argon2 excluded)")
+    report.add()
+    report.add("| backend | processes | service claims/s | raw driver claims/s | service / raw | >= 50% |")
+    report.add("|---|---|---|---|---|---|")
+    for backend, (service_url, raw_url) in backends.items():
+        figures = throughput.measure(service_url, raw_url)
+        for processes in (1, 4):
+            service, raw = figures[("service", processes)], figures[("raw driver", processes)]
+            ratio = service.per_second / raw.per_second
+            report.add(
+                f"| {backend} | {processes} | {service.per_second:.1f} ({service.claims} in {service.seconds:.2f} s) "
+                f"| {raw.per_second:.1f} ({raw.claims} in {raw.seconds:.2f} s) | {ratio:.0%} "
+                f"| {verdict(ratio >= THROUGHPUT_TARGET)} |"
+            )
+    if cluster is None:
+        report.add("| PostgreSQL | - | skipped: no server binaries | | | |")
+    report.add()
+
+
+def login_verification(report: Report, folder: Path, runs: int) -> None:
+    result = login_time.measure(folder, runs)
+    p = result.params
+    report.add(f"## Login verification at the configured argon2id parameters (m={p.memory_kib} KiB, t={p.time_cost}, "
+               f"p={p.parallelism}; median of {runs})")
+    report.add()
+    report.add("| operation | median | max |")
+    report.add("|---|---|---|")
+    report.add(f"| `auth.login` (service call, argon2 verify + reads + audit write) | "
+               f"{login_time.median_ms(result.login):.1f} ms | {max(result.login) * 1000:.1f} ms |")
+    report.add(f"| baseline: argon2-cffi `PasswordHasher.verify`, same parameters | "
+               f"{login_time.median_ms(result.verify):.1f} ms | {max(result.verify) * 1000:.1f} ms |")
+    report.add(f"| hashing a new PIN (activation, PIN change) | {login_time.median_ms(result.hash):.1f} ms | "
+               f"{max(result.hash) * 1000:.1f} ms |")
+    report.add()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, not for RESULTS.md)")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    runs, iterations, login_runs = (3, 5, 3) if args.quick else (7, 20, 10)
+    report = Report()
+    report.add("# KIDB benchmark results")
+    report.add()
+    report.add("Written by `python -m bench` (method: bench/README.md and each bench/*.py module's docstring).")
+    report.add()
+    report.add("| machine | |")
+    report.add("|---|---|")
+    for name, value in machine.describe().items():
+        report.add(f"| {name} | {value} |")
+    report.add()
+    folder = Path(tempfile.mkdtemp(prefix="kidb-bench-"))
+    cluster = None
+    try:
+        first = cold_start(report, folder, runs)
+        screen_transitions(report, folder, iterations)
+        terminal_bytes(report, folder, first)
+        cluster = _start_postgres(report)
+        service_throughput(report, folder, cluster)
+        login_verification(report, folder, login_runs)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    report.add(f"Load average at the end (1/5/15 min): {machine.load_average()}.")
+    args.output.write_text("\n".join(report.lines) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

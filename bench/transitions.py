@@ -1,0 +1,195 @@
+"""Screen transitions of the claim flow, driven by the Textual pilot at 80x24 (headless):
+login -> menu -> claim type -> requirements -> form -> personal data -> confirm -> receipt.
+
+A transition is timed from the key press to the last frame of the new screen the app sends to
+its driver before it goes idle: the app's `_display` hook records when each frame is ready and
+turns it into the ANSI text a terminal would get (the headless driver skips that step, so it
+is done here explicitly). The pilot's idle waits only decide when to stop looking; they are not
+part of the figure. Input cursor blinking is switched off in this process so that no timer
+redraw is taken for the end of a transition. Typing into the form is not timed. Login and
+"Simpan" run argon2 in a worker thread: the app here uses the fast parameters of
+bench/data.py, so what remains is the screen work and the database; argon2 at the configured
+parameters is in bench/login_time.py.
+
+Each iteration is a new app and a new participant (a claim type can be open only once per
+participant), with a garbage collection between iterations so one app's leftovers do not slow
+the next. The first iterations warm Python's caches and are left out. The baseline is a
+bare Textual app pushing a screen with one Input, timed the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual._compositor import CompositorUpdate
+from textual.screen import Screen
+from textual.widgets import Input
+
+from bench import data
+from kidb_tui.app import KidbApp
+from kidb_tui.screens.auth.login import LoginScreen
+from kidb_tui.screens.claim.confirm import ConfirmScreen
+from kidb_tui.screens.claim.form import ClaimFormScreen
+from kidb_tui.screens.claim.personal_data import PersonalDataScreen
+from kidb_tui.screens.claim.receipt import ReceiptScreen
+from kidb_tui.screens.claim.requirements import RequirementsScreen
+from kidb_tui.screens.claim.type_select import ClaimTypeScreen
+from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.services.runtime import Runtime
+from tests.crash import population
+
+SIZE = (80, 24)
+WARMUP = 2
+STEPS = (
+    ("login -> menu", MenuScreen),
+    ("menu -> claim type", ClaimTypeScreen),
+    ("claim type -> requirements", RequirementsScreen),
+    ("requirements -> form", ClaimFormScreen),
+    ("form -> personal data", PersonalDataScreen),
+    ("personal data -> confirm", ConfirmScreen),
+    ("confirm -> receipt", ReceiptScreen),
+)
+BASELINE = "bare app: push a screen with one Input"
+
+
+@dataclass(frozen=True)
+class Summary:
+    median_ms: float
+    p95_ms: float
+
+
+def summarize(seconds: list[float]) -> Summary:
+    ordered = sorted(seconds)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return Summary(statistics.median(ordered) * 1000, p95 * 1000)
+
+
+class DisplayClock(App):
+    """Records when each frame is ready, after rendering it to ANSI as a terminal driver would."""
+
+    frames: list[tuple[float, Screen]]
+
+    def _display(self, screen: Screen, renderable) -> None:
+        super()._display(screen, renderable)
+        if isinstance(renderable, CompositorUpdate):
+            renderable.render_segments(self.console)
+            self.frames.append((time.perf_counter(), screen))
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _timed(pilot, keys: tuple[str, ...], target: type[Screen]) -> float:
+    app = pilot.app
+    app.frames = []
+    started = time.perf_counter()
+    await pilot.press(*keys)
+    while not isinstance(app.screen, target):
+        await _settle(pilot)
+    await _settle(pilot)
+    return max(at for at, screen in app.frames if screen is app.screen) - started
+
+
+async def _fill_form(pilot) -> None:
+    screen = pilot.app.screen
+    for name, value in (("amount", "5.000.000"), ("account_number", population.ACCOUNT_NUMBER),
+                        ("reason", "Biaya rawat inap")):
+        screen.query_one(f"#{name}", Input).value = value
+    screen.query_one("#account_holder", Input).value = population.full_name(pilot.app.n)
+    screen.query_one("#bank").value = population.BANK_CODE
+    for box in screen.query("MarkCheckbox"):
+        box.value = True
+    await pilot.pause()
+
+
+class _BenchApp(DisplayClock, KidbApp):
+    def __init__(self, rt: Runtime, n: int) -> None:
+        super().__init__(rt, "id")
+        self.n = n
+        self.frames = []
+
+
+async def _claim_flow(rt: Runtime, n: int) -> list[float]:
+    app = _BenchApp(rt, n)
+    times = []
+    async with app.run_test(size=SIZE) as pilot:
+        while not isinstance(app.screen, LoginScreen):
+            await pilot.pause()
+        await pilot.press(*population.nib(n), "enter", *population.PIN)
+        times.append(await _timed(pilot, ("enter",), MenuScreen))
+        times.append(await _timed(pilot, ("1",), ClaimTypeScreen))
+        times.append(await _timed(pilot, ("enter",), RequirementsScreen))
+        times.append(await _timed(pilot, ("enter",), ClaimFormScreen))
+        await _fill_form(pilot)
+        times.append(await _timed(pilot, ("f5",), PersonalDataScreen))
+        times.append(await _timed(pilot, ("f5",), ConfirmScreen))
+        await pilot.press(*population.PIN)
+        times.append(await _timed(pilot, ("enter",), ReceiptScreen))
+    return times
+
+
+class _OneInput(Screen):
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="next screen")
+
+
+class _BareFlow(DisplayClock):
+    BINDINGS = [Binding("f5", "next", "next")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="first screen")
+
+    def action_next(self) -> None:
+        self.push_screen(_OneInput())
+
+
+async def _bare_flow(pushes: int) -> list[float]:
+    times = []
+    async with _BareFlow().run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(pushes):
+            times.append(await _timed(pilot, ("f5",), _OneInput))
+            await pilot.app.pop_screen()
+            await pilot.pause()
+    return times
+
+
+@contextmanager
+def _no_cursor_blink() -> Iterator[None]:
+    toggle = Input._toggle_cursor
+    Input._toggle_cursor = lambda self: None
+    try:
+        yield
+    finally:
+        Input._toggle_cursor = toggle
+
+
+def measure(database_url: str, iterations: int) -> dict[str, Summary]:
+    rt = data.populate(database_url, iterations + WARMUP)
+    try:
+        with _no_cursor_blink():
+            runs = []
+            for n in range(1, iterations + WARMUP + 1):
+                runs.append(asyncio.run(_claim_flow(rt, n)))
+                gc.collect()
+            runs = runs[WARMUP:]
+            bare = asyncio.run(_bare_flow(iterations + WARMUP))[WARMUP:]
+    finally:
+        rt.engine.dispose()
+    result = {name: summarize([run[index] for run in runs]) for index, (name, _) in enumerate(STEPS)}
+    result[BASELINE] = summarize(bare)
+    return result

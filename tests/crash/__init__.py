@@ -1,0 +1,1 @@
+"""Crash and concurrency tests: worker processes SIGKILLed while they file claims."""

@@ -1,0 +1,1 @@
+"""Hypothesis state-machine tests of the services against a simple model."""
