@@ -17,7 +17,8 @@ from kidb_tui.services.runtime import Runtime
 def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
     """A runtime on an upgraded database with claim types and banks in place."""
     rt = Runtime.create(settings, clock)
-    migrate.upgrade(rt.engine)
+    if not migrate.is_current(rt.engine):
+        migrate.upgrade(rt.engine)
     sync_reference_data(rt)
     return rt
 

@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         url = args.database or f"sqlite:///{user_data_dir() / DEMO_FILE}"
         rt = bootstrap.build_demo(load_settings(url))
-        return _run_kiosk(rt, args)
+        status = _run_kiosk(rt, args)
+        print(f"demo database: {url}\nback office on it: kidb --database {url} backoffice")
+        return status
     rt = bootstrap.prepare(load_settings(args.database))
     if args.command is None:
         return _run_kiosk(rt, args)

@@ -7,18 +7,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, text
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_ID = 0x4B494442
+HEAD = "0002"
+"""The newest revision in `migrations/versions` (a test keeps it equal to Alembic's head)."""
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     return config
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is already at HEAD: the kiosk then starts without loading Alembic."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
 
 
 @contextmanager
@@ -43,6 +58,9 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Alembic is imported here rather than at module load: a kiosk at HEAD never needs it."""
+    from alembic import command
+
     config = alembic_config()
     with _migration_connection(engine) as connection:
         config.attributes["connection"] = connection
@@ -50,6 +68,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     with _migration_connection(engine) as connection:
         config.attributes["connection"] = connection

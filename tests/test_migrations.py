@@ -79,3 +79,24 @@ def test_audit_rows_written_before_the_chain_are_chained_by_the_upgrade(engine, 
             )
     migrate.upgrade(engine)
     assert audit.verify_chain(Runtime.create(settings, clock, engine)) is None
+
+
+def test_head_constant_is_alembics_head(rt):
+    from alembic.script import ScriptDirectory
+
+    from kidb_tui import migrate
+
+    assert ScriptDirectory.from_config(migrate.alembic_config()).get_current_head() == migrate.HEAD
+    assert migrate.is_current(rt.engine)
+
+
+def test_is_current_is_false_below_head(tmp_path):
+    from kidb_tui import migrate
+    from kidb_tui.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    assert not migrate.is_current(engine)
+    migrate.upgrade(engine, "0001")
+    assert not migrate.is_current(engine)
+    migrate.upgrade(engine)
+    assert migrate.is_current(engine)

@@ -11,7 +11,7 @@ MENU_HINT = "Tekan angka di depan menu"
 
 async def login_screen(term: Term, terminal_id: str = "JKT-01", timeout: float | None = None) -> None:
     """The login screen drawn, the terminal id in the key bar on the last row."""
-    await term.wait(lambda: LOGIN_LABEL in term.text() and f"| {terminal_id}" in term.screen.display[-1],
+    await term.wait(lambda: LOGIN_LABEL in term.text() and term.screen.display[-1].lstrip().startswith(f"{terminal_id} "),
                     f"the login screen of {terminal_id}", timeout)
 
 
