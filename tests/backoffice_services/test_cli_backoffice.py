@@ -18,8 +18,11 @@ PASSWORD = "Loket-Tiga-Bandung-9"
 
 
 @pytest.fixture
-def kidb(settings, tmp_path, monkeypatch, capsys):
-    """`kidb(*args)` runs the CLI on the test database; returns (exit code, stdout, stderr)."""
+def kidb(request, settings, tmp_path, monkeypatch, capsys):
+    """`kidb(*args)` runs the CLI on the test's database (that of `demo_rt`, else `rt`);
+    returns (exit code, stdout, stderr)."""
+    runtime = request.getfixturevalue("demo_rt" if "demo_rt" in request.fixturenames else "rt")
+    url = runtime.engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("KIDB_PEPPER", settings.pepper.decode())
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KIDB_ARGON2_MEMORY_KIB", str(settings.argon2.memory_kib))
@@ -29,7 +32,7 @@ def kidb(settings, tmp_path, monkeypatch, capsys):
     def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
         if stdin is not None:
             monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = cli.main(["--database", settings.database_url, *args])
+        code = cli.main(["--database", url, *args])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -133,8 +136,9 @@ def test_audit_verify_names_the_tampered_row(kidb, demo_rt):
 def test_audit_verify_names_a_row_edited_into_malformed_content(kidb, demo_rt):
     with demo_rt.read() as session:
         target = session.exec(select(AuditEvent.id).where(AuditEvent.action == "officer.added")).first()
+    malformed = "'x'" if demo_rt.engine.dialect.name == "sqlite" else "'\"x\"'"
     with demo_rt.engine.begin() as connection:
-        connection.execute(text("UPDATE audit_event SET details = 'x' WHERE id = :id"), {"id": target})
+        connection.execute(text(f"UPDATE audit_event SET details = {malformed} WHERE id = :id"), {"id": target})
     code, _, err = kidb("audit", "verify")
     assert code == 1
     assert f"audit row {target}:" in err

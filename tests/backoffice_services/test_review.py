@@ -282,7 +282,7 @@ def test_the_threshold_counts_the_approved_amount(demo_rt, ani, siti_jht, approv
     (BUDI_AMOUNT - 1, "review.needs_supervisor"),
 ])
 def test_the_threshold_is_a_setting(settings, clock, demo_rt, ani, budi_claim, threshold, key):
-    with runtime_with(settings, clock, supervisor_threshold=threshold) as strict:
+    with runtime_with(demo_rt.settings, clock, supervisor_threshold=threshold) as strict:
         review.assess(strict, ani, budi_claim.id, 1, BUDI_AMOUNT, True)
         if key is None:
             review.approve(strict, ani, budi_claim.id, 2)

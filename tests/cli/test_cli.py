@@ -16,14 +16,17 @@ from tests.conftest import FAST_ARGON2, SITI
 PEPPER = "cli-test-pepper"
 
 
-@pytest.fixture
-def url(tmp_path, monkeypatch) -> str:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path, monkeypatch) -> str:
+    """The database the commands run on: a SQLite file, or a fresh database on the test PostgreSQL."""
     monkeypatch.setenv("KIDB_PEPPER", PEPPER)
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KIDB_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("KIDB_ARGON2_TIME_COST", "1")
     monkeypatch.delenv("KIDB_DATABASE_URL", raising=False)
-    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    return request.getfixturevalue("pg_settings").database_url
 
 
 def query(url: str, sql: str) -> list:

@@ -17,7 +17,7 @@ from tests.services.helpers import BCA_ACCOUNT, all_rows, audit_dump, contact_of
 
 
 def test_record_writes_one_row_with_terminal_and_branch(rt, settings, clock):
-    with runtime_with(settings, clock, terminal_id="KIOSK-02", branch="Bandung") as other:
+    with runtime_with(rt.settings, clock, terminal_id="KIOSK-02", branch="Bandung") as other:
         with other.write() as session:
             audit.record(session, other, "petugas-01", "test.action", "26010000001", count=2)
     [row] = all_rows(rt, AuditEvent)

@@ -92,7 +92,7 @@ def test_unknown_nib_runs_argon2_against_the_dummy_hash(demo_rt, monkeypatch):
 
 
 def test_delays_grow_and_are_equal_for_equal_failure_counts(demo_rt, settings, clock):
-    with runtime_with(settings, clock, failure_delay_base=1.0, failure_delay_max=8.0) as rt:
+    with runtime_with(demo_rt.settings, clock, failure_delay_base=1.0, failure_delay_max=8.0) as rt:
         wrong = [r.delay for r in fail(rt, SITI.nib, 5)]
         unknown = [r.delay for r in fail(rt, UNKNOWN_NIB, 5)]
         no_account = [login(rt, RINA.nib, "000000").delay for _ in range(5)]
@@ -124,7 +124,7 @@ def test_five_failures_lock_even_the_right_pin_out(demo_rt):
 def test_lock_threshold_is_configurable(demo_rt, settings, clock):
     fail(demo_rt, AGUS.nib, 3)
     assert login(demo_rt, AGUS.nib, AGUS.secret).ok
-    with runtime_with(settings, clock, lock_threshold=3) as rt:
+    with runtime_with(demo_rt.settings, clock, lock_threshold=3) as rt:
         fail(rt, JOKO.nib, 3)
         assert not login(rt, JOKO.nib, JOKO.secret).ok
 
@@ -186,23 +186,23 @@ def test_login_upgrades_an_old_hash(demo_rt):
     assert all_rows(demo_rt, AuditEvent, AuditEvent.action == "auth.rehashed")
 
 
-def test_argon2_never_runs_while_the_write_lock_is_held(demo_rt, monkeypatch):
+def test_argon2_never_runs_while_the_write_lock_is_held(sqlite_demo_rt, monkeypatch):
     """The module's promise: a slow hash must not hold up every other kiosk's writes."""
     held = []
 
     def watched(name, real):
         def call(*args):
-            held.append((name, write_lock_held(demo_rt)))
+            held.append((name, write_lock_held(sqlite_demo_rt)))
             return real(*args)
         return call
 
     for name in ("hash", "verify", "verify_dummy"):
-        monkeypatch.setattr(demo_rt.hasher, name, watched(name, getattr(demo_rt.hasher, name)))
-    old_hash, account_id = OLD_PARAMS_HASHER.hash(SITI.secret), account_row(demo_rt, SITI).id
-    with demo_rt.write() as session:
+        monkeypatch.setattr(sqlite_demo_rt.hasher, name, watched(name, getattr(sqlite_demo_rt.hasher, name)))
+    old_hash, account_id = OLD_PARAMS_HASHER.hash(SITI.secret), account_row(sqlite_demo_rt, SITI).id
+    with sqlite_demo_rt.write() as session:
         session.get(KioskAccount, account_id).secret_hash = old_hash
-    assert login(demo_rt, SITI.nib, SITI.secret).ok
-    login(demo_rt, UNKNOWN_NIB, "000000")
+    assert login(sqlite_demo_rt, SITI.nib, SITI.secret).ok
+    login(sqlite_demo_rt, UNKNOWN_NIB, "000000")
     assert [name for name, locked in held if locked] == []
     assert {name for name, _ in held} == {"hash", "verify", "verify_dummy"}
 

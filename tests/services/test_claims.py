@@ -78,7 +78,7 @@ def test_small_balances_get_one_working_day(demo_rt):
 
 
 def test_terminal_and_branch_come_from_settings(demo_rt, settings, clock):
-    with runtime_with(settings, clock, terminal_id="KIOSK-07", branch="Jakarta Pusat") as rt:
+    with runtime_with(demo_rt.settings, clock, terminal_id="KIOSK-07", branch="Jakarta Pusat") as rt:
         receipt = submit(rt, SITI)
         [claim] = all_rows(rt, Claim, Claim.reference == receipt.reference)
         assert (claim.terminal_id, claim.branch) == ("KIOSK-07", "Jakarta Pusat")
