@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from kidb_tui.models import Claim, Participant
+from kidb_tui.models import Claim, KioskAccount, Participant
 from kidb_tui.screens.account.profile import ProfileScreen
 from kidb_tui.screens.claim.form import ClaimFormScreen
 from kidb_tui.validation import has_forbidden_characters
@@ -91,3 +91,38 @@ async def test_markup_in_an_address_is_shown_literally_and_does_not_run(make_app
         await settle(pilot)
         assert app.is_running
     assert _participant(demo_rt).address == "Jl. [bold]Merdeka[/bold] [@click=app.quit]10[/]"
+
+
+def _accounts(rt) -> list[str]:
+    with rt.read() as session:
+        return sorted(session.exec(select(KioskAccount.secret_hash)).all())
+
+
+@SLOW
+@given(values=st.lists(TEXT, min_size=7, max_size=7))
+def test_login_activation_and_reset_survive_anything(make_app, demo_rt, values):
+    before = _accounts(demo_rt)
+
+    async def drive() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            for key, fields, submit in (
+                (None, ("nib", "secret"), "enter"),
+                ("f3", ("nib", "nik", "birth_date", "secret", "secret_confirm"), "enter"),
+                ("f4", ("nib", "reset_code", "secret", "secret_confirm"), "enter"),
+            ):
+                if key:
+                    await pilot.press(key)
+                    await pilot.pause()
+                for name, value in zip(fields, values):
+                    app.screen.query_one(f"#{name}").value = value
+                app.screen.query_one(f"#{fields[-1]}").focus()
+                await pilot.press(submit)
+                await settle(pilot)
+                assert app.is_running
+                if key:
+                    await pilot.press("escape")
+                    await pilot.pause()
+
+    _run(drive())
+    assert _accounts(demo_rt) == before
