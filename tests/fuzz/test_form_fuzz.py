@@ -10,6 +10,7 @@ from sqlmodel import func, select
 
 from kidb_tui.models import Claim, KioskAccount, Participant
 from kidb_tui.screens.account.profile import ProfileScreen
+from kidb_tui.services import auth
 from kidb_tui.screens.claim.form import ClaimFormScreen
 from kidb_tui.validation import has_forbidden_characters
 from tests.conftest import SITI, settle
@@ -24,7 +25,9 @@ TEXT = st.one_of(
     st.lists(st.one_of(NASTY, st.text(max_size=12)), max_size=6).map("".join),
     st.text(min_size=300, max_size=2000),
 )
-SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SLOW = settings(
+    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _participant(rt) -> Participant:
@@ -123,6 +126,40 @@ def test_login_activation_and_reset_survive_anything(make_app, demo_rt, values):
                 if key:
                     await pilot.press("escape")
                     await pilot.pause()
+
+    _run(drive())
+    assert _accounts(demo_rt) == before
+
+
+@SLOW
+@given(values=st.lists(TEXT, min_size=4, max_size=4), secrets=st.lists(TEXT, min_size=3, max_size=3))
+def test_personal_data_step_and_change_pin_survive_anything(make_app, demo_rt, values, secrets):
+    before = _accounts(demo_rt)
+    auth.unlock(demo_rt, SITI.nib, "test")
+
+    async def drive() -> None:
+        app = make_app(signed_in=SITI)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_form(pilot)
+            await fill_form(pilot)
+            await pilot.press("f5")
+            await settle(pilot)
+            for name, value in zip(("address", "postal_code", "phone", "email"), values):
+                app.screen.query_one(f"#{name}").value = value
+            await pilot.press("f5")
+            await settle(pilot)
+            assert app.is_running
+            app.back_to_menu()
+            await pilot.pause()
+            await pilot.press("7")
+            await pilot.pause()
+            for name, value in zip(("secret_current", "secret", "secret_confirm"), secrets):
+                app.screen.query_one(f"#{name}").value = value
+            app.screen.query_one("#secret_confirm").focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running
 
     _run(drive())
     assert _accounts(demo_rt) == before
