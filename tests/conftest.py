@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from kidb_tui.bootstrap import prepare
 from kidb_tui.clock import FrozenClock
 from kidb_tui.config import Argon2Params, Settings
 from kidb_tui.services import demo
 from kidb_tui.services.auth import Identity, login
+
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 
 FROZEN_AT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
