@@ -17,21 +17,22 @@ from kidb_tui.services.runtime import Runtime
 from tests.crash import population
 
 PEPPER = "bench-pepper"
+AUDIT_KEY = "bench-audit-key-0123456789abcdef-0123"
 FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
 BALANCE = 90_000_000
 
 
 def settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, pepper=PEPPER.encode(), argon2=FAST_ARGON2,
+        database_url=database_url, pepper=PEPPER.encode(), audit_key=AUDIT_KEY.encode(), argon2=FAST_ARGON2,
         failure_delay_base=0.0, failure_delay_max=0.0,
     )
 
 
 def kiosk_environment(data_dir: Path) -> dict[str, str]:
-    """Environment for `python -m kidb_tui` with the same pepper and argon2 parameters."""
+    """Environment for `python -m kidb_tui` with the same pepper, audit key and argon2 parameters."""
     return {
-        **os.environ, "KIDB_PEPPER": PEPPER, "KIDB_DATA_DIR": str(data_dir), "KIDB_FAILURE_DELAY": "0",
+        **os.environ, "KIDB_PEPPER": PEPPER, "KIDB_AUDIT_KEY": AUDIT_KEY, "KIDB_DATA_DIR": str(data_dir), "KIDB_FAILURE_DELAY": "0",
         "KIDB_ARGON2_MEMORY_KIB": str(FAST_ARGON2.memory_kib), "KIDB_ARGON2_TIME_COST": str(FAST_ARGON2.time_cost),
         "KIDB_ARGON2_PARALLELISM": str(FAST_ARGON2.parallelism),
     }

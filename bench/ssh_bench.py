@@ -1,95 +1,349 @@
-"""SSH benchmark of `kidb serve`: the time from SSH connect to the login screen drawn (median of
-N sequential sessions), and the resident memory of each kiosk process with 10 sessions open at
-once, logged in. Runs on a throwaway demo database on 127.0.0.1; prints the numbers.
+"""SSH benchmark of `kidb serve` and `kidb attach`: each figure with the session host (sessions
+forked warm) and, in the same run, with one new process per session as before the host
+(`kidb serve --no-host`; under sshd a forced command that execs `python -I -m kidb_tui
+--kiosk`). Prints the figures and appends them to bench/RESULTS.md as a dated section.
 
-    python -m bench.ssh_bench [--runs 7] [--sessions 10]
+    python -m bench.ssh_bench [--runs 10] [--crowd 20] [--sessions 100] [--typers 10]
+                              [--spawn-sessions N] [--no-write]
 
-Needs the test extra (pyte) and is not run by pytest.
+Figures (targets from issue 9):
+- SSH connect (TCP, key exchange, public-key auth, PTY session) -> login screen drawn, one
+  session at a time, median of --runs (target <= 0.3 s); the same through sshd and `kidb
+  attach`, and through `kidb attach` on a local pseudo-terminal without sshd;
+- --crowd terminals connecting at once: all at the login screen (<= 1 s), all logged in at the
+  menu (<= 2 s), argon2 at its default (OWASP) parameters;
+- --sessions terminals logged in at once: memory of each session (USS = Private_Clean +
+  Private_Dirty of /proc/PID/smaps_rollup, target <= 20 MiB; PSS; RSS), of the host and of the
+  server; then --typers of them log out and type an NIB, one key per 150 ms: the time from
+  each key sent to its echo on the screen (p95 target <= 50 ms).
+
+Every terminal has a key of its own; the clients run in this process, on the same machine.
+Times are taken when the bytes that complete a screen arrive (no polling). Needs the test
+extra (pyte); the sshd figures need Debian's sshd and root, and are skipped otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import asyncssh
 
+from bench import machine
+from bench.ssh_sessions import (
+    Memory, TimedTerm, at_login, login, memory, mib, percentile, summary, type_and_time,
+)
+from kidb_tui.bootstrap import build_demo
+from kidb_tui.config import load_settings
 from kidb_tui.services.demo import PEOPLE
-from tests.ssh import flows
-from tests.ssh.harness import ServeProcess, demo_database, start_server, stop_server, terminal
+from tests.ssh.harness import (
+    ServeProcess, has_terminal, key_line, kiosk_environment, pids_with_environment, pty_terminal,
+    start_crowd_server, stop_server, terminal,
+)
+from tests.ssh.sshd import SessionHost, client_environment, running_sshd, ssh_command, sshd_available
 
 SITI = PEOPLE[0]
+HERE = Path(__file__).resolve().parent
+LOGIN_TARGET, CROWD_LOGIN_TARGET, CROWD_MENU_TARGET = 0.3, 1.0, 2.0
+USS_TARGET_MIB, ECHO_TARGET = 20.0, 0.050
+TYPED = "98765432109"
+KEY_PAUSE = 0.15
+WAIT = 600.0
 
 
-def rss_kib(pid: int) -> int:
-    """VmRSS of a process, from /proc/<pid>/status."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise ValueError(f"no VmRSS for pid {pid}")
+@dataclass
+class ServeFigures:
+    mode: str
+    login: list[float]
+    crowd: int
+    crowd_login: float
+    crowd_menu: float
+    sessions: int
+    kiosks: list[Memory]
+    host: Memory | None
+    server: Memory
+    echoes: list[float]
 
 
-async def time_to_login_screen(server: ServeProcess, key: asyncssh.SSHKey, runs: int) -> list[float]:
-    """One session at a time: connect, wait for the login screen, disconnect, wait for the kiosk to end."""
+def bench_database(folder: Path) -> dict[str, str]:
+    """A demo database whose PINs are hashed at the default argon2 parameters; its environment."""
+    folder.mkdir(parents=True)
+    env = {name: value for name, value in kiosk_environment(folder).items() if not name.startswith("KIDB_ARGON2")}
+    with patch.dict(os.environ, env):
+        for name in [name for name in os.environ if name.startswith("KIDB_ARGON2")]:
+            del os.environ[name]
+        build_demo(load_settings()).engine.dispose()
+    return env
+
+
+async def sessions_gone(data_dir: str, timeout: float = 60.0) -> None:
+    """Until no kiosk session on this data directory runs any more."""
+    deadline = time.monotonic() + timeout
+    while [pid for pid in pids_with_environment("KIDB_DATA_DIR", data_dir) if has_terminal(pid)]:
+        if time.monotonic() > deadline:
+            raise AssertionError("sessions did not end")
+        await asyncio.sleep(0.1)
+
+
+async def sequential_logins(server: ServeProcess, key, runs: int, data_dir: str) -> list[float]:
     timings = []
-    for run in range(runs):
-        started = time.monotonic()
-        async with terminal(server.port, key) as (term, _conn, _chan):
-            await flows.login_screen(term, timeout=60)
-            timings.append(time.monotonic() - started)
-        await server.wait_log(r"session end terminal=JKT-01", count=run + 1, timeout=30)
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with terminal(server.port, key, term_class=TimedTerm) as (term, _conn, _chan):
+            term.timeout = WAIT
+            timings.append(await term.until(lambda term=term: at_login(term, "JKT-01"), "the login screen") - started)
+        await sessions_gone(data_dir)
     return timings
 
 
-async def concurrent_rss(server: ServeProcess, key: asyncssh.SSHKey, sessions: int) -> tuple[list[int], float]:
-    """`sessions` terminals at once, each logged in to the menu; (RSS of each kiosk in KiB, seconds to all menus)."""
-    opened: list[asyncio.Event] = [asyncio.Event() for _ in range(sessions)]
-    measured = asyncio.Event()
+@dataclass
+class Crowd:
+    at_login: float
+    at_menu: float
+    kiosks: list[Memory]
+    host: Memory | None
+    server: Memory
+    echoes: list[float]
 
-    async def one(index: int) -> None:
-        async with terminal(server.port, key) as (term, _conn, _chan):
-            term.timeout = 120
-            await flows.login(term, SITI.nib, SITI.secret, SITI.name)
-            opened[index].set()
-            await measured.wait()
 
-    started = time.monotonic()
-    tasks = [asyncio.create_task(one(index)) for index in range(sessions)]
-    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in opened)), timeout=300)
-    elapsed = time.monotonic() - started
-    sizes = [rss_kib(pid) for pid in server.kiosk_pids()]
-    measured.set()
+async def crowd(server: ServeProcess, keys: list, typers: int = 0) -> Crowd:
+    """All `keys` connect at once and log in: seconds to all login screens and to all menus,
+    the memory of every session, the host and the server then, and the keystroke echoes of
+    `typers` of them typing."""
+    started = time.perf_counter()
+    drawn: list[float] = []
+    greeted: list[float] = []
+    terms: list[TimedTerm] = []
+    everyone_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def one(number: int, key) -> None:
+        async with terminal(server.port, key, term_class=TimedTerm) as (term, _conn, _chan):
+            term.timeout = WAIT
+            drawn.append(await term.until(lambda: at_login(term, f"JKT-{number:02d}"), "the login screen"))
+            greeted.append(await login(term, SITI.nib, SITI.secret, SITI.name))
+            terms.append(term)
+            if len(terms) == len(keys):
+                everyone_in.set()
+            await release.wait()
+
+    tasks = [asyncio.create_task(one(number, key)) for number, key in enumerate(keys, start=1)]
+    waiting = asyncio.create_task(everyone_in.wait())
+    await asyncio.wait([waiting, *tasks], return_when=asyncio.FIRST_COMPLETED, timeout=WAIT)
+    if not everyone_in.is_set():
+        release.set()
+        await asyncio.gather(*tasks)
+        raise AssertionError("not every terminal reached the menu")
+    await asyncio.sleep(3)
+    memories = [memory(pid) for pid in server.kiosk_pids()]
+    hosts = server.host_pids()
+    host, serving = (memory(hosts[0]) if hosts else None), memory(server.process.pid)
+    echoes: list[float] = []
+    if typers:
+        async def type_some(term: TimedTerm) -> list[float]:
+            term.send("0")
+            await term.until(lambda: term.line_has("NIB (nomor peserta)", "11 angka"), "the login screen")
+            return [echo for _ in range(3) for echo in await type_and_time(term, TYPED, KEY_PAUSE)]
+
+        for found in await asyncio.gather(*(type_some(term) for term in terms[:typers])):
+            echoes += found
+    release.set()
     await asyncio.gather(*tasks)
-    return sizes, elapsed
+    return Crowd(max(drawn) - started, max(greeted) - started, memories, host, serving, echoes)
 
 
-async def main(runs: int, sessions: int) -> None:
+async def serve_figures(mode: str, env: dict[str, str], folder: Path, args) -> ServeFigures:
+    sessions = args.sessions if mode == "host" else args.spawn_sessions
+    extra = () if mode == "host" else ("--no-host",)
+    server, keys = start_crowd_server(env, folder, max(args.crowd, sessions, 1), extra)
+    data_dir = env["KIDB_DATA_DIR"]
+    try:
+        if mode == "host":
+            await server.wait_log(r"session host pid=\d+ ready", timeout=WAIT)
+        print(f"[{mode}] sequential logins", flush=True)
+        logins = await sequential_logins(server, keys[0], args.runs, data_dir)
+        print(f"[{mode}] {args.crowd} terminals at once", flush=True)
+        few = await crowd(server, keys[:args.crowd])
+        await sessions_gone(data_dir)
+        print(f"[{mode}] {sessions} sessions, {args.typers} typing", flush=True)
+        many = await crowd(server, keys[:sessions], args.typers)
+        await sessions_gone(data_dir)
+        return ServeFigures(mode, logins, args.crowd, few.at_login, few.at_menu, sessions, many.kiosks, many.host,
+                            many.server, many.echoes)
+    finally:
+        stop_server(server)
+
+
+async def pty_logins(argv: list[str], env: dict[str, str], runs: int, data_dir: str) -> list[float]:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with pty_terminal(argv, env, term_class=TimedTerm) as (term, _process):
+            term.timeout = WAIT
+            timings.append(await term.until(lambda term=term: at_login(term, "JKT-01"), "the login screen") - started)
+        await sessions_gone(data_dir)
+    return timings
+
+
+async def client_runs(argv: list[str], runs: int) -> list[float]:
+    """Seconds from starting the OpenSSH client to its exit."""
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            *argv, env=client_environment(), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await process.wait()
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+async def attach_figures(env: dict[str, str], folder: Path, runs: int) -> dict[str, list[float]]:
+    """Connect -> login screen through `kidb attach`: on a local pty, and through sshd (host, and
+    the baseline forced command that execs a new kiosk)."""
+    data_dir = env["KIDB_DATA_DIR"]
+    socket_dir = Path(tempfile.mkdtemp(prefix="kidb-bench-"))
+    host_env = {**env, "KIDB_HOST_SOCKET": str(socket_dir / "host.sock")}
+    figures: dict[str, list[float]] = {}
+    key_folder = folder / "attach"
+    key_folder.mkdir()
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    keys = key_folder / "authorized_keys"
+    keys.write_text(key_line(key, "terminal=JKT-01 branch=Jakarta Pusat") + "\n")
+    auth = key_folder / "auth_info"
+    auth.write_text("publickey " + key.export_public_key().decode())
+    host = SessionHost(host_env)
+    try:
+        print("[attach] local pty", flush=True)
+        local_env = {**host_env, "PATH": os.defpath, "LANG": "C.UTF-8", "TERM": "xterm-256color",
+                     "SSH_USER_AUTH": str(auth)}
+        figures["kidb attach on a local pty (no sshd)"] = await pty_logins(
+            [sys.executable, "-I", "-m", "kidb_tui", "attach", str(keys)], local_env, runs, data_dir)
+        if sshd_available():
+            print("[attach] sshd", flush=True)
+            (folder / "sshd").mkdir()
+            with running_sshd(host_env, folder / "sshd") as sshd:
+                figures["sshd + kidb attach"] = await pty_logins(
+                    ssh_command(sshd.port, sshd.identity, "-tt"), client_environment(), runs, data_dir)
+    finally:
+        host.stop()
+    if sshd_available():
+        print("[attach] sshd alone", flush=True)
+        (folder / "sshd-floor").mkdir()
+        with running_sshd(env, folder / "sshd-floor", force_command="true") as sshd:
+            figures["floor: sshd running `true` (until the client exits)"] = await client_runs(
+                ssh_command(sshd.port, sshd.identity, "-tt"), runs)
+        print("[attach] sshd baseline", flush=True)
+        (folder / "sshd-spawn").mkdir()
+        spawn_env = {**env, "KIDB_TERMINAL_ID": "JKT-01", "KIDB_BRANCH": "Jakarta"}
+        command = f"trap '' INT QUIT TSTP; exec {sys.executable} -I -m kidb_tui --kiosk"
+        with running_sshd(spawn_env, folder / "sshd-spawn", force_command=command) as sshd:
+            figures["baseline: sshd + exec python -m kidb_tui --kiosk"] = await pty_logins(
+                ssh_command(sshd.port, sshd.identity, "-tt"), client_environment(), runs, data_dir)
+    return figures
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def _per_session(figures: ServeFigures, field: str) -> str:
+    values = [getattr(m, field) for m in figures.kiosks]
+    return f"median {mib(statistics.median(values))}, max {mib(max(values))} (n={len(values)})"
+
+
+def _echo(echoes: list[float]) -> str:
+    return f"{statistics.median(echoes) * 1000:.1f} / {percentile(echoes, 0.95) * 1000:.1f} ms (n={len(echoes)})"
+
+
+def report(serve: list[ServeFigures], attach: dict[str, list[float]], started_load: str, args) -> list[str]:
+    host, spawn = serve
+    described = machine.describe()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## SSH sessions: session host against one process per session ({when}, `python -m bench.ssh_bench`)", "",
+        f"Machine: {described['CPUs (nproc)']} CPUs ({described['CPU model']}), Python {described['Python']}, "
+        f"Textual {described['Textual']}; load average at start {started_load}, at the end "
+        f"{machine.load_average()} (the machine is shared with other jobs). Method: bench/ssh_bench.py's "
+        "docstring; argon2 at its default parameters (m=19456 KiB, t=2).", "",
+        "| figure | session host | one process per session (`--no-host`) | target |", "|---|---|---|---|",
+    ]
+
+    def row(figure: str, with_host: str, without: str, target: str, met: bool | None = None) -> None:
+        mark = target if met is None else f"{target}: **{verdict(met)}**"
+        lines.append(f"| {figure} | {with_host} | {without} | {mark} |")
+
+    row(f"SSH connect -> login screen drawn, median of {args.runs}", summary(host.login), summary(spawn.login),
+        f"<= {LOGIN_TARGET} s", statistics.median(host.login) <= LOGIN_TARGET)
+    row(f"{host.crowd} terminals at once: all at the login screen", f"{host.crowd_login:.2f} s",
+        f"{spawn.crowd_login:.2f} s", f"<= {CROWD_LOGIN_TARGET} s", host.crowd_login <= CROWD_LOGIN_TARGET)
+    row(f"{host.crowd} terminals at once: all logged in at the menu", f"{host.crowd_menu:.2f} s",
+        f"{spawn.crowd_menu:.2f} s", f"<= {CROWD_MENU_TARGET} s", host.crowd_menu <= CROWD_MENU_TARGET)
+    uss = statistics.median(m.uss for m in host.kiosks) / 1024
+    row(f"USS per session, {host.sessions} (host) / {spawn.sessions} (spawned) logged in at once",
+        _per_session(host, "uss"), _per_session(spawn, "uss"), f"<= {USS_TARGET_MIB:.0f} MiB", uss <= USS_TARGET_MIB)
+    row("PSS per session", _per_session(host, "pss"), _per_session(spawn, "pss"), "(reported)")
+    row("RSS per session", _per_session(host, "rss"), _per_session(spawn, "rss"), "(reported)")
+    host_pss = host.host.pss if host.host else 0
+    row("all sessions together (PSS, with the host)", mib(sum(m.pss for m in host.kiosks) + host_pss),
+        mib(sum(m.pss for m in spawn.kiosks)), "(reported)")
+    row("session host: RSS / PSS", f"{mib(host.host.rss)} / {mib(host.host.pss)}" if host.host else "-", "-",
+        "(reported)")
+    row("`kidb serve` itself: RSS", mib(host.server.rss), mib(spawn.server.rss), "(reported)")
+    row(f"keystroke echo while {args.typers} of them type: median / p95", _echo(host.echoes), _echo(spawn.echoes),
+        f"p95 <= {ECHO_TARGET * 1000:.0f} ms", percentile(host.echoes, 0.95) <= ECHO_TARGET)
+    lines += ["", f"Connect -> login screen through `kidb attach` (median of {args.runs}):", "",
+              "| path | time | target |", "|---|---|---|"]
+    for name, timings in attach.items():
+        met = statistics.median(timings) <= LOGIN_TARGET
+        target = "(comparison)" if name.startswith(("baseline", "floor")) else \
+            f"<= {LOGIN_TARGET} s: **{verdict(met)}**"
+        lines.append(f"| {name} | {summary(timings)} | {target} |")
+    if not sshd_available():
+        lines.append("| through sshd | skipped: needs Debian's sshd and root | |")
+    return lines + [""]
+
+
+async def run(args) -> list[str]:
+    started_load = machine.load_average()
     with tempfile.TemporaryDirectory(prefix="kidb-bench-") as folder:
-        env = demo_database(Path(folder) / "data")
-        key = asyncssh.generate_private_key("ssh-ed25519")
-        server = start_server(env, key, Path(folder))
-        try:
-            timings = await time_to_login_screen(server, key, runs)
-            sizes, elapsed = await concurrent_rss(server, key, sessions)
-            server_rss = rss_kib(server.process.pid)
-        finally:
-            stop_server(server)
-    print(f"ssh connect -> login screen drawn: median {statistics.median(timings):.2f} s "
-          f"(min {min(timings):.2f}, max {max(timings):.2f}, n={runs})")
-    print(f"{sessions} concurrent sessions logged in to the menu after {elapsed:.1f} s")
-    mib = [size / 1024 for size in sizes]
-    print(f"resident memory per kiosk session ({len(mib)} concurrent): median {statistics.median(mib):.1f} MiB "
-          f"(min {min(mib):.1f}, max {max(mib):.1f}), total {sum(mib):.0f} MiB")
-    print(f"resident memory of kidb serve itself: {server_rss / 1024:.1f} MiB")
+        env = bench_database(Path(folder) / "data")
+        serve = []
+        for mode in ("host", "spawn"):
+            (Path(folder) / mode).mkdir()
+            serve.append(await serve_figures(mode, env, Path(folder) / mode, args))
+        attach = await attach_figures(env, Path(folder), args.runs)
+    return report(serve, attach, started_load, args)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ssh_bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=10, help="sequential sessions timed (default 10)")
+    parser.add_argument("--crowd", type=int, default=20, help="terminals connecting at once (default 20)")
+    parser.add_argument("--sessions", type=int, default=100, help="sessions open at once, session host (default 100)")
+    parser.add_argument("--spawn-sessions", type=int, help="the same without the host (default: --sessions)")
+    parser.add_argument("--typers", type=int, default=10, help="of those, sessions typing (default 10)")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help=f"print only, do not append to {HERE / 'RESULTS.md'}")
+    args = parser.parse_args()
+    args.spawn_sessions = args.spawn_sessions or args.sessions
+    lines = asyncio.run(run(args))
+    print("\n".join(lines))
+    if not args.no_write:
+        with args.output.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + "\n".join(lines))
+        print(f"appended to {args.output}")
+    return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="sequential sessions timed (default 7)")
-    parser.add_argument("--sessions", type=int, default=10, help="concurrent sessions measured (default 10)")
-    options = parser.parse_args()
-    asyncio.run(main(options.runs, options.sessions))
+    raise SystemExit(main())

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import make_url
 
 from bench import data
-from kidb_tui.audit_chain import GENESIS, row_hash
+from kidb_tui.audit_chain import GENESIS, keyed_digest, row_hash
 from kidb_tui.models import KioskAccount, Participant
 from kidb_tui.services.audit import _PG_AUDIT_LOCK as AUDIT_LOCK
 from kidb_tui.services.auth import Identity
@@ -89,6 +89,7 @@ class _RawWriter:
 
             self.connection = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
         self.mark = "?" if self.sqlite else "%s"
+        self.digest = keyed_digest(data.AUDIT_KEY.encode())
 
     def sql(self, statement: str) -> str:
         return statement.replace("?", self.mark)
@@ -108,7 +109,7 @@ class _RawWriter:
             " VALUES (?, ?, ?, ?, ?, '', '', ?, '') RETURNING id",
             now, actor, action, subject, json.dumps(details), prev_hash,
         )
-        digest = row_hash(audit_id, now, actor, action, subject, details, "", "", prev_hash)
+        digest = row_hash(self.digest, audit_id, now, actor, action, subject, details, "", "", prev_hash)
         cursor.execute(self.sql("UPDATE audit_event SET row_hash = ? WHERE id = ?"), (digest, audit_id))
 
     def claim(self, participant_id: int, nib: str, type_code: str) -> None:

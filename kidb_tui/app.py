@@ -28,9 +28,12 @@ class KidbApp(TerminalApp):
         return self.identity
 
     def record_logout(self, reason: str) -> None:
-        if self.identity is not None:
-            auth.logout(self.rt, self.identity, reason)
-        self.identity = None
+        identity, self.identity = self.identity, None
+        if identity is not None:
+            auth.logout(self.rt, identity, reason)
+
+    def actor_name(self) -> str:
+        return self.identity.nib if self.identity is not None else "kiosk"
 
     def back_to_menu(self) -> None:
         """Close every screen above the menu (the end of a flow)."""

@@ -1,28 +1,69 @@
-"""The audit log's hash chain: each row's SHA-256 covers its canonical content and the previous
-row's hash, so an edited, deleted or inserted row breaks the chain from that point on."""
+"""The audit log's hash chain: each row's HMAC-SHA256, keyed with the audit key kept outside the
+database, covers every column of the row and the previous row's hash, so an edited, deleted or
+inserted row breaks the chain from that point on, and nobody without the key can re-hash a
+rewritten one. Chains older than migration 0004 used plain SHA-256 (`legacy_digest`)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, text
 
 from kidb_tui.clock import as_utc
+from kidb_tui.masked import SecretBytes
 
 GENESIS = "0" * 64
+NOT_FOLLOWING = "does not follow the row before it (a row was deleted or inserted)"
+EDITED = "content does not match its hash (the row was edited)"
+_COLUMNS = "id, at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash"
+
+Digest = Callable[[bytes], str]
+"""A row's canonical bytes to the hex hash stored in `row_hash`."""
+
+
+class AuditKeyMissing(RuntimeError):
+    """Audit rows are neither written nor checked without the audit key."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no audit key: set KIDB_AUDIT_KEY or KIDB_AUDIT_KEY_FILE,"
+            " or let kidb create audit.key in its data directory"
+        )
+
+
+def keyed_digest(key: SecretBytes | bytes) -> Digest:
+    """HMAC-SHA256 with the audit key; an empty key raises AuditKeyMissing."""
+    secret = key.get_secret_value() if isinstance(key, SecretBytes) else key
+    if not secret:
+        raise AuditKeyMissing()
+    return lambda canonical: hmac.new(secret, canonical, hashlib.sha256).hexdigest()
+
+
+def legacy_digest(canonical: bytes) -> str:
+    """The unkeyed SHA-256 of the chain as migration 0002 built it."""
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def canonical_row(
+    row_id: int, at: datetime, actor: str, action: str, subject: str, details: dict,
+    terminal_id: str, branch: str, prev_hash: str,
+) -> bytes:
+    return json.dumps(
+        [row_id, as_utc(at).isoformat(), actor, action, subject, details, terminal_id, branch, prev_hash],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    ).encode("utf-8")
 
 
 def row_hash(
-    row_id: int, at: datetime, actor: str, action: str, subject: str, details: dict,
+    digest: Digest, row_id: int, at: datetime, actor: str, action: str, subject: str, details: dict,
     terminal_id: str, branch: str, prev_hash: str,
 ) -> str:
-    canonical = json.dumps(
-        [row_id, as_utc(at).isoformat(), actor, action, subject, details, terminal_id, branch, prev_hash],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return digest(canonical_row(row_id, at, actor, action, subject, details, terminal_id, branch, prev_hash))
 
 
 def parse_at(value) -> datetime:
@@ -33,19 +74,81 @@ def parse_details(value) -> dict:
     return value if isinstance(value, dict) else json.loads(value or "{}")
 
 
-def rechain_audit_rows(connection: Connection) -> None:
-    """Compute the chain over rows written before it existed (used by the migration)."""
-    rows = connection.execute(
-        text("SELECT id, at, actor, action, subject, details, terminal_id, branch FROM audit_event ORDER BY id")
-    ).all()
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first row where the chain does not hold, and how."""
+
+    row_id: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"audit row {self.row_id}: {self.problem}"
+
+
+def _expected_hash(row, prev_hash: str, digest: Digest) -> str | None:
+    """The hash a raw row should carry, or None when its stored content cannot even be parsed."""
+    try:
+        return row_hash(
+            digest, row.id, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
+            row.terminal_id, row.branch, prev_hash,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def raw_rows(connection: Connection) -> Iterable:
+    """Every audit row in id order as stored (a malformed date or JSON is not parsed yet)."""
+    return connection.execute(text(f"SELECT {_COLUMNS} FROM audit_event ORDER BY id"))
+
+
+def checked_rows(rows: Iterable, digest: Digest) -> Iterator[tuple[object, str | None]]:
+    """Each row with the problem found in it (None when it holds), checked against the row before."""
     previous = GENESIS
     for row in rows:
+        if row.prev_hash != previous:
+            yield row, NOT_FOLLOWING
+        elif row.row_hash != _expected_hash(row, previous, digest):
+            yield row, EDITED
+        else:
+            yield row, None
+        previous = row.row_hash
+
+
+def first_break(connection: Connection, digest: Digest) -> ChainBreak | None:
+    for row, problem in checked_rows(raw_rows(connection), digest):
+        if problem is not None:
+            return ChainBreak(row.id, problem)
+    return None
+
+
+def rechain_audit_rows(connection: Connection) -> None:
+    """Compute the unkeyed chain over rows written before any chain existed (migration 0002)."""
+    previous = GENESIS
+    for row in raw_rows(connection).all():
         current = row_hash(
-            row.id, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
-            row.terminal_id, row.branch, previous,
+            legacy_digest, row.id, parse_at(row.at), row.actor, row.action, row.subject,
+            parse_details(row.details), row.terminal_id, row.branch, previous,
         )
-        connection.execute(
-            text("UPDATE audit_event SET prev_hash = :prev, row_hash = :hash WHERE id = :id"),
-            {"prev": previous, "hash": current, "id": row.id},
-        )
+        _store(connection, row.id, previous, current)
         previous = current
+
+
+def convert_chain(connection: Connection, old: Digest, new: Digest) -> ChainBreak | None:
+    """Re-hash the chain from `old` to `new` (migration 0004 and its downgrade), up to the first row
+    the old chain does not vouch for: that row and the ones after it keep their old hashes, so
+    the break stays visible instead of being laundered. Returns that break, if any."""
+    previous = GENESIS
+    for row, problem in checked_rows(raw_rows(connection).all(), old):
+        if problem is not None:
+            return ChainBreak(row.id, problem)
+        current = _expected_hash(row, previous, new)
+        _store(connection, row.id, previous, current)
+        previous = current
+    return None
+
+
+def _store(connection: Connection, row_id: int, prev_hash: str, current: str) -> None:
+    connection.execute(
+        text("UPDATE audit_event SET prev_hash = :prev, row_hash = :hash WHERE id = :id"),
+        {"prev": prev_hash, "hash": current, "id": row_id},
+    )

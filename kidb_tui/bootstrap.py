@@ -18,7 +18,7 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Runtime:
     """A runtime on an upgraded database with claim types and banks in place."""
     rt = Runtime.create(settings, clock)
     if not migrate.is_current(rt.engine):
-        migrate.upgrade(rt.engine)
+        migrate.upgrade(rt.engine, audit_key=settings.audit_key)
     sync_reference_data(rt)
     return rt
 

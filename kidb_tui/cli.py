@@ -7,7 +7,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from kidb_tui.config import load_settings, user_data_dir
+from kidb_tui.attach import add_arguments as add_attach_arguments
+from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 
 DEMO_FILE = "demo.sqlite3"
 
@@ -41,34 +42,65 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", default="127.0.0.1:2222", metavar="HOST:PORT")
     serve.add_argument("--authorized-keys", type=Path, help="OpenSSH authorized-keys file of the terminals")
     serve.add_argument("--host-key", type=Path, help="ed25519 host key (created on first start)")
+    add_limit_arguments(serve)
+    host = commands.add_parser("host", help="run only the session host, for OpenSSH and `kidb attach`")
+    host.add_argument("--socket", type=Path, metavar="PATH",
+                      help="its UNIX socket (default: KIDB_HOST_SOCKET or host.sock in the data directory)")
+    host.add_argument("--exit-with-parent", action="store_true",
+                      help="stop listening when the process that started it ends (as kidb serve starts it)")
+    add_attach_arguments(commands.add_parser(
+        "attach", help="OpenSSH's forced command: this terminal's session from the session host"))
     claims = commands.add_parser("claims", help="claims")
     claim_commands = claims.add_subparsers(dest="claims_command", required=True)
     export = claim_commands.add_parser("export", help="write the claims of one stage to a CSV file")
     export.add_argument("--stage", required=True)
     export.add_argument("file", type=Path)
     audit = commands.add_parser("audit", help="the audit log")
-    audit.add_subparsers(dest="audit_command", required=True).add_parser("verify", help="check the hash chain")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="check the hash chain, and against the checkpoints")
+    verify.add_argument("--checkpoints", type=Path, metavar="FILE",
+                        help="checkpoints file (default: audit-checkpoints in the data directory, if any)")
+    checkpoint = audit_commands.add_parser("checkpoint", help="append the chain's head to the checkpoints file")
+    checkpoint.add_argument("--file", type=Path, metavar="FILE",
+                            help="checkpoints file (default: audit-checkpoints in the data directory)")
     return parser
 
 
 def _run_kiosk(rt, args) -> int:
+    from kidb_tui import logs
     from kidb_tui.app import KidbApp
 
-    KidbApp(rt, args.language, kiosk=args.kiosk).run()
-    return 0
+    logs.configure()
+    app = KidbApp(rt, args.language, kiosk=args.kiosk)
+    app.run()
+    return app.return_code or 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from kidb_tui import bootstrap
+    if args.command == "attach":
+        from kidb_tui.attach import run
 
+        return run(args)
+    from kidb_tui import bootstrap
+    from kidb_tui.config import KeyFileError, load_settings, user_data_dir
+
+    demo_url = args.database or f"sqlite:///{user_data_dir() / DEMO_FILE}"
+    try:
+        settings = load_settings(demo_url if args.command == "demo" else args.database)
+    except KeyFileError as error:
+        print(f"kidb: {error}", file=sys.stderr)
+        return 2
     if args.command == "demo":
-        url = args.database or f"sqlite:///{user_data_dir() / DEMO_FILE}"
-        rt = bootstrap.build_demo(load_settings(url))
+        rt = bootstrap.build_demo(settings)
         status = _run_kiosk(rt, args)
-        print(f"demo database: {url}\nback office on it: kidb --database {url} backoffice")
+        print(f"demo database: {demo_url}\nback office on it: kidb --database {demo_url} backoffice")
         return status
-    rt = bootstrap.prepare(load_settings(args.database))
+    if args.command == "host":
+        from kidb_tui.host.main import run_host
+
+        return run_host(settings, args.socket, args.exit_with_parent)
+    rt = bootstrap.prepare(settings)
     if args.command is None:
         return _run_kiosk(rt, args)
     if args.command == "db":
@@ -77,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "participants":
         from kidb_tui.services.participants import import_file
 
-        report = import_file(rt, args.file)
+        report = import_file(rt, args.file, actor=_actor())
         if not report.ok:
             for error in report.errors:
                 print(error, file=sys.stderr)
@@ -96,12 +128,26 @@ def main(argv: list[str] | None = None) -> int:
     return handler(rt, args)
 
 
+def _actor() -> str:
+    """Who runs this command, for the audit log: `cli:<operating-system user>`, or `cli:unknown`
+    when the system cannot name the user."""
+    from kidb_tui.logs import escape
+    from kidb_tui.models import AuditEvent
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        user = ""
+    limit = AuditEvent.__table__.c.actor.type.length
+    return f"cli:{escape(user) or 'unknown'}"[:limit]
+
+
 def _unlock(rt, args) -> int:
     from kidb_tui.errors import ValidationError
     from kidb_tui.services.auth import unlock
 
     try:
-        unlocked = unlock(rt, args.nib, actor="cli")
+        unlocked = unlock(rt, args.nib, actor=_actor())
     except ValidationError as error:
         print(f"{error.field}: {error.rule}", file=sys.stderr)
         return 2
@@ -127,7 +173,7 @@ def _add_officer(rt, args) -> int:
     if password is None:
         return 1
     try:
-        officer = add_officer(rt, args.username, password, args.role, args.branch)
+        officer = add_officer(rt, args.username, password, args.role, args.branch, actor=_actor())
     except FormErrors as errors:
         for error in errors.errors:
             print(f"{error.field}: {error.rule}", file=sys.stderr)
@@ -137,10 +183,13 @@ def _add_officer(rt, args) -> int:
 
 
 def _run_backoffice(rt, args) -> int:
+    from kidb_tui import logs
     from kidb_tui.backoffice.app import BackofficeApp
 
-    BackofficeApp(rt, args.language, kiosk=args.kiosk).run()
-    return 0
+    logs.configure()
+    app = BackofficeApp(rt, args.language, kiosk=args.kiosk)
+    app.run()
+    return app.return_code or 0
 
 
 def _serve(rt, args) -> int:
@@ -154,7 +203,7 @@ def _export(rt, args) -> int:
     from kidb_tui.services.export import export_claims
 
     try:
-        count = export_claims(rt, args.stage, args.file)
+        count = export_claims(rt, args.stage, args.file, actor=_actor())
     except ValidationError as error:
         print(f"{error.field}: {error.rule}", file=sys.stderr)
         return 2
@@ -163,11 +212,34 @@ def _export(rt, args) -> int:
 
 
 def _verify_audit(rt, args) -> int:
-    from kidb_tui.services.audit import verify_chain
+    from kidb_tui.services import audit_checkpoint
 
-    problem = verify_chain(rt)
-    if problem is not None:
-        print(problem, file=sys.stderr)
+    if args.audit_command == "checkpoint":
+        return _checkpoint_audit(rt, args)
+    path = args.checkpoints or audit_checkpoint.default_path()
+    try:
+        checkpoints = [] if args.checkpoints is None and not path.exists() else audit_checkpoint.read_checkpoints(path)
+    except OSError as error:
+        print(f"kidb audit verify: {error}", file=sys.stderr)
+        return 2
+    except audit_checkpoint.CheckpointFileError as error:
+        print(error, file=sys.stderr)
         return 1
-    print("audit chain verified")
+    result = audit_checkpoint.verify(rt, checkpoints)
+    if result.problem is not None:
+        print(result.problem, file=sys.stderr)
+        return 1
+    print(f"audit chain verified ({result.rows} rows, {result.checkpoints} checkpoints)")
+    return 0
+
+
+def _checkpoint_audit(rt, args) -> int:
+    from kidb_tui.services.audit_checkpoint import default_path, write_checkpoint
+
+    try:
+        checkpoint = write_checkpoint(rt, args.file or default_path())
+    except OSError as error:
+        print(f"kidb audit checkpoint: {error}", file=sys.stderr)
+        return 2
+    print(checkpoint.line())
     return 0

@@ -46,3 +46,11 @@ class RequirementError(DomainError):
 
 class NotFound(DomainError):
     """The record asked for does not exist (or is not the participant's)."""
+
+
+class SystemBusy(DomainError):
+    """The database is busy, locked or unreachable: an expected condition, not a crash.
+    Nothing was written; the participant keeps what they typed and tries again."""
+
+    def __init__(self) -> None:
+        super().__init__("system.busy")

@@ -14,9 +14,11 @@ from sqlalchemy import Connection, Engine, inspect, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from kidb_tui.masked import SecretBytes
+
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_ID = 0x4B494442
-HEAD = "0002"
+HEAD = "0004"
 """The newest revision in `migrations/versions` (a test keeps it equal to Alembic's head)."""
 
 
@@ -57,20 +59,21 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Alembic is imported here rather than at module load: a kiosk at HEAD never needs it."""
+def upgrade(engine: Engine, revision: str = "head", audit_key: SecretBytes | None = None) -> None:
+    """Alembic is imported here rather than at module load: a kiosk at HEAD never needs it.
+    `audit_key` is needed by 0004 (which re-keys the audit chain) when audit rows exist."""
     from alembic import command
 
     config = alembic_config()
     with _migration_connection(engine) as connection:
-        config.attributes["connection"] = connection
+        config.attributes.update(connection=connection, audit_key=audit_key)
         command.upgrade(config, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Engine, revision: str, audit_key: SecretBytes | None = None) -> None:
     from alembic import command
 
     config = alembic_config()
     with _migration_connection(engine) as connection:
-        config.attributes["connection"] = connection
+        config.attributes.update(connection=connection, audit_key=audit_key)
         command.downgrade(config, revision)

@@ -21,7 +21,7 @@ class Participant(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     nib: str = Field(max_length=11, unique=True, index=True)
-    nik: str = Field(max_length=16)
+    nik: str = Field(max_length=16, unique=True, index=True)
     full_name: str = Field(max_length=120)
     birth_date: date
     email: str = Field(default="", max_length=254)
@@ -53,11 +53,12 @@ class KioskAccount(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Consecutive failures per typed NIB string, whether or not such a participant exists."""
+    """Consecutive failures per key: a typed NIB (whether or not such a participant exists),
+    `act:NIB`, `officer:NAME` of an existing officer, or a terminal."""
 
     __tablename__ = "login_throttle"
 
-    key: str = Field(primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=80)
     failures: int = 0
     last_failure_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
     locked_until: datetime | None = Field(default=None, sa_column=_utc_column(True))
@@ -149,8 +150,8 @@ class Notification(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who did what to whom; details are masked (no secrets, NIKs or account numbers).
 
-    Tamper-evident: `row_hash` is SHA-256 over the row's canonical content and `prev_hash`,
-    the hash of the row before it.
+    Tamper-evident: `row_hash` is an HMAC-SHA256, keyed with the audit key kept outside the
+    database, over every column of the row and `prev_hash`, the hash of the row before it.
     """
 
     __tablename__ = "audit_event"

@@ -1,25 +1,40 @@
 """What the kiosk and the back office share as apps on a shared terminal: translation, the
 language key, quit keys that never leave the app in kiosk mode, the idle countdown and the
-absolute session limit, and logging out when the terminal goes away."""
+absolute session limit, logging out when the terminal goes away, and faults that never show a
+traceback: a busy database is a message, any other error an apology and a wiped session."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import time
 
+from rich.text import Text
 from textual import events
 from textual.app import App
+from textual.actions import ActionParseResult
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
+from kidb_tui.errors import SystemBusy
 from kidb_tui.i18n import Translator
+from kidb_tui.logs import escape, traceback_text
 from kidb_tui.resources import styles_dir
-from kidb_tui.screens.session_modals import ConfirmLeaveScreen, CountdownScreen
+from kidb_tui.screens.session_modals import ApologyScreen, ConfirmLeaveScreen, CountdownScreen
+from kidb_tui.services import session_events
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.session_timer import EXPIRED, WARN, SessionTimer
 
 QUIT_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash")
 _ACTIVITY = (events.Key, events.MouseDown, events.Paste)
+ERROR_BURST = 3
+"""Unexpected errors within ERROR_BURST_SECONDS that end the session instead of starting it again."""
+ERROR_BURST_SECONDS = 60.0
+
+log = logging.getLogger("kidb.session")
 
 
 def style_sheets() -> list[str]:
@@ -47,6 +62,8 @@ class TerminalApp(App):
             settings.idle_seconds, settings.idle_warning_seconds, settings.session_limit_seconds, rt.now()
         )
         self._countdown: CountdownScreen | None = None
+        self._error_times: list[float] = []
+        self._app_task: asyncio.Task | None = None
 
     def login_screen(self) -> Screen:
         raise NotImplementedError
@@ -55,13 +72,19 @@ class TerminalApp(App):
         raise NotImplementedError
 
     def record_logout(self, reason: str) -> None:
-        """Audit the end of the session and forget who was signed in."""
+        """Audit the end of the session and forget who was signed in, even when the audit
+        write fails (the session is wiped whatever the database says)."""
+        raise NotImplementedError
+
+    def actor_name(self) -> str:
+        """Who the audit log names for this session: the signed-in user, or the app."""
         raise NotImplementedError
 
     def t(self, key: str, **params: object) -> str:
         return self.i18n.t(key, **params)
 
     def on_mount(self) -> None:
+        self._app_task = asyncio.current_task()
         self.push_screen(self.login_screen())
         self.set_interval(1.0, self.check_session)
         loop = asyncio.get_running_loop()
@@ -70,9 +93,106 @@ class TerminalApp(App):
 
     async def disconnect(self) -> None:
         """The terminal went away (SIGHUP) or the server is stopping (SIGTERM): log out, exit."""
-        if self.signed_in_user() is not None:
-            self.record_logout("disconnect")
+        self._logout_quietly("disconnect")
         self.exit()
+
+    def _logout_quietly(self, reason: str) -> None:
+        """Audit the logout if there is someone to log out; a busy database does not keep them in."""
+        if self.signed_in_user() is None:
+            return
+        try:
+            self.record_logout(reason)
+        except SystemBusy:
+            log.warning("event=logout_not_audited reason=%s", reason)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual calls this with any error a handler or worker did not catch; its own version
+        prints a traceback with local variables to the terminal and exits. Here a busy database
+        is a message on the screen; anything else is logged (no locals) and audited, and the
+        session is wiped: a screen's error ends in an apology on a fresh login screen, while an
+        error in the app's own message loop (which Textual stops after it) ends the session
+        with a plain apology on the terminal. No traceback ever reaches the terminal."""
+        cause = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
+        task = asyncio.current_task()
+        if task is self._app_task:
+            self._log_error(cause)
+            self._end_after_error(type(cause).__name__)
+            return
+        broken = None if isinstance(error, WorkerFailed) else self._screen_of_task(task)
+        if isinstance(cause, SystemBusy):
+            self.call_later(self._system_busy, broken)
+        else:
+            self._unexpected(cause)
+
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None) -> bool:
+        """Key bindings run their actions in the app's own message loop, which Textual stops
+        after an error: an action's error is answered here, so the loop goes on."""
+        try:
+            return await super().run_action(action, default_namespace)
+        except SystemBusy:
+            await self._system_busy()
+        except Exception as error:  # noqa: BLE001  (any action error: logged, audited, session wiped)
+            self._unexpected(error)
+        return True
+
+    def _unexpected(self, cause: Exception) -> None:
+        """Log and audit an unexpected error and wipe the session; end it if errors keep coming."""
+        self._log_error(cause)
+        now = time.monotonic()
+        self._error_times = [t for t in self._error_times if now - t < ERROR_BURST_SECONDS] + [now]
+        if len(self._error_times) >= ERROR_BURST:
+            self._end_after_error(type(cause).__name__)
+        else:
+            self.call_later(self._recover, type(cause).__name__)
+
+    def _log_error(self, cause: Exception) -> None:
+        log.error("event=session_error error=%s message=%s traceback=%s",
+                  type(cause).__name__, escape(str(cause))[:200], traceback_text(cause))
+        if self._exception is None:
+            self._exception = cause
+
+    def _screen_of_task(self, task: asyncio.Task | None) -> Screen | None:
+        """The screen whose message loop (its own or one of its widgets') ran `task`: Textual
+        stops a loop after an error in it, so that screen no longer answers."""
+        for screen in reversed(self.screen_stack):
+            if any(node._task is task for node in (screen, *screen.walk_children())):
+                return screen
+        return None
+
+    def _end_after_error(self, error_type: str) -> None:
+        """The app cannot go on: audit, log out, and leave a plain apology on the terminal."""
+        signed_in = self.signed_in_user() is not None
+        try:
+            session_events.record_error(self.rt, self.actor_name(), error_type, signed_in)
+        except SystemBusy:
+            log.warning("event=session_error_not_audited error=%s", error_type)
+        self._logout_quietly("error")
+        self._return_code = 1
+        self._exception_event.set()
+        self.panic(Text(f"{self.t('session.error_title')} {self.t('session.error_ended')}"))
+
+    async def _system_busy(self, broken: Screen | None = None) -> None:
+        """Say the database is busy on the screen in use. A screen whose own loop the error
+        stopped is closed first (a fresh login screen replaces a broken bottom screen)."""
+        if broken is not None and broken in self.screen_stack:
+            if self.screen_stack.index(broken) <= 1:
+                await self.sign_out(reason="error")
+            else:
+                while broken in self.screen_stack:
+                    await self.pop_screen()
+        handler = getattr(self.screen, "system_busy", None)
+        if handler is not None:
+            handler()
+
+    async def _recover(self, error_type: str) -> None:
+        """Audit the error, wipe the session and apologise on a fresh login screen."""
+        signed_in = self.signed_in_user() is not None
+        try:
+            await asyncio.to_thread(session_events.record_error, self.rt, self.actor_name(), error_type, signed_in)
+        except SystemBusy:
+            log.warning("event=session_error_not_audited error=%s", error_type)
+        await self.sign_out(reason="error")
+        await self.push_screen(ApologyScreen())
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY):
@@ -83,10 +203,14 @@ class TerminalApp(App):
         await super().on_event(event)
 
     async def action_toggle_language(self) -> None:
+        """F2 runs in the app's own loop, which must survive a busy database."""
         self.i18n.toggle()
         screen = self.screen
         if hasattr(screen, "relabel"):
-            await screen.relabel()
+            try:
+                await screen.relabel()
+            except SystemBusy:
+                await self._system_busy()
 
     async def action_quit_key(self) -> None:
         """Outside kiosk mode the quit keys quit; in kiosk mode they offer to log out."""
@@ -107,8 +231,7 @@ class TerminalApp(App):
 
     async def sign_out(self, reason: str = "user") -> None:
         """Forget who was signed in and return to a fresh login screen, nothing of theirs kept."""
-        if self.signed_in_user() is not None:
-            self.record_logout(reason)
+        self._logout_quietly(reason)
         self.timer.stop(self.rt.now())
         self._countdown = None
         self.clear_notifications()

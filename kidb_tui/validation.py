@@ -22,6 +22,7 @@ _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
 MAX_REASON = 500
 MAX_ADDRESS = 300
 MAX_NAME = 120
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def has_forbidden_characters(value: str) -> bool:
@@ -167,8 +168,11 @@ def name_key(name: str) -> str:
 
 
 def account_holder(value: str, participant_name: str) -> str:
-    """The holder's name must be the participant's, ignoring case, spaces and punctuation."""
+    """The holder's name must be the participant's, ignoring case, spaces and punctuation, and
+    must not start like a spreadsheet formula (it ends up in the payments export)."""
     text = clean_text(value, "account_holder", MAX_NAME)
+    if text.startswith(FORMULA_STARTS):
+        raise ValidationError("account_holder", "formula_start")
     if name_key(text) != name_key(participant_name):
         raise ValidationError("account_holder", "holder_mismatch", name=participant_name)
     return text

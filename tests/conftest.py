@@ -22,6 +22,7 @@ if os.environ.get("CI") == "true":
 
 FROZEN_AT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
+AUDIT_KEY = b"test-audit-key-0123456789abcdef-01"
 DEMO = {person.nib: person for person in demo.PEOPLE}
 SITI, BUDI, DEWI, AGUS, RINA, JOKO = demo.PEOPLE
 
@@ -35,7 +36,8 @@ def clock() -> FrozenClock:
 def settings(tmp_path) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'kidb.sqlite3'}",
-        pepper=b"test-pepper",
+        pepper=b"test-pepper-0123456789abcdef-01234",
+        audit_key=AUDIT_KEY,
         argon2=FAST_ARGON2,
         failure_delay_base=0.0,
         failure_delay_max=0.0,

@@ -210,7 +210,7 @@ def test_a_bom_is_not_part_of_the_first_column(rt, tmp_path):
 
 
 def test_the_command_prints_each_error_and_imports_nothing(rt, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("KIDB_PEPPER", "import-test-pepper")
+    monkeypatch.setenv("KIDB_PEPPER", "import-test-pepper-0123456789abcdef-01")
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
     path = lines_file(tmp_path, line_of(10, email="x@"), line_of(11), line_of(10, balance="-5"))
     before = snapshot(rt)
@@ -227,7 +227,7 @@ def test_the_command_prints_each_error_and_imports_nothing(rt, tmp_path, monkeyp
 
 
 def test_the_command_refuses_an_unterminated_quote_without_a_traceback(rt, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("KIDB_PEPPER", "import-test-pepper")
+    monkeypatch.setenv("KIDB_PEPPER", "import-test-pepper-0123456789abcdef-01")
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
     lines = [unterminated_quote(10), *unquoted_lines(11, BIG)]
     assert main(["--database", rt.settings.database_url, "participants", "import", str(lines_file(tmp_path, *lines))]) == 1

@@ -77,7 +77,7 @@ def test_audit_rows_written_before_the_chain_are_chained_by_the_upgrade(engine, 
                      "VALUES (:at, 'kiosk', 'auth.login', '26010000001', '{}', '', '')"),
                 {"at": f"2026-01-0{day} 08:00:00.000000"},
             )
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, audit_key=settings.audit_key)
     assert audit.verify_chain(Runtime.create(settings, clock, engine)) is None
 
 

@@ -97,10 +97,10 @@ def test_data_survives_a_downgrade_to_the_first_revision_and_back(database_setti
         with rt.read() as session:
             people = session.exec(select(func.count()).select_from(Participant)).one()
             claims = sorted((c.reference, c.stage, c.amount) for c in session.exec(select(Claim)).all())
-        migrate.downgrade(rt.engine, revisions()[0])
+        migrate.downgrade(rt.engine, revisions()[0], audit_key=database_settings.audit_key)
         with rt.engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM participant")).scalar_one() == people
-        migrate.upgrade(rt.engine)
+        migrate.upgrade(rt.engine, audit_key=database_settings.audit_key)
         sync_reference_data(rt)
         with rt.read() as session:
             assert session.exec(select(func.count()).select_from(Participant)).one() == people

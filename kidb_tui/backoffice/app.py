@@ -29,9 +29,12 @@ class BackofficeApp(TerminalApp):
         return self.officer
 
     def record_logout(self, reason: str) -> None:
-        if self.officer is not None:
-            officers.logout(self.rt, self.officer, reason)
-        self.officer = None
+        officer, self.officer = self.officer, None
+        if officer is not None:
+            officers.logout(self.rt, officer, reason)
+
+    def actor_name(self) -> str:
+        return self.officer.username if self.officer is not None else "backoffice"
 
     def signed_in(self, officer: OfficerIdentity) -> None:
         """Called by the login screen: replace it with the review queue."""

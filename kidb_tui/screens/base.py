@@ -5,10 +5,12 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioSet, Select, Static, TextArea
 
-from kidb_tui.errors import DomainError, FormErrors
+from kidb_tui.errors import DomainError, FormErrors, SystemBusy
 from kidb_tui.widgets.form_field import FormField
 from kidb_tui.widgets.keybar import KeyBar
 
@@ -22,6 +24,7 @@ class KioskScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._language = ""
+        self._last_focus: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), markup=False, id="title-bar")
@@ -38,10 +41,14 @@ class KioskScreen(Screen):
         return f"{title}  —  {identity.full_name}" if identity else title
 
     def on_mount(self) -> None:
+        """Textual calls this for every subclass too (handlers run along the MRO): subclasses
+        define their own `on_mount`/`on_screen_resume` without calling `super()`."""
         self._language = self.app.i18n.language
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """A steady cursor: a blinking one repaints twice a second, which an SSH link carries."""
+        """A steady cursor: a blinking one repaints twice a second, which an SSH link carries.
+        The focused control is remembered, so focus can return to it after a busy spell."""
+        self._last_focus = event.widget
         if isinstance(event.widget, Input):
             event.widget.cursor_blink = False
 
@@ -135,6 +142,26 @@ class KioskScreen(Screen):
                 focus_target.control.focus()
         else:
             self.set_status(self.app.i18n.error(error), error=True)
+
+    async def _dispatch_message(self, message: Message) -> None:
+        """Textual stops a screen's message loop after an error in one of its handlers. A busy
+        database is expected, so it is answered here and the screen goes on; an error while
+        the screen is built (compose, mount) still stops it, and the app closes that screen."""
+        try:
+            await super()._dispatch_message(message)
+        except SystemBusy:
+            if isinstance(message, (events.Compose, events.Mount)):
+                raise
+            self.system_busy()
+
+    def system_busy(self) -> None:
+        """The database was busy or unreachable: say so, and give the form back as it was typed
+        (controls a pending request had disabled are enabled again) so the person can retry."""
+        self.set_status(self.t("system.busy"), error=True)
+        for widget in self.query("Input, Button, Select, Checkbox, TextArea, RadioSet, OptionList"):
+            widget.disabled = False
+        if self.focused is None and self._last_focus is not None and self._last_focus.is_attached:
+            self._last_focus.focus()
 
     def clear_errors(self) -> None:
         for field in self.query(FormField):

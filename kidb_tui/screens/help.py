@@ -29,7 +29,6 @@ class HelpScreen(KioskScreen):
                 )
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#help-body", VerticalScroll).focus()
 
     def action_back(self) -> None:

@@ -56,11 +56,9 @@ class MenuScreen(KioskScreen):
         return options
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#menu", OptionList).focus()
 
     async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
         if self.identity is None:
             return
         menu = self.query_one("#menu", OptionList)

@@ -1,4 +1,5 @@
-"""Modals that guard a shared terminal: confirm leaving (kiosk quit keys) and the idle countdown."""
+"""Modals that guard a shared terminal: confirm leaving (kiosk quit keys), the idle countdown,
+and the apology after an unexpected error wiped the session."""
 
 from __future__ import annotations
 
@@ -52,3 +53,24 @@ class CountdownScreen(ModalScreen[None]):
     def update_seconds(self, seconds: int) -> None:
         self.seconds = seconds
         self.query_one("#countdown", Static).update(self._text())
+
+
+class ApologyScreen(ModalScreen[None]):
+    """"Sorry, something went wrong": the session was closed; Enter returns to the login screen.
+    Shown above a fresh login screen, so nothing of the previous session is behind it."""
+
+    BINDINGS = [Binding("enter", "close", show=False), Binding("escape", "close", show=False)]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(self.app.t("session.error_title"), markup=False, classes="lead")
+            yield Static(self.app.t("session.error_body"), markup=False, id="apology")
+            with Horizontal(classes="buttons"):
+                yield Button(self.app.t("session.error_ok"), id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    @on(Button.Pressed, "#ok")
+    def action_close(self) -> None:
+        self.dismiss(None)

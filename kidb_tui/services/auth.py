@@ -1,24 +1,26 @@
 """Kiosk accounts: activation, login with uniform failures and lockout, re-authentication, PIN change.
 
-argon2 runs outside any database transaction so a slow hash never holds the write lock.
-Wrong secret, unknown NIB and locked account are indistinguishable to the caller.
+argon2 runs outside any database transaction so a slow hash never holds the write lock. Every
+attempt is counted before its secret is checked (services/throttle.py). Wrong secret, unknown NIB
+and locked account are indistinguishable to the caller; a blocked card is named only once the
+identity is proven, at login, activation and reset alike. Secrets arrive masked (`SecretStr`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, select
 
 from kidb_tui import validation
-from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, FormErrors, ValidationError
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import KioskAccount, LoginThrottle, Participant
-from kidb_tui.services import audit, notifications
+from kidb_tui.services import audit, notifications, throttle
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.secret_policy import check_confirmation, check_secret
+from kidb_tui.services.throttle import Attempt
 
 
 @dataclass(frozen=True)
@@ -36,39 +38,15 @@ class LoginResult:
     identity: Identity | None
     error_key: str | None = None
     delay: float = 0.0
+    wait_minutes: int = 0  # with `auth.terminal_wait`: how long this terminal waits
 
     @property
     def ok(self) -> bool:
         return self.identity is not None
 
 
-def _throttle(session: Session, key: str) -> LoginThrottle:
-    """The throttle row of `key`, created if missing and locked until the transaction ends
-    (PostgreSQL; SQLite write transactions are already serialised by `BEGIN IMMEDIATE`)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            pg_insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"])
-        )
-    row = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
-    if row is None:
-        row = LoginThrottle(key=key)
-        session.add(row)
-    return row
-
-
-def _lock_active(rt: Runtime, row: LoginThrottle | None) -> bool:
-    return bool(row and row.locked_until and as_utc(row.locked_until) > rt.now())
-
-
-def is_locked(rt: Runtime, session: Session, key: str) -> bool:
-    """Whether the throttle key (a typed NIB, `act:NIB`, `officer:NAME`, ...) is locked now."""
-    return _lock_active(rt, session.get(LoginThrottle, key))
-
-
-def clear_failures(session: Session, key: str) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is not None:
-        session.delete(row)
+def terminal_wait(attempt: Attempt) -> AuthError:
+    return AuthError("auth.terminal_wait", minutes=attempt.wait_minutes)
 
 
 def failure_delay(rt: Runtime, failures: int) -> float:
@@ -78,20 +56,18 @@ def failure_delay(rt: Runtime, failures: int) -> float:
     return min(rt.settings.failure_delay_base * 2 ** (failures - 1), rt.settings.failure_delay_max)
 
 
-def record_failure(rt: Runtime, key: str, action: str) -> tuple[int, bool]:
-    """Count a failure for the typed NIB; returns (consecutive failures, now locked)."""
-    with rt.write() as session:
-        row = _throttle(session, key)
-        if row.locked_until and as_utc(row.locked_until) <= rt.now():
-            row.failures, row.locked_until = 0, None
-        row.failures += 1
-        row.last_failure_at = rt.now()
-        locked = row.failures >= rt.settings.lock_threshold
-        if locked and not _lock_active(rt, row):
-            row.locked_until = rt.now() + timedelta(minutes=rt.settings.lock_minutes)
-            audit.record(session, rt, "kiosk", "auth.locked", key, failures=row.failures)
-        audit.record(session, rt, "kiosk", action, key, failures=row.failures)
-        return row.failures, locked
+def refused_after_proof(
+    session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, during: str
+) -> str | None:
+    """Once the identity is proven: the key naming why it may still not sign in (a blocked
+    card, an inactive account), audited; None when nothing stands in the way."""
+    if participant.card_status != "active":
+        audit.record(session, rt, participant.nib, "auth.refused_card_blocked", participant.nib, during=during)
+        return "auth.card_blocked"
+    if account is not None and account.status != "active":
+        audit.record(session, rt, participant.nib, "auth.refused_account_inactive", participant.nib, during=during)
+        return "auth.account_inactive"
+    return None
 
 
 def _load(session: Session, nib: str) -> tuple[Participant | None, KioskAccount | None]:
@@ -102,35 +78,38 @@ def _load(session: Session, nib: str) -> tuple[Participant | None, KioskAccount 
     return participant, account
 
 
-def login(rt: Runtime, nib_text: str, secret: str) -> LoginResult:
+def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
     """Check NIB + secret. Failures all look alike; blocked cards are named only after a correct secret."""
+    secret = masked(secret)
     try:
         nib = validation.nib(nib_text)
     except ValidationError:
         return LoginResult(None, "auth.nib_format")
+    attempt = throttle.reserve(rt, nib)
+    if attempt.waiting:
+        return LoginResult(None, "auth.terminal_wait", wait_minutes=attempt.wait_minutes)
     with rt.read() as session:
         participant, account = _load(session, nib)
-        locked = is_locked(rt, session, nib)
-    if account is None:
+    if account is None or not attempt.may_check:
         correct = rt.hasher.verify_dummy(secret)
     else:
         correct = rt.hasher.verify(account.secret_hash, secret)
-    if not correct or locked:
-        failures, _ = record_failure(rt, nib, "auth.login_failed")
-        return LoginResult(None, "auth.failed", failure_delay(rt, failures))
+    if not correct:
+        throttle.failed(rt, attempt, "auth.login_failed")
+        delay = failure_delay(rt, attempt.failures)
+        if attempt.wait_minutes:
+            return LoginResult(None, "auth.terminal_wait", delay, attempt.wait_minutes)
+        return LoginResult(None, "auth.failed", delay)
     assert participant is not None and account is not None
     old_hash = account.secret_hash
     new_hash = rt.hasher.hash(secret) if rt.hasher.needs_rehash(old_hash) else None
     with rt.write() as session:
         account = session.get(KioskAccount, account.id)
         participant = session.get(Participant, participant.id)
-        clear_failures(session, nib)
-        if participant.card_status != "active":
-            audit.record(session, rt, participant.nib, "auth.refused_card_blocked", participant.nib)
-            return LoginResult(None, "auth.card_blocked")
-        if account.status != "active":
-            audit.record(session, rt, participant.nib, "auth.refused_account_inactive", participant.nib)
-            return LoginResult(None, "auth.account_inactive")
+        throttle.succeeded(session, rt, attempt)
+        refusal = refused_after_proof(session, rt, participant, account, "login")
+        if refusal is not None:
+            return LoginResult(None, refusal)
         if new_hash is not None and account.secret_hash == old_hash:
             account.secret_hash = new_hash
             audit.record(session, rt, participant.nib, "auth.rehashed", participant.nib)
@@ -140,25 +119,28 @@ def login(rt: Runtime, nib_text: str, secret: str) -> LoginResult:
         return LoginResult(Identity(participant.id, account.id, participant.nib, participant.full_name))
 
 
-def reauthenticate(rt: Runtime, identity: Identity, secret: str) -> None:
+def reauthenticate(rt: Runtime, identity: Identity, secret: str | SecretStr) -> None:
     """Re-check the secret before money moves or contact data changes.
 
-    A wrong secret counts towards the lock like a failed login; raises AuthError
-    (`auth.reauth_failed` with the attempts left, or `auth.reauth_locked`).
+    Counted like a login, before the secret is checked; raises AuthError (`auth.reauth_failed`
+    with the attempts left, `auth.reauth_locked`, or `auth.terminal_wait`).
     """
+    secret = masked(secret)
+    attempt = throttle.reserve(rt, identity.nib)
+    if attempt.waiting:
+        raise terminal_wait(attempt)
     with rt.read() as session:
         account = session.get(KioskAccount, identity.account_id)
-        locked = is_locked(rt, session, identity.nib)
-    if locked:
-        raise AuthError("auth.reauth_locked", minutes=rt.settings.lock_minutes)
-    if account is not None and rt.hasher.verify(account.secret_hash, secret):
+    if attempt.may_check and account is not None and rt.hasher.verify(account.secret_hash, secret):
         with rt.write() as session:
-            clear_failures(session, identity.nib)
+            throttle.succeeded(session, rt, attempt)
         return
-    failures, locked = record_failure(rt, identity.nib, "auth.reauth_failed")
-    if locked:
+    throttle.failed(rt, attempt, "auth.reauth_failed")
+    if attempt.failures >= rt.settings.lock_threshold:
         raise AuthError("auth.reauth_locked", minutes=rt.settings.lock_minutes)
-    raise AuthError("auth.reauth_failed", left=rt.settings.lock_threshold - failures)
+    if attempt.wait_minutes:
+        raise terminal_wait(attempt)
+    raise AuthError("auth.reauth_failed", left=rt.settings.lock_threshold - attempt.failures)
 
 
 def activate(
@@ -167,14 +149,17 @@ def activate(
     nik_text: str,
     birth_date_text: str,
     secret_kind: str,
-    secret: str,
-    confirmation: str,
+    secret: str | SecretStr,
+    confirmation: str | SecretStr,
 ) -> Identity:
     """Create the kiosk account of an imported participant who proves NIB + NIK + birth date.
 
     Raises FormErrors for malformed fields or a weak secret, AuthError when the identity
-    does not match (`activation.mismatch`) or the account already exists.
+    does not match (`activation.mismatch`, counted under `act:NIB` before the comparison),
+    the card is blocked (`auth.card_blocked`, only once the identity is proven) or the
+    account already exists.
     """
+    secret, confirmation = masked(secret), masked(confirmation)
     errors: list[ValidationError] = []
     values: dict[str, object] = {}
     for field, check in (
@@ -190,12 +175,23 @@ def activate(
         raise FormErrors(errors)
     nib, nik, birth_date = str(values["nib"]), str(values["nik"]), values["birth_date"]
     assert isinstance(birth_date, date)
+    attempt = throttle.reserve(rt, f"act:{nib}")
+    if attempt.waiting:
+        raise terminal_wait(attempt)
     with rt.read() as session:
-        locked = is_locked(rt, session, f"act:{nib}")
         participant, account = _load(session, nib)
-    if locked or participant is None or participant.nik != nik or participant.birth_date != birth_date:
-        record_failure(rt, f"act:{nib}", "auth.activation_failed")
+    if not attempt.may_check or participant is None or participant.nik != nik or participant.birth_date != birth_date:
+        throttle.failed(rt, attempt, "auth.activation_failed")
+        if attempt.wait_minutes:
+            raise terminal_wait(attempt)
         raise AuthError("activation.mismatch")
+    with rt.write() as session:
+        throttle.succeeded(session, rt, attempt)
+        proven = session.get(Participant, participant.id)
+        assert proven is not None
+        refusal = refused_after_proof(session, rt, proven, None, "activation")
+    if refusal is not None:
+        raise AuthError(refusal)
     if account is not None:
         raise AuthError("activation.already_active")
     check_new_secret(secret_kind, secret, confirmation, participant)
@@ -221,18 +217,27 @@ def activate(
         return Identity(participant.id, account.id, participant.nib, participant.full_name)
 
 
-def check_new_secret(kind: str, secret: str, confirmation: str, participant: Participant) -> None:
+def check_new_secret(
+    kind: str, secret: str | SecretStr, confirmation: str | SecretStr, participant: Participant
+) -> None:
     try:
-        check_secret(secret, kind, nib=participant.nib, nik=participant.nik, birth_date=participant.birth_date)
+        check_secret(secret, kind, nib=participant.nib, nik=participant.nik, birth_date=participant.birth_date,
+                     full_name=participant.full_name)
         check_confirmation(secret, confirmation)
     except ValidationError as error:
         raise FormErrors([error]) from error
 
 
 def change_secret(
-    rt: Runtime, identity: Identity, current: str, new_kind: str, new_secret: str, confirmation: str
+    rt: Runtime,
+    identity: Identity,
+    current: str | SecretStr,
+    new_kind: str,
+    new_secret: str | SecretStr,
+    confirmation: str | SecretStr,
 ) -> None:
     """"Ganti PIN": the current secret, then a new one under the same policy."""
+    current, new_secret, confirmation = masked(current), masked(new_secret), masked(confirmation)
     reauthenticate(rt, identity, current)
     with rt.read() as session:
         participant = session.get(Participant, identity.participant_id)

@@ -17,6 +17,7 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, ValidationError
 from kidb_tui.i18n import DISPLAY_TIMEZONE
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, Participant
 from kidb_tui.services import audit, auth, notifications, profile, requirements
 from kidb_tui.services.auth import Identity
@@ -191,13 +192,14 @@ def receipt_for_key(rt: Runtime, identity: Identity, key: str) -> Receipt | None
 
 
 def submit_claim(
-    rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, secret: str, key: str
+    rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, secret: str | SecretStr, key: str
 ) -> Receipt:
     """"Simpan": re-authenticate, then in one transaction confirm the contact data, insert the
     claim, reserve its amount, record its first stage, notify and audit.
 
     Calling again with the same key returns the first claim's receipt and creates nothing.
     """
+    secret = masked(secret)
     earlier = receipt_for_key(rt, identity, key)
     if earlier is not None:
         return earlier

@@ -1,20 +1,22 @@
-"""Help at the counter: unlock a locked account after seeing the KTP, block or unblock a card."""
+"""Help at the counter: unlock a locked account after seeing the KTP, block or unblock a card,
+see the terminals that wait after too many failed attempts and end such a wait."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kidb_tui import validation
+from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, ValidationError
 from kidb_tui.models import KioskAccount, LoginThrottle, Participant
-from kidb_tui.services import audit, notifications
-from kidb_tui.services.auth import is_locked
+from kidb_tui.services import audit, notifications, throttle
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.runtime import Runtime
+from kidb_tui.services.throttle import TERMINAL_PREFIX, is_locked
 
 MAX_REASON = 300
 
@@ -30,6 +32,15 @@ class ParticipantCard:
     card_status: str
     has_account: bool
     locked: bool
+
+
+@dataclass(frozen=True)
+class WaitingTerminal:
+    """A terminal made to wait after repeated failed attempts (`terminal_id` "-": the local console)."""
+
+    terminal_id: str
+    failures: int
+    until: datetime
 
 
 def lookup(rt: Runtime, nib_text: str) -> ParticipantCard:
@@ -56,10 +67,7 @@ def unlock_account(rt: Runtime, officer: OfficerIdentity, nib_text: str, ktp_see
             raise NotFound("counter.participant_not_found")
         cleared = False
         for key in (nib, f"act:{nib}", f"reset:{nib}"):
-            row = session.get(LoginThrottle, key)
-            if row is not None:
-                session.delete(row)
-                cleared = True
+            cleared = throttle.clear(session, key) or cleared
         audit.record(session, rt, officer.username, "counter.unlocked", nib, ktp_seen=True, had_lock=cleared)
         return cleared
 
@@ -79,3 +87,26 @@ def set_card_status(rt: Runtime, officer: OfficerIdentity, nib_text: str, blocke
         kind = "card_blocked" if blocked else "card_unblocked"
         notifications.notify(session, rt, participant.id, kind, reason=text)
         audit.record(session, rt, officer.username, f"counter.{kind}", nib, before=before, after=participant.card_status, reason=text)
+
+
+def waiting_terminals(rt: Runtime) -> list[WaitingTerminal]:
+    """The terminals waiting now, the longest wait first."""
+    with rt.read() as session:
+        rows = session.exec(
+            select(LoginThrottle).where(col(LoginThrottle.key).startswith(TERMINAL_PREFIX))
+        ).all()
+    waiting = [
+        WaitingTerminal(row.key.removeprefix(TERMINAL_PREFIX), row.failures, as_utc(row.locked_until))
+        for row in rows
+        if row.locked_until and as_utc(row.locked_until) > rt.now()
+    ]
+    return sorted(waiting, key=lambda terminal: (-terminal.until.timestamp(), terminal.terminal_id))
+
+
+def end_terminal_wait(rt: Runtime, officer: OfficerIdentity, terminal_id: str) -> bool:
+    """Forget a terminal's failures and end its wait; whether it had any."""
+    key = TERMINAL_PREFIX + terminal_id
+    with rt.write() as session:
+        cleared = throttle.clear(session, key)
+        audit.record(session, rt, officer.username, "counter.terminal_cleared", key, had_wait=cleared)
+        return cleared

@@ -94,9 +94,22 @@ def demo_csv(today: date) -> str:
     return buffer.getvalue()
 
 
+def _set_card_status(rt: Runtime, nib: str, status: str) -> str:
+    """Set the card status directly (demo set-up only); returns the one it replaced."""
+    with rt.write() as session:
+        participant = _participant(session, nib)
+        before, participant.card_status = participant.card_status, status
+        session.add(participant)
+        return before
+
+
 def _create_account(rt: Runtime, person: DemoPerson) -> None:
+    """Activate as at the kiosk. Activation refuses a blocked card, so a card imported blocked
+    gets its account first and its block back afterwards."""
+    imported = _set_card_status(rt, person.nib, "active")
     auth.activate(rt, person.nib, person.nik, person.birth_date.strftime("%d-%m-%Y"),
                   person.secret_kind, person.secret, person.secret)
+    _set_card_status(rt, person.nib, imported)
 
 
 def _participant(session: Session, nib: str) -> Participant:
@@ -147,5 +160,5 @@ def seed(rt: Runtime) -> None:
     _file(rt, budi, "biaya_medis", "4.500.000", "demo-budi-medis")
     _confirm_contacts(rt, {"26010000002": 400})
     _file(rt, joko, "biaya_pengobatan", "2.000.000", "demo-joko-pengobatan")
-    officer, _ = (add_officer(rt, *entry) for entry in OFFICERS)
+    officer, _ = (add_officer(rt, *entry, actor="demo") for entry in OFFICERS)
     _reject_first_claim(rt, officer, joko.nib)

@@ -10,11 +10,15 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kidb_tui.config import Argon2Params
+from kidb_tui.masked import SecretBytes, SecretStr, masked_bytes, reveal
 
 
 class SecretHasher:
-    def __init__(self, pepper: bytes, params: Argon2Params) -> None:
-        self._pepper = pepper
+    """Hashes and verifies secrets; the pepper is held masked, so a crash report that shows
+    this object's attributes shows asterisks."""
+
+    def __init__(self, pepper: bytes | SecretBytes, params: Argon2Params) -> None:
+        self._pepper = masked_bytes(pepper)
         self._hasher = PasswordHasher(
             time_cost=params.time_cost,
             memory_cost=params.memory_kib,
@@ -24,22 +28,26 @@ class SecretHasher:
 
     @cached_property
     def _dummy(self) -> str:
-        """Made on first need, so that starting a kiosk does not pay for an argon2 hash."""
+        """Made by `prepare_dummy()` (a session prepares it before its first login) or on first need."""
         return self.hash("kidb-dummy-secret-for-unknown-accounts")
 
-    def _peppered(self, secret: str) -> str:
-        return hmac.new(self._pepper, secret.encode("utf-8"), hashlib.sha256).hexdigest()
+    def prepare_dummy(self) -> None:
+        """Make the dummy hash now, so the first unknown NIB of a process costs what a known one does."""
+        self._dummy  # noqa: B018  (the cached property is computed and kept)
 
-    def hash(self, secret: str) -> str:
+    def _peppered(self, secret: str | SecretStr) -> str:
+        return hmac.new(self._pepper.get_secret_value(), reveal(secret).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def hash(self, secret: str | SecretStr) -> str:
         return self._hasher.hash(self._peppered(secret))
 
-    def verify(self, stored_hash: str, secret: str) -> bool:
+    def verify(self, stored_hash: str, secret: str | SecretStr) -> bool:
         try:
             return self._hasher.verify(stored_hash, self._peppered(secret))
         except (VerificationError, InvalidHashError):
             return False
 
-    def verify_dummy(self, secret: str) -> bool:
+    def verify_dummy(self, secret: str | SecretStr) -> bool:
         """Spend the same time as a real verification, for NIBs with no account."""
         self.verify(self._dummy, secret)
         return False

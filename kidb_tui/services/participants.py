@@ -1,4 +1,5 @@
-"""`kidb participants import`: validate every CSV row, then upsert all by NIB or import nothing."""
+"""`kidb participants import`: validate every CSV row (one row per NIB, one NIB per NIK, in the file
+and in the database), then upsert all by NIB or import nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from kidb_tui import validation
@@ -112,7 +114,7 @@ def read_rows(text: str, today: date) -> tuple[list[tuple[int, dict[str, object]
         return [], [RowError(1, "header", "expected " + ",".join(HEADER))]
     rows: list[tuple[int, dict[str, object]]] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, object]] = {}
     line = reader.line_num + 1
     try:
         for fields in reader:
@@ -128,19 +130,24 @@ def read_rows(text: str, today: date) -> tuple[list[tuple[int, dict[str, object]
 
 def _read_record(
     header: tuple[str, ...], fields: list[str], line: int, today: date,
-    rows: list[tuple[int, dict[str, object]]], errors: list[RowError], seen: dict[str, int],
+    rows: list[tuple[int, dict[str, object]]], errors: list[RowError], seen: dict[str, tuple[int, object]],
 ) -> None:
-    """Validate one record into `rows`/`errors`; `seen` maps each NIB to its first line."""
+    """Validate one record into `rows`/`errors`. `seen` maps each NIB and NIK (as `nib:…`,
+    `nik:…`) to its first line and that line's NIB: a repeated NIB is a duplicate, and so is a
+    NIK repeated under another NIB (under the same one, the NIB's error says it all)."""
     if len(fields) != len(header):
         errors.append(RowError(line, "row", "column_count"))
         return
     values, row_errors = _parse_row(dict(zip(header, fields)), today)
     errors.extend(RowError(line, e.field, e.rule) for e in row_errors)
     nib = values.get("nib")
-    if isinstance(nib, str):
-        if nib in seen:
-            errors.append(RowError(line, "nib", f"duplicate_of_line_{seen[nib]}"))
-        seen.setdefault(nib, line)
+    for name in ("nib", "nik"):
+        value = values.get(name)
+        if not isinstance(value, str):
+            continue
+        first_line, first_nib = seen.setdefault(f"{name}:{value}", (line, nib))
+        if first_line != line and (name == "nib" or first_nib != nib):
+            errors.append(RowError(line, name, f"duplicate_of_line_{first_line}"))
     rows.append((line, values))
 
 
@@ -148,26 +155,44 @@ class _Rejected(Exception):
     """Raised inside the import transaction to roll it back."""
 
 
-def _existing_by_nib(session, nibs: list[str], chunk: int = 500) -> dict[str, Participant]:
-    """The participants already stored under these NIBs, fetched a chunk at a time."""
+def _existing(session, name: str, values: list[str], chunk: int = 500) -> dict[str, Participant]:
+    """The participants already stored with these values of `name` (nib or nik), by value,
+    fetched a chunk at a time."""
+    column = getattr(Participant, name)
     found: dict[str, Participant] = {}
-    for start in range(0, len(nibs), chunk):
-        query = select(Participant).where(col(Participant.nib).in_(nibs[start : start + chunk]))
-        found.update((person.nib, person) for person in session.exec(query))
+    for start in range(0, len(values), chunk):
+        query = select(Participant).where(col(column).in_(values[start : start + chunk]))
+        found.update((getattr(person, name), person) for person in session.exec(query))
     return found
 
 
 def import_text(rt: Runtime, text: str, actor: str = "cli") -> ImportReport:
+    """Validate, then store every row or none. A NIB or NIK written by another import between
+    our check and our commit (the unique index refuses it) is retried once, so that the second
+    pass reports it by line; if it keeps happening the file is refused as a whole."""
     rows, errors = read_rows(text, rt.now().date())
-    report = ImportReport(errors=errors)
     if errors:
-        return report
+        return ImportReport(errors=errors)
+    for _ in range(2):
+        try:
+            return _store(rt, rows, actor)
+        except IntegrityError:
+            continue
+    return ImportReport(errors=[RowError(0, "database", "changed_by_a_concurrent_import_try_again")])
+
+
+def _store(rt: Runtime, rows: list[tuple[int, dict[str, object]]], actor: str) -> ImportReport:
+    report = ImportReport()
     now = rt.now()
     try:
         with rt.write() as session, session.no_autoflush:
-            existing = _existing_by_nib(session, [str(values["nib"]) for _, values in rows])
+            by_nib = _existing(session, "nib", [str(values["nib"]) for _, values in rows])
+            by_nik = _existing(session, "nik", [str(values["nik"]) for _, values in rows])
             for line, values in rows:
-                found = existing.get(str(values["nib"]))
+                holder = by_nik.get(str(values["nik"]))
+                if holder is not None and holder.nib != values["nib"]:
+                    report.errors.append(RowError(line, "nik", f"belongs_to_nib_{holder.nib}"))
+                found = by_nib.get(str(values["nib"]))
                 if found is None:
                     session.add(Participant(**values, reserved=0, created_at=now, updated_at=now))
                     report.created += 1

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Participant
 from kidb_tui.services import audit, auth, notifications
 from kidb_tui.services.auth import Identity
@@ -99,11 +100,14 @@ def needs_reauth(rt: Runtime, participant_id: int, clean: Contact) -> bool:
         return bool(REAUTH_FIELDS.intersection(changed_fields(row, clean)))
 
 
-def update_contact(rt: Runtime, identity: Identity, raw: Contact, secret: str | None = None) -> list[str]:
+def update_contact(
+    rt: Runtime, identity: Identity, raw: Contact, secret: str | SecretStr | None = None
+) -> list[str]:
     """Validate and save contact data; a changed phone or email needs the secret again.
 
     Returns the names of the fields that changed (empty: data confirmed as it was).
     """
+    secret = None if secret is None else masked(secret)
     clean = validate_contact(raw)
     if needs_reauth(rt, identity.participant_id, clean):
         if secret is None:

@@ -1,5 +1,7 @@
 """One-time reset codes: an officer issues one (shown once, valid 15 minutes, stored hashed);
-the participant redeems it at the kiosk to choose a new PIN. The officer never sees the PIN."""
+the participant redeems it at the kiosk to choose a new PIN. The officer never sees the PIN.
+Wrong codes are counted under `reset:NIB` before the code is checked; a blocked card is refused
+once the code is proven, as at login."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from sqlmodel import col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, NotFound
+from kidb_tui.masked import SecretStr, masked, reveal
 from kidb_tui.models import KioskAccount, Participant, ResetCode
-from kidb_tui.services import audit, notifications
-from kidb_tui.services.auth import Identity, check_new_secret, clear_failures, is_locked, record_failure
+from kidb_tui.services import audit, notifications, throttle
+from kidb_tui.services.auth import Identity, check_new_secret, refused_after_proof, terminal_wait
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.runtime import Runtime
 
@@ -53,26 +56,40 @@ def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str) -> str:
     return code
 
 
-def redeem(rt: Runtime, nib_text: str, code: str, kind: str, secret: str, confirmation: str) -> Identity:
+def redeem(
+    rt: Runtime, nib_text: str, code: str | SecretStr, kind: str, secret: str | SecretStr, confirmation: str | SecretStr
+) -> Identity:
     """Set a new secret with a valid, unused, unexpired code; failures count towards a lock."""
+    code = masked(reveal(code).strip().upper().replace("-", "").replace(" ", ""))
+    secret, confirmation = masked(secret), masked(confirmation)
     nib = validation.nib(nib_text)
-    typed = code.strip().upper().replace("-", "").replace(" ", "")
-    key = f"reset:{nib}"
+    attempt = throttle.reserve(rt, f"reset:{nib}")
+    if attempt.waiting:
+        raise terminal_wait(attempt)
     with rt.read() as session:
-        locked = is_locked(rt, session, key)
         participant = session.exec(select(Participant).where(Participant.nib == nib)).first()
         candidates = []
         if participant is not None:
             candidates = session.exec(
                 select(ResetCode).where(ResetCode.participant_id == participant.id, col(ResetCode.used_at).is_(None))
             ).all()
-    live = [c for c in candidates if as_utc(c.expires_at) > rt.now()]
-    match = next((c for c in live if rt.hasher.verify(c.code_hash, typed)), None)
-    if locked or match is None or participant is None:
+    live = [c for c in candidates if as_utc(c.expires_at) > rt.now()] if attempt.may_check else []
+    match = next((c for c in live if rt.hasher.verify(c.code_hash, code)), None)
+    if match is None or participant is None:
         if not live:
-            rt.hasher.verify_dummy(typed)
-        record_failure(rt, key, "auth.reset_failed")
+            rt.hasher.verify_dummy(code)
+        throttle.failed(rt, attempt, "auth.reset_failed")
+        if attempt.wait_minutes:
+            raise terminal_wait(attempt)
         raise AuthError("reset.invalid_code", minutes=VALID_MINUTES)
+    with rt.write() as session:
+        throttle.succeeded(session, rt, attempt)
+        proven = session.get(Participant, participant.id)
+        account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).first()
+        assert proven is not None
+        refusal = refused_after_proof(session, rt, proven, account, "reset")
+    if refusal is not None:
+        raise AuthError(refusal)
     check_new_secret(kind, secret, confirmation, participant)
     secret_hash = rt.hasher.hash(secret)
     with rt.write() as session:
@@ -83,8 +100,7 @@ def redeem(rt: Runtime, nib_text: str, code: str, kind: str, secret: str, confir
         account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).one()
         account.secret_hash, account.secret_kind, account.secret_changed_at = secret_hash, kind, rt.now()
         session.add_all([row, account])
-        clear_failures(session, key)
-        clear_failures(session, nib)
+        throttle.clear(session, nib)
         audit.record(session, rt, nib, "auth.secret_reset", nib, kind=kind, issued_by=row.issued_by)
         notifications.notify(session, rt, participant.id, "password_reset")
         return Identity(participant.id, account.id, participant.nib, participant.full_name)

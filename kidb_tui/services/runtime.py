@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from kidb_tui.clock import Clock, SystemClock
 from kidb_tui.config import Settings
 from kidb_tui.db import make_engine, read_session, write_session
+from kidb_tui.errors import SystemBusy
 from kidb_tui.services.hashing import SecretHasher
 
 
@@ -37,10 +40,24 @@ class Runtime:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with write_session(self.engine) as session:
+        """One write transaction; a busy, locked or unreachable database raises SystemBusy."""
+        with _busy_as_domain_error(), write_session(self.engine) as session:
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with read_session(self.engine) as session:
+        with _busy_as_domain_error(), read_session(self.engine) as session:
             yield session
+
+
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+@contextmanager
+def _busy_as_domain_error() -> Iterator[None]:
+    """SQLite's busy timeout, a lost PostgreSQL connection or an exhausted pool become SystemBusy
+    (raised without its cause, whose text would name the statement)."""
+    try:
+        yield
+    except _UNAVAILABLE:
+        raise SystemBusy() from None

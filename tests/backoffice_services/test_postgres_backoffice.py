@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from kidb_tui import migrate
 from kidb_tui.db import make_engine
-from kidb_tui.models import AuditEvent, ClaimEvent, LoginThrottle
+from kidb_tui.models import AuditEvent, ClaimEvent, LoginThrottle, Officer
 from kidb_tui.services import auth, counter, demo, officers, reset_codes, review
 from kidb_tui.services.audit import verify_chain
 from kidb_tui.services.review import ConcurrentChange
@@ -88,7 +88,12 @@ def test_the_audit_chain_holds_under_concurrent_writers(pg_demo):
     before = audit_count(pg_demo)
 
     def failed_officer_logins(name: str):
-        return [officers.login(pg_demo, name, "Wrong-Password-123").error_key for _ in range(4)]
+        """From a terminal of its own: one terminal's 12 failures would make it wait."""
+        rt = Runtime.create(pg_demo.settings.with_(terminal_id=f"BO-{name}"), pg_demo.clock)
+        try:
+            return [officers.login(rt, name, "Wrong-Password-123").error_key for _ in range(4)]
+        finally:
+            rt.engine.dispose()
 
     def card_changes(person):
         for blocked in (True, False, True, False):
@@ -115,14 +120,20 @@ def test_the_audit_chain_holds_under_concurrent_writers(pg_demo):
     assert verify_chain(pg_demo) is None
 
 
-def test_concurrent_wrong_passwords_are_all_counted(pg_demo):
+def test_concurrent_wrong_passwords_never_get_more_than_the_limit(pg_demo, monkeypatch):
+    checked = []
+    real_verify = pg_demo.hasher.verify
+    monkeypatch.setattr(pg_demo.hasher, "verify", lambda h, s: checked.append(h) or real_verify(h, s))
     outcomes = run_together([
         lambda: officers.login(pg_demo, "ani.petugas", "Wrong-Password-123") for _ in range(8)
     ])
     assert [getattr(o, "error_key", o) for o in outcomes] == ["auth.failed"] * 8
     with pg_demo.read() as session:
-        assert session.get(LoginThrottle, "officer:ani.petugas").failures == 8
+        ani_hash = session.exec(select(Officer.password_hash).where(Officer.username == "ani.petugas")).one()
+        assert session.get(LoginThrottle, "officer:ani.petugas").failures == pg_demo.settings.lock_threshold
+    assert checked.count(ani_hash) == pg_demo.settings.lock_threshold
     assert officers.login(pg_demo, "ani.petugas", ANI[1]).error_key == "auth.failed"
+    assert checked.count(ani_hash) == pg_demo.settings.lock_threshold
 
 
 def test_one_reset_code_redeemed_from_many_threads_sets_one_pin(pg_demo):
@@ -142,7 +153,7 @@ def test_the_migration_chains_older_rows(pg_settings, clock):
     try:
         migrate.upgrade(engine, "0001")
         insert_old_rows(engine)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, audit_key=pg_settings.audit_key)
         rt = Runtime.create(pg_settings, clock, engine)
         assert audit_count(rt) == len(OLD_ROWS)
         assert verify_chain(rt) is None

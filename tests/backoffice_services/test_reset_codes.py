@@ -168,3 +168,31 @@ def test_one_code_redeemed_from_many_threads_sets_one_pin(demo_rt, ani):
     assert all(o.key == "reset.invalid_code" for o in outcomes if isinstance(o, AuthError)), outcomes
     assert [auth.login(demo_rt, SITI.nib, pin).ok for pin in pins] == [pin in winners for pin in pins]
     assert len(notifications_of(demo_rt, SITI, "password_reset")) == 1
+
+
+class HashingStopped(Exception):
+    pass
+
+
+def _plain_in_frames(error: BaseException, plain: str) -> list[str]:
+    found, trace = [], error.__traceback__
+    while trace is not None:
+        frame = trace.tb_frame
+        if "kidb_tui" in frame.f_code.co_filename:
+            found += [f"{frame.f_code.co_name}:{name}" for name, value in frame.f_locals.items() if value == plain]
+        trace = trace.tb_next
+    return found
+
+
+@pytest.mark.parametrize("stopped, plain", [("verify", "the code"), ("hash", NEW_PIN)])
+def test_no_frame_holds_the_code_or_the_new_pin_in_plain_text(demo_rt, ani, monkeypatch, stopped, plain):
+    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+
+    def stop(*args):
+        raise HashingStopped
+
+    monkeypatch.setattr(demo_rt.hasher, stopped, stop)
+    with pytest.raises(HashingStopped) as caught:
+        redeem(demo_rt, f" {code.lower()} ")
+    assert _plain_in_frames(caught.value, code if plain == "the code" else plain) == []
+    assert _plain_in_frames(caught.value, f" {code.lower()} ") == []

@@ -1,6 +1,8 @@
 """The `kidb` command driven through `kidb_tui.cli.main`: participants import, db upgrade,
 accounts unlock and audit verify, each checked against the database it wrote (kidb_tui/cli.py)."""
 
+import getpass
+import io
 from datetime import date
 
 import pytest
@@ -13,13 +15,15 @@ from kidb_tui.services.auth import login
 from kidb_tui.services.demo import demo_csv
 from tests.conftest import FAST_ARGON2, SITI
 
-PEPPER = "cli-test-pepper"
+PEPPER = "cli-test-pepper-0123456789abcdef-0123"
+AUDIT_KEY = "cli-test-audit-key-0123456789abcdef-01"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path, monkeypatch) -> str:
     """The database the commands run on: a SQLite file, or a fresh database on the test PostgreSQL."""
     monkeypatch.setenv("KIDB_PEPPER", PEPPER)
+    monkeypatch.setenv("KIDB_AUDIT_KEY", AUDIT_KEY)
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KIDB_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("KIDB_ARGON2_TIME_COST", "1")
@@ -27,6 +31,13 @@ def url(request, tmp_path, monkeypatch) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     return request.getfixturevalue("pg_settings").database_url
+
+
+@pytest.fixture
+def os_user(monkeypatch) -> str:
+    """The operating-system user the commands run as."""
+    monkeypatch.setattr(getpass, "getuser", lambda: "alice")
+    return "alice"
 
 
 def query(url: str, sql: str) -> list:
@@ -86,21 +97,62 @@ def test_database_url_from_the_environment_and_default_folder(url, tmp_path, mon
     assert (tmp_path / "data" / "kidb.sqlite3").exists()
 
 
-def test_accounts_unlock(url, tmp_path, capsys):
-    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
-    rt = prepare(Settings(database_url=url, pepper=PEPPER.encode(), argon2=FAST_ARGON2, failure_delay_base=0.0))
+def lock_siti(url: str) -> None:
+    """Five wrong PINs: Siti's account is locked."""
+    rt = prepare(Settings(database_url=url, pepper=PEPPER.encode(), audit_key=AUDIT_KEY.encode(), argon2=FAST_ARGON2,
+                          failure_delay_base=0.0))
     try:
         for _ in range(5):
             login(rt, SITI.nib, "000000")
     finally:
         rt.engine.dispose()
+
+
+def test_accounts_unlock(url, tmp_path, capsys, os_user):
+    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
+    lock_siti(url)
     capsys.readouterr()
     assert main(["--database", url, "accounts", "unlock", SITI.nib]) == 0
     assert capsys.readouterr().out.strip() == "unlocked"
-    assert query(url, "SELECT count(*) FROM login_throttle") == [(0,)]
-    assert query(url, "SELECT actor, subject FROM audit_event WHERE action = 'auth.unlocked'") == [("cli", SITI.nib)]
+    assert query(url, f"SELECT count(*) FROM login_throttle WHERE key = '{SITI.nib}'") == [(0,)]
+    assert query(url, "SELECT actor, subject FROM audit_event WHERE action = 'auth.unlocked'") == [
+        ("cli:alice", SITI.nib)]
     assert main(["--database", url, "accounts", "unlock", SITI.nib]) == 0
     assert capsys.readouterr().out.strip() == "no lock recorded for that NIB"
+
+
+def test_commands_that_change_data_record_the_operating_system_user(url, tmp_path, capsys, monkeypatch, os_user):
+    assert main(["--database", url, "participants", "import", str(good_file(tmp_path))]) == 0
+    lock_siti(url)
+    assert main(["--database", url, "accounts", "unlock", SITI.nib]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("Loket-Tiga-Bandung-9\n"))
+    assert main(["--database", url, "officer", "add", "citra.dewi", "--password-stdin"]) == 0
+    assert main(["--database", url, "claims", "export", "--stage", "agenda", str(tmp_path / "agenda.csv")]) == 0
+    changes = ("participants.imported", "auth.unlocked", "officer.added", "claims.exported")
+    rows = query(url, "SELECT action, actor FROM audit_event ORDER BY id")
+    assert [(action, actor) for action, actor in rows if action in changes] == [
+        (action, "cli:alice") for action in changes]
+
+
+@pytest.mark.parametrize("failure", [OSError("no user name"), KeyError("getpwuid(): uid not found: 4242")],
+                         ids=["oserror", "keyerror"])
+def test_unnamed_os_user_is_unknown(url, tmp_path, monkeypatch, failure):
+    def getuser():
+        raise failure
+
+    monkeypatch.setattr(getpass, "getuser", getuser)
+    assert main(["--database", url, "participants", "import", str(good_file(tmp_path))]) == 0
+    assert query(url, "SELECT actor FROM audit_event") == [("cli:unknown",)]
+
+
+@pytest.mark.parametrize("user, actor", [
+    ("eve\nforged\x1b[2J", "cli:eve\\nforged\\x1b[2J"),
+    ("u" * 100, "cli:" + "u" * 56),
+], ids=["escapes", "too-long"])
+def test_crafted_os_user_name(url, tmp_path, monkeypatch, user, actor):
+    monkeypatch.setattr(getpass, "getuser", lambda: user)
+    assert main(["--database", url, "participants", "import", str(good_file(tmp_path))]) == 0
+    assert query(url, "SELECT actor FROM audit_event") == [(actor,)]
 
 
 def test_accounts_unlock_with_a_malformed_nib_is_an_error_not_a_crash(url, capsys):
@@ -112,7 +164,7 @@ def test_audit_verify(url, tmp_path, capsys):
     main(["--database", url, "participants", "import", str(good_file(tmp_path))])
     capsys.readouterr()
     assert main(["--database", url, "audit", "verify"]) == 0
-    assert capsys.readouterr().out.strip() == "audit chain verified"
+    assert capsys.readouterr().out.strip() == "audit chain verified (1 rows, 0 checkpoints)"
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_event SET actor = 'someone-else'"))

@@ -29,7 +29,7 @@ from kidb_tui.models import AuditEvent, Claim, ClaimEvent, Notification, Partici
 from kidb_tui.services import audit, officers, participants
 from kidb_tui.services.runtime import Runtime
 from tests.crash import population
-from tests.crash.worker import FAST_ARGON2, complete_lines, run_logged
+from tests.crash.worker import AUDIT_KEY, FAST_ARGON2, complete_lines, run_logged
 
 WORKERS = 4
 PARTICIPANTS = 20
@@ -177,7 +177,8 @@ def check_database(rt: Runtime, imported: dict[str, int], acked: dict[str, list[
 
 
 def crash_and_check(settings: Settings, folder: Path) -> None:
-    settings = settings.with_(pepper=PEPPER.encode(), argon2=FAST_ARGON2, failure_delay_base=0.0, failure_delay_max=0.0)
+    settings = settings.with_(pepper=PEPPER.encode(), audit_key=AUDIT_KEY, argon2=FAST_ARGON2,
+                              failure_delay_base=0.0, failure_delay_max=0.0)
     imported = populate(settings)
     supervisor = Supervisor(settings.database_url, folder)
     supervisor.run()

@@ -43,6 +43,7 @@ from kidb_tui.services.runtime import Runtime
 from tests.crash.population import ACCOUNT_NUMBER, BANK_CODE, DOCUMENTS, PIN
 
 FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
+AUDIT_KEY = b"crash-test-audit-key-0123456789abcdef"
 CLAIM_TYPES = ("biaya_lainnya", "biaya_medis", "biaya_pengobatan")
 RETRY_SHARE = 0.2
 OFFICER_SHARE = 0.4
@@ -190,7 +191,7 @@ class Worker:
 def run(database_url: str, folder: Path, number: int, incarnation: int, seed: int, pepper: str) -> None:
     """Work until killed; raises on anything unexpected."""
     settings = Settings(
-        database_url=database_url, pepper=pepper.encode(), argon2=FAST_ARGON2,
+        database_url=database_url, pepper=pepper.encode(), audit_key=AUDIT_KEY, argon2=FAST_ARGON2,
         failure_delay_base=0.0, failure_delay_max=0.0, terminal_id=f"crash-{number}",
     )
     rng = random.Random(f"{seed}-{number}-{incarnation}")

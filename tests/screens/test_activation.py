@@ -5,10 +5,13 @@ import json
 import pytest
 from sqlmodel import select
 
+from kidb_tui.errors import AuthError
+from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, KioskAccount, Participant
 from kidb_tui.screens.auth.activation import ActivationScreen
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.services import auth
 from tests.conftest import RINA, SITI, settle
 
 GOOD_PIN = "482915"
@@ -217,3 +220,36 @@ async def test_tab_visits_every_field_and_the_button_then_wraps(make_app):
             await pilot.press("tab")
         assert visited == ["nib", "nik", "birth_date", "secret_kind", "secret", "secret_confirm", "submit"]
         assert app.focused.id == "nib"
+
+
+def _block_card(rt, nib: str) -> None:
+    with rt.write() as session:
+        row = session.exec(select(Participant).where(Participant.nib == nib)).one()
+        row.card_status = "blocked"
+        session.add(row)
+
+
+async def test_a_blocked_card_is_refused_as_at_login_and_not_signed_in(make_app, demo_rt):
+    _block_card(demo_rt, RINA.nib)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _activate(pilot)
+        assert isinstance(app.screen, ActivationScreen)
+        assert "Kartu diblokir" in _text(app.screen, "#status-line")
+        assert app.identity is None
+    assert _rina_account(demo_rt) is None
+
+
+async def test_the_new_secret_reaches_the_service_masked(make_app, monkeypatch):
+    seen = []
+
+    def activate(rt, nib, nik, birth_date, kind, secret, confirmation):
+        seen.extend([secret, confirmation])
+        raise AuthError("activation.mismatch")
+
+    monkeypatch.setattr(auth, "activate", activate)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _activate(pilot)
+    assert [type(value) for value in seen] == [SecretStr, SecretStr]
+    assert [value.get_secret_value() for value in seen] == [GOOD_PIN, GOOD_PIN]

@@ -2,10 +2,13 @@
 
 from sqlmodel import select
 
+from kidb_tui.errors import AuthError
+from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, KioskAccount, Notification, Participant
 from kidb_tui.screens.auth.change_secret import ChangeSecretScreen
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.services import auth
 from kidb_tui.services.auth import login
 from tests.conftest import SITI, settle
 
@@ -150,3 +153,18 @@ async def test_escape_returns_to_menu(make_app):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MenuScreen)
+
+
+async def test_the_secrets_reach_the_service_masked(make_app, monkeypatch):
+    seen = []
+
+    def change_secret(rt, identity, current, kind, secret, confirmation):
+        seen.extend([current, secret, confirmation])
+        raise AuthError("auth.reauth_failed", left=4)
+
+    monkeypatch.setattr(auth, "change_secret", change_secret)
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _change(pilot)
+    assert [type(value) for value in seen] == [SecretStr] * 3
+    assert [value.get_secret_value() for value in seen] == [SITI.secret, NEW_PIN, NEW_PIN]

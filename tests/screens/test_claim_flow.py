@@ -5,6 +5,8 @@ import threading
 
 from sqlmodel import func, select
 
+from kidb_tui.errors import AuthError
+from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, Claim, ClaimEvent, LoginThrottle, Notification, Participant
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.claim.confirm import ConfirmScreen
@@ -417,3 +419,19 @@ async def test_long_reason_scrolls_in_the_summary(make_app, demo_rt):
         assert isinstance(app.screen, ReceiptScreen)
     [claim] = claims_of(demo_rt, SITI)
     assert claim.reason == ("Rawat inap " * 45).strip()
+
+
+async def test_the_pin_reaches_the_service_masked(make_app, monkeypatch):
+    seen = []
+
+    def submit_claim(rt, identity, draft, contact, secret, key):
+        seen.append(secret)
+        raise AuthError("auth.reauth_failed", left=4)
+
+    monkeypatch.setattr(claims, "submit_claim", submit_claim)
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_confirm(pilot)
+        await save(pilot, SITI.secret)
+    [secret] = seen
+    assert isinstance(secret, SecretStr) and secret.get_secret_value() == SITI.secret

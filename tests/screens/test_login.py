@@ -2,9 +2,12 @@
 
 from sqlmodel import select
 
+from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, LoginThrottle
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.menu import MenuScreen
+from kidb_tui.services import auth
+from kidb_tui.services.auth import LoginResult
 from tests.conftest import DEWI, SITI, settle
 
 
@@ -86,3 +89,35 @@ async def test_language_switch_keeps_typed_nib(make_app):
         await pilot.press("f2")
         await pilot.pause()
         assert "Masuk" in str(app.screen.query_one("#title-bar").render())
+
+
+async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_app, demo_rt):
+    """The first unknown NIB of a process costs what a known one does."""
+    demo_rt.hasher.__dict__.pop("_dummy", None)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "_dummy" in demo_rt.hasher.__dict__
+
+
+async def test_the_typed_pin_reaches_the_service_masked(make_app, monkeypatch):
+    seen = []
+    monkeypatch.setattr(auth, "login", lambda rt, nib, secret: seen.append(secret) or LoginResult(None, "auth.failed"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _type(pilot, SITI.nib, "482915")
+    [secret] = seen
+    assert isinstance(secret, SecretStr) and secret.get_secret_value() == "482915"
+
+
+async def test_a_waiting_terminal_is_told_how_long_to_wait(make_app, demo_rt):
+    for n in range(demo_rt.settings.terminal_failure_limit):
+        auth.login(demo_rt, f"999999{n:05d}", "123456")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _type(pilot, SITI.nib, SITI.secret)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.identity is None
+        message = str(app.screen.query_one("#status-line").render())
+        assert "terminal ini: tunggu 1 menit" in message

@@ -2,7 +2,9 @@
 
 from sqlmodel import select
 
-from kidb_tui.models import KioskAccount, Notification
+from kidb_tui.errors import AuthError
+from kidb_tui.masked import SecretStr
+from kidb_tui.models import KioskAccount, Notification, Participant
 from kidb_tui.screens.auth.reset import ResetScreen
 from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import auth, officers, reset_codes
@@ -66,3 +68,34 @@ async def test_weak_new_pin_names_field_and_rule(make_app, demo_rt):
         text = " ".join(str(w.render()) for w in app.screen.query(".field-error"))
         assert "PIN / kata sandi" in text and "berturut-turut" in text
     assert auth.login(demo_rt, SITI.nib, SITI.secret).ok
+
+
+async def test_a_blocked_card_is_refused_as_at_login_and_not_signed_in(make_app, demo_rt):
+    code = _code(demo_rt)
+    with demo_rt.write() as session:
+        session.exec(select(Participant).where(Participant.nib == SITI.nib)).one().card_status = "blocked"
+    with demo_rt.read() as session:
+        before = session.exec(select(KioskAccount.secret_hash)).all()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _fill(pilot, code, NEW_PIN, NEW_PIN)
+        assert isinstance(app.screen, ResetScreen)
+        assert "Kartu diblokir" in str(app.screen.query_one("#status-line").render())
+        assert app.identity is None
+    with demo_rt.read() as session:
+        assert session.exec(select(KioskAccount.secret_hash)).all() == before
+
+
+async def test_the_code_and_new_pin_reach_the_service_masked(make_app, monkeypatch):
+    seen = []
+
+    def redeem(rt, nib, code, kind, secret, confirmation):
+        seen.extend([code, secret, confirmation])
+        raise AuthError("reset.invalid_code", minutes=15)
+
+    monkeypatch.setattr(reset_codes, "redeem", redeem)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _fill(pilot, "ABCD2345", NEW_PIN, NEW_PIN)
+    assert [type(value) for value in seen] == [SecretStr] * 3
+    assert [value.get_secret_value() for value in seen] == ["ABCD2345", NEW_PIN, NEW_PIN]

@@ -21,23 +21,28 @@ from kidb_tui.clock import FrozenClock
 from kidb_tui.config import Settings
 from kidb_tui.services import demo
 from kidb_tui.services.runtime import Runtime
-from tests.conftest import FAST_ARGON2, FROZEN_AT
+from tests.conftest import AUDIT_KEY, FAST_ARGON2, FROZEN_AT
 
 BACKENDS = ("sqlite", "postgresql")
 _COPIES = itertools.count(1)
 
-TEMPLATE_PEPPER = b"test-pepper"
+TEMPLATE_PEPPER = b"test-pepper-0123456789abcdef-01234"
+
+
+def _keys_of(settings: Settings) -> tuple:
+    """What the copied template was hashed with: the test's settings must match it."""
+    return settings.pepper.get_secret_value(), settings.audit_key.get_secret_value(), settings.argon2
 
 
 def _template(folder: Path, build) -> Path:
     path = folder / "kidb.sqlite3"
-    settings = Settings(database_url=f"sqlite:///{path}", pepper=TEMPLATE_PEPPER, argon2=FAST_ARGON2)
+    settings = Settings(database_url=f"sqlite:///{path}", pepper=TEMPLATE_PEPPER, audit_key=AUDIT_KEY, argon2=FAST_ARGON2)
     build(settings, FrozenClock(FROZEN_AT)).engine.dispose()
     return path
 
 
 def _runtime_on_copy(template: Path, settings: Settings, clock) -> Runtime:
-    assert (settings.pepper, settings.argon2) == (TEMPLATE_PEPPER, FAST_ARGON2)
+    assert _keys_of(settings) == (TEMPLATE_PEPPER, AUDIT_KEY, FAST_ARGON2)
     target = Path(make_url(settings.database_url).database)
     assert not target.exists(), "a test takes `rt` or `demo_rt`, not both"
     shutil.copyfile(template, target)
@@ -64,7 +69,7 @@ def _pg_admin(pg_cluster, statement: str) -> None:
 def _pg_template(pg_cluster, name: str, seeded: bool) -> str:
     _pg_admin(pg_cluster, f'DROP DATABASE IF EXISTS "{name}"')
     _pg_admin(pg_cluster, f'CREATE DATABASE "{name}"')
-    settings = Settings(database_url=pg_cluster.url(name), pepper=TEMPLATE_PEPPER, argon2=FAST_ARGON2)
+    settings = Settings(database_url=pg_cluster.url(name), pepper=TEMPLATE_PEPPER, audit_key=AUDIT_KEY, argon2=FAST_ARGON2)
     runtime = prepare(settings, FrozenClock(FROZEN_AT))
     if seeded:
         demo.seed(runtime)
@@ -89,7 +94,7 @@ def _runtime(request, settings: Settings, clock, sqlite_template: str, pg_templa
     template = request.getfixturevalue(pg_template)
     name = f"svc_{next(_COPIES)}"
     _pg_admin(cluster, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    assert (settings.pepper, settings.argon2) == (TEMPLATE_PEPPER, FAST_ARGON2)
+    assert _keys_of(settings) == (TEMPLATE_PEPPER, AUDIT_KEY, FAST_ARGON2)
     return Runtime.create(settings.with_(database_url=cluster.url(name)), clock)
 
 

@@ -8,15 +8,17 @@ from types import SimpleNamespace
 import pytest
 
 from kidb_tui.config import Argon2Params
+from kidb_tui.masked import reveal
 from kidb_tui.models import AuditEvent, KioskAccount, LoginThrottle
 from kidb_tui.services import auth
 from kidb_tui.services.auth import login, unlock
 from kidb_tui.services.hashing import SecretHasher
 from tests.conftest import AGUS, BUDI, DEWI, FROZEN_AT, JOKO, RINA, SITI
+from tests.services.conftest import TEMPLATE_PEPPER
 from tests.services.helpers import account_row, all_rows, audit_dump, runtime_with
 
 UNKNOWN_NIB = "99999999999"
-OLD_PARAMS_HASHER = SecretHasher(b"test-pepper", Argon2Params(2048, 1, 1))
+OLD_PARAMS_HASHER = SecretHasher(TEMPLATE_PEPPER, Argon2Params(2048, 1, 1))
 
 
 def throttle(rt, key: str) -> LoginThrottle | None:
@@ -85,14 +87,16 @@ def test_unknown_nib_runs_argon2_against_the_dummy_hash(demo_rt, monkeypatch):
     monkeypatch.setattr(demo_rt.hasher, "verify", lambda h, s: verify_calls.append(h) or real_verify(h, s))
     login(demo_rt, UNKNOWN_NIB, "123789")
     login(demo_rt, RINA.nib, "123789")
-    assert dummy_calls == ["123789", "123789"]
+    assert [reveal(secret) for secret in dummy_calls] == ["123789", "123789"]
     login(demo_rt, SITI.nib, "123789")
     assert len(dummy_calls) == 2
     assert len(verify_calls) == 3
 
 
 def test_delays_grow_and_are_equal_for_equal_failure_counts(demo_rt, settings, clock):
-    with runtime_with(demo_rt.settings, clock, failure_delay_base=1.0, failure_delay_max=8.0) as rt:
+    """Per typed NIB (the terminal's own limit is lifted here: 17 failures from one terminal)."""
+    changes = {"failure_delay_base": 1.0, "failure_delay_max": 8.0, "terminal_failure_limit": 100}
+    with runtime_with(demo_rt.settings, clock, **changes) as rt:
         wrong = [r.delay for r in fail(rt, SITI.nib, 5)]
         unknown = [r.delay for r in fail(rt, UNKNOWN_NIB, 5)]
         no_account = [login(rt, RINA.nib, "000000").delay for _ in range(5)]
@@ -227,3 +231,50 @@ def test_failed_logins_never_write_the_typed_secret(demo_rt):
 def test_failure_delay_doubles_up_to_the_cap(settings):
     rt = SimpleNamespace(settings=settings.with_(failure_delay_base=0.5, failure_delay_max=3.0))
     assert [auth.failure_delay(rt, n) for n in range(7)] == [0.0, 0.5, 1.0, 2.0, 3.0, 3.0, 3.0]
+
+
+def _plain_in_frames(error: BaseException, plain: str) -> list[str]:
+    """`function:local` of every kidb_tui frame on the way to `error` whose local is the plain secret."""
+    found, trace = [], error.__traceback__
+    while trace is not None:
+        frame = trace.tb_frame
+        if "kidb_tui" in frame.f_code.co_filename:
+            found += [f"{frame.f_code.co_name}:{name}" for name, value in frame.f_locals.items() if value == plain]
+        trace = trace.tb_next
+    return found
+
+
+def siti(rt) -> auth.Identity:
+    account = account_row(rt, SITI)
+    return auth.Identity(account.participant_id, account.id, SITI.nib, SITI.name)
+
+
+class HashingStopped(Exception):
+    pass
+
+
+def _stop(*args):
+    raise HashingStopped
+
+
+@pytest.mark.parametrize("call, plain", [
+    (lambda rt: login(rt, SITI.nib, "482915"), "482915"),
+    (lambda rt: login(rt, UNKNOWN_NIB, "482915"), "482915"),
+    (lambda rt: auth.reauthenticate(rt, siti(rt), "482915"), "482915"),
+    (lambda rt: auth.change_secret(rt, siti(rt), "482915", "pin", "304918", "304918"), "482915"),
+])
+def test_no_frame_holds_a_typed_secret_in_plain_text(demo_rt, monkeypatch, call, plain):
+    """Secrets travel as SecretStr from the service's first line: a crash report that shows
+    local variables shows asterisks."""
+    for name in ("verify", "verify_dummy", "hash"):
+        monkeypatch.setattr(demo_rt.hasher, name, _stop)
+    with pytest.raises(HashingStopped) as caught:
+        call(demo_rt)
+    assert _plain_in_frames(caught.value, plain) == []
+
+
+def test_no_frame_holds_the_new_secret_of_an_activation_in_plain_text(demo_rt, monkeypatch):
+    monkeypatch.setattr(demo_rt.hasher, "hash", _stop)
+    with pytest.raises(HashingStopped) as caught:
+        auth.activate(demo_rt, RINA.nib, RINA.nik, "15-12-1995", "pin", "304918", "304918")
+    assert _plain_in_frames(caught.value, "304918") == []

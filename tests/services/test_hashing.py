@@ -67,11 +67,11 @@ def test_verify_dummy_never_succeeds_but_runs_argon2(hasher, monkeypatch):
 def test_pepper_file_is_created_once_with_mode_0600(tmp_path, monkeypatch):
     monkeypatch.delenv("KIDB_PEPPER", raising=False)
     folder = tmp_path / "data"
-    first = load_pepper(folder)
+    first = load_pepper(folder).get_secret_value()
     key_file = folder / "pepper.key"
     assert len(first) == 32
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert load_pepper(folder) == first
+    assert load_pepper(folder).get_secret_value() == first
     assert key_file.read_bytes() == first
 
 
@@ -81,19 +81,20 @@ def test_pepper_file_made_by_another_process_meanwhile_is_used(tmp_path, monkeyp
     monkeypatch.delenv("KIDB_PEPPER", raising=False)
     key_file = tmp_path / "pepper.key"
     key_file.write_bytes(b"k" * 32)
+    key_file.chmod(0o600)
     real_exists = Path.exists
     monkeypatch.setattr(Path, "exists", lambda path: path.name != "pepper.key" and real_exists(path))
-    assert load_pepper(tmp_path) == b"k" * 32
+    assert load_pepper(tmp_path).get_secret_value() == b"k" * 32
 
 
 def test_two_installations_get_different_peppers(tmp_path, monkeypatch):
     monkeypatch.delenv("KIDB_PEPPER", raising=False)
-    assert load_pepper(tmp_path / "a") != load_pepper(tmp_path / "b")
+    assert load_pepper(tmp_path / "a").get_secret_value() != load_pepper(tmp_path / "b").get_secret_value()
 
 
 def test_pepper_from_the_environment_wins(tmp_path, monkeypatch):
-    monkeypatch.setenv("KIDB_PEPPER", "from-the-vault")
-    assert load_pepper(tmp_path) == b"from-the-vault"
+    monkeypatch.setenv("KIDB_PEPPER", "from-the-vault-0123456789abcdef-xyz")
+    assert load_pepper(tmp_path).get_secret_value() == b"from-the-vault-0123456789abcdef-xyz"
     assert not (tmp_path / "pepper.key").exists()
 
 
@@ -103,5 +104,5 @@ def test_settings_take_the_pepper_file_beside_the_default_database(tmp_path, mon
     monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path))
     settings = load_settings()
     assert settings.database_url == f"sqlite:///{tmp_path / 'kidb.sqlite3'}"
-    assert settings.pepper == (tmp_path / "pepper.key").read_bytes()
+    assert settings.pepper.get_secret_value() == (tmp_path / "pepper.key").read_bytes()
     assert settings.argon2 == Argon2Params()

@@ -3,11 +3,13 @@
 
 import csv
 import io
+import itertools
 from datetime import date
 
 import pytest
 
 from kidb_tui.models import AuditEvent, Participant
+from kidb_tui.services import participants
 from kidb_tui.services.participants import HEADER, import_file, import_text
 from tests.services.helpers import all_rows, count
 
@@ -21,7 +23,11 @@ GOOD = {
 
 
 def row(**changes) -> list[str]:
+    """A CSV row: GOOD with `changes`; unless given, the NIK is Sri's with the NIB's last four
+    digits as its serial, so that rows of different participants have different NIKs."""
     values = {**GOOD, **changes}
+    if "nik" not in changes and len(values["nib"]) == 11 and values["nib"].isdigit():
+        values["nik"] = GOOD["nik"][:12] + values["nib"][-4:]
     return [values[name] for name in HEADER]
 
 
@@ -100,7 +106,51 @@ def test_every_bad_field_of_one_row(rt):
 
 
 def test_duplicate_nib_in_one_file(rt):
-    assert errors_of(rt, csv_text(row(), row(full_name="Sri W."))) == ["line 3: nib: duplicate_of_line_2"]
+    text = csv_text(row(), row(full_name="Sri W.", nik="3171016204850099"))
+    assert errors_of(rt, text) == ["line 3: nib: duplicate_of_line_2"]
+
+
+def test_duplicate_nik_in_one_file_names_both_lines(rt):
+    sri_nik = row()[HEADER.index("nik")]
+    text = csv_text(
+        row(), row(nib="26020000002"), row(nib="26020000003", nik=sri_nik), row(nib="26020000004", nik=sri_nik))
+    assert errors_of(rt, text) == ["line 4: nik: duplicate_of_line_2", "line 5: nik: duplicate_of_line_2"]
+
+
+def test_a_nik_that_belongs_to_another_nib_in_the_database_is_refused(rt):
+    assert import_text(rt, csv_text(row(), row(nib="26020000002"))).ok
+    sri_nik = row()[HEADER.index("nik")]
+    text = csv_text(row(nib="26020000003"), row(nib="26020000002", nik=sri_nik), row(nib="26020000004"))
+    assert errors_of(rt, text) == ["line 3: nik: belongs_to_nib_26020000001"]
+    assert {p.nib: p.nik for p in all_rows(rt, Participant)}["26020000002"] == row(nib="26020000002")[1]
+
+
+def blind_to_stored_niks(monkeypatch, passes: int) -> None:
+    """The import's NIK check misses what is stored for its first `passes` passes, as if another
+    import committed that NIK between our check and our commit."""
+    real, calls = participants._existing, itertools.count()
+
+    def existing(session, name, values, chunk=500):
+        if name == "nik" and next(calls) < passes:
+            return {}
+        return real(session, name, values, chunk)
+
+    monkeypatch.setattr(participants, "_existing", existing)
+
+
+def test_a_nik_stored_by_a_concurrent_import_is_reported_by_line(rt, monkeypatch):
+    assert import_text(rt, csv_text(row())).ok
+    blind_to_stored_niks(monkeypatch, passes=1)
+    text = csv_text(row(nib="26020000002", nik=row()[HEADER.index("nik")]))
+    assert errors_of(rt, text) == ["line 2: nik: belongs_to_nib_26020000001"]
+
+
+def test_a_unique_index_refusal_that_persists_is_a_clear_error(rt, monkeypatch):
+    assert import_text(rt, csv_text(row())).ok
+    blind_to_stored_niks(monkeypatch, passes=2)
+    text = csv_text(row(nib="26020000002", nik=row()[HEADER.index("nik")]))
+    assert errors_of(rt, text) == ["line 0: database: changed_by_a_concurrent_import_try_again"]
+    assert count(rt, AuditEvent) == 1
 
 
 @pytest.mark.parametrize("bad_row", [[*row(), "extra"], row()[:-1]])

@@ -1,16 +1,23 @@
-"""The PIN/password policy: each rule refuses with its name, good secrets pass
-(kidb_tui/services/secret_policy.py). The participant is the demo's Siti."""
+"""The PIN/password policy: each rule refuses with its name, good secrets pass, passwords need
+zxcvbn score 3 with the participant's own data as user inputs (kidb_tui/services/secret_policy.py).
+The participant is the demo's Siti."""
+
+from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kidb_tui.errors import ValidationError
-from kidb_tui.services.secret_policy import check_confirmation, check_secret, common_secrets
+from kidb_tui.i18n import Translator, catalogue
+from kidb_tui.masked import masked
+from kidb_tui.services.secret_policy import WEAKNESS_ORDER, check_confirmation, check_secret, common_secrets
 from tests.conftest import SITI
 
 
-def rule_of(secret: str, kind: str) -> str | None:
+def rule_of(secret: str, kind: str, full_name: str = SITI.name) -> str | None:
     try:
-        check_secret(secret, kind, nib=SITI.nib, nik=SITI.nik, birth_date=SITI.birth_date)
+        check_secret(secret, kind, nib=SITI.nib, nik=SITI.nik, birth_date=SITI.birth_date, full_name=full_name)
     except ValidationError as error:
         assert error.field == "secret"
         return error.rule
@@ -22,9 +29,50 @@ def test_good_pins_pass(pin):
     assert rule_of(pin, "pin") is None
 
 
-@pytest.mark.parametrize("password", ["Kopi-Tubruk-2026", "letmein!", "Sate Ayam Madura", "x" * 7 + "y"])
+@pytest.mark.parametrize("password", [
+    "Kopi-Tubruk-2026", "Sate Ayam Madura", "gudeg bakpia malioboro", "Ombak-Pantai-Parangtritis-7",
+    "x" * 7 + "Qz!4kLm",
+    "Nasi uduk pakai semur jengkol di warung Bu Tini, " * 2,
+])
 def test_good_passwords_pass(password):
     assert rule_of(password, "password") is None
+
+
+@pytest.mark.parametrize("password, rule", [
+    ("Password1!", "password_weak_common"),
+    ("letmein!", "password_weak_common"),
+    ("sayangku1", "password_weak_common"),
+    ("indonesia1945", "password_weak_date"),
+    ("xxxxxxxy", "password_weak_pattern"),
+    ("zxcvbnm,./", "password_weak_pattern"),
+    ("SitiRahayu!", "password_weak_personal"),
+    ("rahayusiti85", "password_weak_personal"),
+    ("Rahayu1985", "password_weak_personal"),
+    ("bpjstk2026", "password_weak_personal"),
+])
+def test_guessable_passwords_are_refused_by_zxcvbn(password, rule):
+    assert rule_of(password, "password") == rule
+
+
+def test_the_name_counts_as_the_participants_own_data():
+    assert rule_of("Rahayu!Siti", "password", full_name="Budi Santoso") is None
+    assert rule_of("Rahayu!Siti", "password") == "password_weak_personal"
+
+
+def test_masked_secrets_are_checked_like_plain_ones():
+    assert rule_of(masked("Password1!"), "password") == "password_weak_common"
+    assert rule_of(masked("Kopi-Tubruk-2026"), "password") is None
+
+
+@pytest.mark.parametrize("rule", ["password_weak", *WEAKNESS_ORDER])
+def test_every_weakness_says_in_each_language_what_makes_a_password_strong(rule):
+    english = Translator("en").error(ValidationError("secret", rule))
+    indonesian = Translator("id").error(ValidationError("secret", rule))
+    assert "A strong password is long" in english
+    assert "Sandi yang kuat itu panjang" in indonesian
+    for zxcvbn_words in ("strong password", "Add another word", "easy to guess", "Avoid"):
+        assert zxcvbn_words not in indonesian
+    assert set(catalogue("id")) >= {f"rule.{rule}"} <= set(catalogue("en"))
 
 
 @pytest.mark.parametrize("pin", ["12345", "1234567", "12a456", "258 147", "２５８１４７", ""])
@@ -59,14 +107,42 @@ def test_sequential_ascending_and_descending(secret, kind):
 
 
 @pytest.mark.parametrize("secret, kind", [
-    ("220485", "pin"),
-    ("850422", "pin"),
+    ("220485", "pin"),  # ddmmyy
+    ("850422", "pin"),  # yymmdd
+    ("042285", "pin"),  # mmddyy
+    ("852204", "pin"),  # yyddmm
+    ("198504", "pin"),  # yyyymm
+    ("041985", "pin"),  # mmyyyy
+    ("221985", "pin"),  # ddyyyy, the end of mmddyyyy
+    ("198522", "pin"),  # yyyydd
+    ("220419", "pin"),  # the start of ddmmyyyy
     ("Siti22041985", "password"),
+    ("gaji-198504-masuk", "password"),
     ("lahir-19850422", "password"),
     ("pin 220485 saya", "password"),
 ])
 def test_birth_date_forms(secret, kind):
     assert rule_of(secret, kind) == "secret_birth_date"
+
+
+BIRTH_DATE_SHAPES = ("%d%m%y", "%y%m%d", "%m%d%y", "%y%d%m", "%Y%m", "%m%Y")
+
+
+@given(st.dates(min_value=date(1940, 1, 1), max_value=date(2010, 12, 31)), st.sampled_from(BIRTH_DATE_SHAPES))
+def test_every_six_digit_shape_of_any_birth_date_is_refused_as_a_pin(birth_date, shape):
+    pin = birth_date.strftime(shape)
+    with pytest.raises(ValidationError) as caught:
+        check_secret(pin, "pin", nib="99999999999", nik="9999999999999999", birth_date=birth_date)
+    assert caught.value.rule in ("secret_birth_date", "secret_repeated", "secret_sequential")
+
+
+@given(st.dates(min_value=date(1940, 1, 1), max_value=date(2010, 12, 31)),
+       st.sampled_from(("%d%m%Y", "%Y%m%d", "%m%d%Y")), st.integers(0, 2))
+def test_every_six_digit_run_of_an_eight_digit_birth_date_is_refused_as_a_pin(birth_date, shape, start):
+    pin = birth_date.strftime(shape)[start : start + 6]
+    with pytest.raises(ValidationError) as caught:
+        check_secret(pin, "pin", nib="99999999999", nik="9999999999999999", birth_date=birth_date)
+    assert caught.value.rule in ("secret_birth_date", "secret_repeated", "secret_sequential")
 
 
 @pytest.mark.parametrize("secret, kind", [("260100", "pin"), ("100000", "pin"), ("P@ss-60100000", "password")])

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from tests.ssh.terminal import DOWN, ENTER, F5, TAB, Term
 
 LOGIN_LABEL = "NIB (nomor peserta)"
 SECRET_LABEL = "PIN / kata sandi"
 MENU_HINT = "Tekan angka di depan menu"
+LEAVE_QUESTION = "Keluar dan kembali ke layar masuk?"
 
 
 async def login_screen(term: Term, terminal_id: str = "JKT-01", timeout: float | None = None) -> None:
     """The login screen drawn, the terminal id in the key bar on the last row."""
     await term.wait(lambda: LOGIN_LABEL in term.text() and term.screen.display[-1].lstrip().startswith(f"{terminal_id} "),
                     f"the login screen of {terminal_id}", timeout)
+
+
+async def signal_keys_until_drawn(term: Term, what: str = LOGIN_LABEL) -> None:
+    """Ctrl+C and Ctrl+\\ every 10 ms from the start until the app shows `what` (or asks to
+    leave, which is then declined), then `what` again: keys typed while Python is still starting."""
+    deadline = time.monotonic() + term.timeout
+    while what not in term.text() and LEAVE_QUESTION not in term.text():
+        if term.closed.is_set() or time.monotonic() > deadline:
+            raise AssertionError(f"{what!r} never drawn; the screen:\n{term.text()}")
+        term.send(b"\x03\x1c")
+        await asyncio.sleep(0.01)
+    if LEAVE_QUESTION in term.text():
+        term.send("n")
+        await term.wait_gone(LEAVE_QUESTION)
+    await term.wait_text(what)
+    assert b"Traceback" not in term.raw and b"KeyboardInterrupt" not in term.raw, term.text()
 
 
 async def login(term: Term, nib: str, secret: str, name: str) -> None:

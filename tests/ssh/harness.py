@@ -32,7 +32,7 @@ def kiosk_environment(data_dir: Path) -> dict[str, str]:
     return {
         "KIDB_DATA_DIR": str(data_dir),
         "KIDB_DATABASE_URL": f"sqlite:///{data_dir / 'kidb.sqlite3'}",
-        "KIDB_PEPPER": "ssh-test-pepper",
+        "KIDB_PEPPER": "ssh-test-pepper-0123456789abcdef-0123",
         "KIDB_ARGON2_MEMORY_KIB": "1024",
         "KIDB_ARGON2_TIME_COST": "1",
         "KIDB_FAILURE_DELAY": "0",
@@ -59,13 +59,39 @@ def processes() -> dict[int, tuple[int, str]]:
     return found
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, pgrp, session, tty_nr, ..."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def is_running(pid: int) -> bool:
     """Alive and not a zombie."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = _stat_fields(pid)[0]
     except OSError:
         return False
     return state != "Z"
+
+
+def has_terminal(pid: int) -> bool:
+    """Whether the process has a controlling terminal (every kiosk session; never the host)."""
+    try:
+        return int(_stat_fields(pid)[4]) != 0
+    except OSError:
+        return False
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`: children, their children, ..."""
+    children: dict[int, list[int]] = {}
+    for child, (parent, _cmdline) in processes().items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found
 
 
 @dataclass
@@ -78,12 +104,14 @@ class ServeProcess:
     stdout: str
 
     @classmethod
-    def start(cls, env: dict[str, str], authorized_keys: Path, host_key: Path, log_path: Path) -> ServeProcess:
+    def start(cls, env: dict[str, str], authorized_keys: Path, host_key: Path, log_path: Path,
+              extra: tuple[str, ...] = (), preexec_fn=None) -> ServeProcess:
+        """`extra`: more `kidb serve` options; `preexec_fn` runs in the server's process before exec."""
         command = [sys.executable, "-m", "kidb_tui", "serve", "--listen", "127.0.0.1:0",
-                   "--authorized-keys", str(authorized_keys), "--host-key", str(host_key)]
+                   "--authorized-keys", str(authorized_keys), "--host-key", str(host_key), *extra]
         log = log_path.open("w")
         process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=log,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
         log.close()
         output = b""
         deadline = time.monotonic() + START_SECONDS
@@ -102,9 +130,14 @@ class ServeProcess:
         return self.log_path.read_text()
 
     def kiosk_pids(self) -> list[int]:
-        """The server's children that run the kiosk (or back office)."""
+        """The kiosk (or back-office) sessions below the server: forked by its session host,
+        spawned by itself (`--no-host`), or adopted after a host died; each has a terminal."""
+        return [pid for pid in descendants(self.process.pid) if has_terminal(pid) and is_running(pid)]
+
+    def host_pids(self) -> list[int]:
+        """The session host(s) the server runs: its children without a terminal."""
         return [pid for pid, (parent, cmdline) in processes().items()
-                if parent == self.process.pid and "kidb_tui" in cmdline and is_running(pid)]
+                if parent == self.process.pid and " host " in cmdline and not has_terminal(pid) and is_running(pid)]
 
     def session_pids(self, terminal_id: str) -> list[int]:
         pattern = rf"session start terminal={re.escape(terminal_id)} .*?pid=(\d+)"
@@ -143,10 +176,22 @@ def demo_database(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], key: asyncssh.SSHKey, folder: Path) -> ServeProcess:
+def start_server(env: dict[str, str], key: asyncssh.SSHKey, folder: Path, extra: tuple[str, ...] = (),
+                 preexec_fn=None) -> ServeProcess:
     keys = folder / "authorized_keys"
     keys.write_text(key_line(key, TERMINAL, "restrict,pty") + "\n")
-    return ServeProcess.start(env, keys, folder / "host_key", folder / "serve.log")
+    return ServeProcess.start(env, keys, folder / "host_key", folder / "serve.log", extra, preexec_fn)
+
+
+def start_crowd_server(env: dict[str, str], folder: Path, count: int, extra: tuple[str, ...] = (),
+                       preexec_fn=None) -> tuple[ServeProcess, list[asyncssh.SSHKey]]:
+    """`kidb serve` with `count` terminals JKT-01, JKT-02, ... each with a key of its own."""
+    keys = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(count)]
+    authorized = folder / "crowd_keys"
+    authorized.write_text("".join(key_line(key, f"terminal=JKT-{n:02d} branch=Jakarta Pusat", "restrict,pty") + "\n"
+                                  for n, key in enumerate(keys, start=1)))
+    server = ServeProcess.start(env, authorized, folder / "host_key", folder / "serve.log", extra, preexec_fn)
+    return server, keys
 
 
 def stop_server(server: ServeProcess) -> None:
@@ -179,19 +224,21 @@ async def asyncio_wait(awaitable, timeout: float = 20.0):
 
 
 @asynccontextmanager
-async def terminal(port: int, key: asyncssh.SSHKey, term_type: str = "xterm-256color", size=(80, 24)):
-    """An SSH connection with a PTY session, its output drawn on a `Term`; yields (term, conn, chan)."""
+async def terminal(port: int, key: asyncssh.SSHKey, term_type: str = "xterm-256color", size=(80, 24),
+                   request_size=None, term_class: type[Term] = Term):
+    """An SSH connection with a PTY session, its output drawn on a `term_class` of `size`;
+    yields (term, conn, chan). `request_size` is the window size asked for, if not `size`."""
     conn = await connect(port, key)
     try:
         holder: list[Term] = []
 
         def factory() -> _ScreenSession:
-            term = Term(lambda data: chan.write(data), *size)
+            term = term_class(lambda data: chan.write(data), *size)
             holder.append(term)
             return _ScreenSession(term)
 
         chan, _session = await asyncio_wait(
-            conn.create_session(factory, term_type=term_type, term_size=size, encoding=None)
+            conn.create_session(factory, term_type=term_type, term_size=request_size or size, encoding=None)
         )
         yield holder[0], conn, chan
     finally:
@@ -214,12 +261,12 @@ def pids_with_environment(name: str, value: str) -> list[int]:
 
 
 @asynccontextmanager
-async def pty_terminal(argv: list[str], env: dict[str, str], size=(80, 24)):
-    """A program (e.g. the OpenSSH client) on a new pseudo-terminal drawn on a `Term`; yields
-    (term, process). The program is killed at the end if still running."""
+async def pty_terminal(argv: list[str], env: dict[str, str], size=(80, 24), term_class: type[Term] = Term):
+    """A program (e.g. the OpenSSH client) on a new pseudo-terminal drawn on a `term_class`;
+    yields (term, process). The program is killed at the end if still running."""
     master, slave = os.openpty()
     set_window_size(master, *size)
-    term = Term(lambda data: os.write(master, data), *size)
+    term = term_class(lambda data: os.write(master, data), *size)
     process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
     os.close(slave)
     loop = asyncio.get_running_loop()

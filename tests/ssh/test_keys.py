@@ -8,10 +8,11 @@ import stat
 import asyncssh
 import pytest
 
+from kidb_tui.ssh import key_lines
+from kidb_tui.ssh.key_lines import terminal_of
 from kidb_tui.ssh.keys import AuthorizedKeys, KeyFileError, load_or_create_host_key, parse_authorized_keys
-from kidb_tui.ssh.openssh import terminal_of
 from kidb_tui.ssh.server import parse_listen
-from kidb_tui.ssh.session import child_command, child_environment
+from kidb_tui.ssh.spawn import child_command, child_environment
 from tests.ssh.harness import key_line
 
 
@@ -137,22 +138,37 @@ def test_child_command_and_environment(keys, monkeypatch):
     ]))
     kiosk, backoffice = terminals[keys[0].public_data], terminals[keys[1].public_data]
     assert child_command(kiosk, None)[-4:] == ["-I", "-m", "kidb_tui", "--kiosk"]
-    assert child_command(backoffice, "en")[-3:] == ["--language", "en", "backoffice"]
+    assert child_command(backoffice, "en")[-4:] == ["--language", "en", "--kiosk", "backoffice"]
     monkeypatch.setenv("KIDB_PEPPER", "p")
+    monkeypatch.setenv("KIDB_AUDIT_KEY_FILE", "/etc/kidb/audit.key")
+    monkeypatch.setenv("KIDB_LOG_FD", "2")
     monkeypatch.setenv("KIDB_TERMINAL_ID", "FROM-THE-SERVER-ENV")
     monkeypatch.setenv("LD_PRELOAD", "/tmp/x.so")
     env = child_environment(kiosk, "xterm-256color", {"KIDB_DATABASE_URL": "sqlite:///k.db"})
     assert env["KIDB_TERMINAL_ID"] == "JKT-01" and env["KIDB_BRANCH"] == "Jakarta Pusat"
     assert env["KIDB_PEPPER"] == "p" and env["KIDB_DATABASE_URL"] == "sqlite:///k.db"
+    assert env["KIDB_AUDIT_KEY_FILE"] == "/etc/kidb/audit.key" and "KIDB_LOG_FD" not in env
     assert env["TERM"] == "xterm-256color" and "LD_PRELOAD" not in env
     assert child_environment(kiosk, "xterm\x1b[31m", {})["TERM"] == "xterm"
     assert child_environment(kiosk, "", {})["TERM"] == "xterm"
 
 
-def test_openssh_forced_command_finds_the_terminal_of_the_accepted_key(keys):
-    authorized = "\n".join([key_line(keys[0], "terminal=JKT-01"), key_line(keys[1], "terminal=JKT-02")])
+def test_attach_finds_the_terminal_of_the_accepted_key(keys):
+    """`kidb attach` reads the file with the standard library only: the same terminals, by the
+    same key blobs and fingerprints, as the server's asyncssh-checked reading."""
+    authorized = "\n".join([key_line(keys[0], "terminal=JKT-01"), key_line(keys[1], "terminal=JKT-02 role=backoffice")])
+    terminals = key_lines.parse_authorized_keys(authorized, "keys")
+    assert terminals == parse_authorized_keys(authorized, "keys")
     public = keys[1].export_public_key().decode().strip()
-    assert terminal_of(f"publickey {public}\n", authorized, "keys").terminal_id == "JKT-02"
+    found = terminal_of(f"publickey {public}\n", terminals)
+    assert (found.terminal_id, found.role, found.fingerprint) == ("JKT-02", "backoffice", keys[1].get_fingerprint())
     stranger = keys[2].export_public_key().decode().strip()
-    assert terminal_of(f"publickey {stranger}\n", authorized, "keys") is None
-    assert terminal_of("password\n", authorized, "keys") is None
+    assert terminal_of(f"publickey {stranger}\n", terminals) is None
+    assert terminal_of("password\n", terminals) is None
+
+
+@pytest.mark.parametrize("key_text", ["ssh-ed25519 not-base64!", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIA==",
+                                      "ssh-ed25519 AAAA"])
+def test_attach_refuses_a_line_whose_key_is_not_a_key(key_text):
+    with pytest.raises(KeyFileError, match="line 1: not a valid public key"):
+        key_lines.parse_authorized_keys(f"{key_text} terminal=JKT-01\n", "keys")

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from kidb_tui.config import load_settings
 from kidb_tui.models import AuditEvent, Claim, Participant
+from kidb_tui.services.audit import verify_chain
 from kidb_tui.services.runtime import Runtime
 from tests.conftest import SITI
 from tests.ssh import flows
@@ -46,6 +47,7 @@ async def test_login_file_claim_logout(serve, terminal_key):
     assert claim.amount == 5_000_000
     [logout] = audit_rows(rt, "auth.logout")
     assert (logout.details["reason"], logout.terminal_id, logout.branch) == ("user", "JKT-01", "Jakarta Pusat")
+    assert verify_chain(rt) is None, "the kiosk's audit rows are keyed with the server's audit key"
     await serve.wait_log(r"session end terminal=JKT-01 pid=\d+ status=\S+ reason=disconnect")
     rt.engine.dispose()
 
@@ -117,7 +119,7 @@ async def test_sigterm_ends_every_session_cleanly(serve, terminal_key):
     rt.engine.dispose()
 
 
-LEAVE_QUESTION = "Keluar dan kembali ke layar masuk?"
+LEAVE_QUESTION = flows.LEAVE_QUESTION
 
 
 async def test_quit_and_suspend_keys_over_ssh_stay_in_the_kiosk(serve, terminal_key):

@@ -27,7 +27,7 @@ async def test_login_menu_and_marks_readable(shared_serve, term_type):
         await flows.login(term, SITI.nib, SITI.secret, SITI.name)
         for text in ("KIDB · Menu utama  —  Siti Rahayu", "1  Daftar Pencairan", "5  Notifikasi (1 belum dibaca)",
                      "0  Keluar", "Esc Keluar"):
-            assert text in term.text(), term.text()
+            await term.wait_text(text)
         term.send("1")
         await term.wait_text("Daftar Pencairan: jenis klaim")
         term.send(ENTER)

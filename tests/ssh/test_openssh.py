@@ -1,5 +1,6 @@
 """The OpenSSH alternative: Debian's sshd with the configuration of docs/openssh.md on a
-loopback port, the kiosk driven through the OpenSSH client on a pseudo-terminal."""
+loopback port, its forced command `kidb attach` handing each terminal to a `kidb host`, the
+kiosk driven through the OpenSSH client on a pseudo-terminal."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import asyncio
 import os
 import re
 import shutil
-import socket
+import signal
 import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 
-import asyncssh
 import pytest
 from sqlmodel import select
 
@@ -22,92 +22,37 @@ from kidb_tui.models import AuditEvent
 from kidb_tui.services.runtime import Runtime
 from tests.conftest import SITI
 from tests.ssh import flows
-from tests.ssh.harness import STOP_SECONDS, key_line, pids_with_environment, pty_terminal
+from tests.ssh.harness import pids_with_environment, processes, pty_terminal
+from tests.ssh.sshd import SessionHost, client_environment, running_sshd, ssh_command, sshd_available
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "openssh.md"
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-START_SECONDS = 15.0
-
-
-def documented_config() -> str:
-    """The sshd configuration block of docs/openssh.md."""
-    text = DOCS.read_text()
-    block = text.split("<!-- sshd-config -->", 1)[1]
-    return block.split("```", 2)[1].strip("\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_listening(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"sshd exited: {log.read_text()}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"sshd did not listen: {log.read_text()}")
+@pytest.fixture
+def host_socket(kiosk_env, monkeypatch):
+    """A short socket path for the session host (AF_UNIX paths are limited), in KIDB_HOST_SOCKET."""
+    folder = tempfile.mkdtemp(prefix="kidb-host-")
+    path = Path(folder) / "host.sock"
+    monkeypatch.setitem(kiosk_env, "KIDB_HOST_SOCKET", str(path))
+    monkeypatch.setenv("KIDB_HOST_SOCKET", str(path))
+    yield path
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def sshd(kiosk_env, tmp_path):
+def session_host(kiosk_env, host_socket):
+    host = SessionHost(kiosk_env)
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+def sshd(kiosk_env, host_socket, tmp_path):
     """sshd -D on 127.0.0.1 with the documented Match block (for root, temporary paths)."""
-    if not os.path.exists(SSHD) or os.geteuid() != 0:
+    if not sshd_available():
         reason = "needs Debian's openssh-server (sshd) and root"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}: .ci/run installs it")
         pytest.skip(reason)
-    client_key = asyncssh.generate_private_key("ssh-ed25519")
-    identity = tmp_path / "terminal_key"
-    identity.write_bytes(client_key.export_private_key())
-    identity.chmod(0o600)
-    keys = tmp_path / "kidb_authorized_keys"
-    keys.write_text(key_line(client_key, "terminal=JKT-01 branch=Jakarta Pusat", "restrict,pty") + "\n")
-    host_key = tmp_path / "ssh_host_ed25519_key"
-    host_key.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_private_key())
-    host_key.chmod(0o600)
-    settings = " ".join(f"{name}={value}" for name, value in kiosk_env.items())
-    block = (documented_config()
-             .replace("Match User kiosk", "Match User root")
-             .replace("/opt/kidb/venv/bin/python", sys.executable)
-             .replace("/etc/kidb/authorized_keys", str(keys))
-             .replace("SetEnv KIDB_DATA_DIR=/var/lib/kidb", f"SetEnv {settings}"))
-    port = _free_port()
-    config = tmp_path / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile none\nUsePAM no\n"
-        "StrictModes no\nPermitRootLogin prohibit-password\nAllowUsers root\nPasswordAuthentication no\n"
-        f"KbdInteractiveAuthentication no\n{block}\n"
-    )
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True, timeout=STOP_SECONDS)
-    assert check.returncode == 0, check.stderr
-    log = tmp_path / "sshd.log"
-    with log.open("w") as handle:
-        process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=handle, stderr=handle,
-                                   stdin=subprocess.DEVNULL)
-    try:
-        _wait_listening(port, process, log)
-        yield port, identity, log
-    finally:
-        process.terminate()
-        process.wait(STOP_SECONDS)
-
-
-def ssh_command(port: int, identity: Path, *extra: str) -> list[str]:
-    return ["ssh", "-F", "/dev/null", "-i", str(identity), "-p", str(port), "-o", "IdentitiesOnly=yes",
-            "-o", "IdentityAgent=none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", *extra, "root@127.0.0.1"]
-
-
-def client_environment() -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", os.defpath), "HOME": os.environ.get("HOME", "/root"),
-            "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    with running_sshd(kiosk_env, tmp_path) as server:
+        yield server.port, server.identity, server.log
 
 
 def logout_reasons(terminal_id: str) -> list[str]:
@@ -129,25 +74,84 @@ async def wait_until(check, what: str, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_kiosk_through_openssh_login_and_hang_up(sshd, kiosk_env):
+def attach_pids(data_dir: str) -> list[int]:
+    """The `kidb attach` processes sshd runs for this test."""
+    return [pid for pid in pids_with_environment("KIDB_DATA_DIR", data_dir)
+            if b"attach" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+
+
+async def test_kiosk_through_openssh_login_and_hang_up(sshd, session_host, kiosk_env):
     port, identity, log = sshd
     argv = ssh_command(port, identity, "-tt")
     async with pty_terminal(argv, client_environment()) as (term, client):
         await flows.login_screen(term, timeout=30)
         await flows.login(term, SITI.nib, SITI.secret, SITI.name)
-        kiosks = pids_with_environment("KIDB_DATA_DIR", kiosk_env["KIDB_DATA_DIR"])
-        assert len(kiosks) == 1, log.read_text()
-        environ = Path(f"/proc/{kiosks[0]}/environ").read_bytes().decode().split("\0")
+        [kiosk] = session_host.sessions()
+        [attach] = attach_pids(kiosk_env["KIDB_DATA_DIR"])
+        assert processes()[attach][0] != session_host.process.pid, "sshd runs kidb attach, the host forks the kiosk"
+        environ = Path(f"/proc/{kiosk}/environ").read_bytes().decode().split("\0")
         names = {entry.split("=", 1)[0] for entry in environ if entry}
-        assert all(name.startswith("KIDB_") or name in {"PATH", "LANG", "TERM", "HOME"} for name in names), names
-        assert "KIDB_TERMINAL_ID=JKT-01" in environ and "TERM=xterm-256color" in environ
+        assert all(name.startswith("KIDB_") or name in {"PATH", "LANG"} for name in names), names
+        assert not any(name.startswith("SSH_") for name in names)
         client.kill()
     await wait_until(lambda: logout_reasons("JKT-01") == ["disconnect"], "the logout audited as disconnect")
-    await wait_until(lambda: not pids_with_environment("KIDB_DATA_DIR", kiosk_env["KIDB_DATA_DIR"]),
-                     "the kiosk to end", timeout=5)
+    await wait_until(lambda: not session_host.sessions() and not attach_pids(kiosk_env["KIDB_DATA_DIR"]),
+                     "the kiosk and kidb attach to end", timeout=5)
 
 
-def test_openssh_refuses_commands_and_forwarding(sshd, kiosk_env):
+async def test_attach_files_a_claim_and_exits_with_the_sessions_status(sshd, session_host):
+    """A whole claim through sshd and `kidb attach`; when the session's process dies of SIGKILL
+    the OpenSSH client exits with 128 + 9, as `kidb attach` reports it."""
+    port, identity, _log = sshd
+    async with pty_terminal(ssh_command(port, identity, "-tt"), client_environment()) as (term, client):
+        await flows.login(term, SITI.nib, SITI.secret, SITI.name)
+        await flows.open_claim_form(term)
+        await flows.fill_claim_form(term, SITI.name)
+        reference = await flows.submit_claim(term, SITI.secret)
+        [kiosk] = session_host.sessions()
+        os.kill(kiosk, signal.SIGKILL)
+        assert await asyncio.to_thread(client.wait, 10) == 128 + signal.SIGKILL
+    assert reference.startswith("KIDB-20")
+
+
+async def test_a_terminal_that_comes_before_the_host_is_told_and_then_served(sshd, kiosk_env):
+    """No host yet: the terminal reads that the kiosk is starting (no traceback, no hang); the
+    login screen appears as soon as the host answers."""
+    port, identity, _log = sshd
+    async with pty_terminal(ssh_command(port, identity, "-tt"), client_environment()) as (term, _client):
+        await term.wait_text("Kios sedang disiapkan", timeout=30)
+        host = SessionHost(kiosk_env)
+        try:
+            await flows.login_screen(term, timeout=30)
+        finally:
+            host.stop()
+    assert b"Traceback" not in term.raw
+
+
+def kidb_started(data_dir: str) -> bool:
+    """Whether Python runs `kidb attach` for this test: the forced command's shell has run its
+    `trap` and exec'd it (before that, a signal key ends the shell, never with a traceback)."""
+    return bool(attach_pids(data_dir))
+
+
+async def test_openssh_ctrl_c_at_start_shows_no_traceback(sshd, session_host, kiosk_env):
+    """With the documented ForceCommand, Ctrl+C and Ctrl+\\ typed while `kidb attach` and the
+    kiosk start never end them with a traceback; the kiosk logs to kidb.log, not the terminal."""
+    port, identity, log = sshd
+    async with pty_terminal(ssh_command(port, identity, "-tt"), client_environment()) as (term, client):
+        await wait_until(lambda: kidb_started(kiosk_env["KIDB_DATA_DIR"]), "kidb attach started", timeout=30)
+        term.timeout = 30
+        await flows.signal_keys_until_drawn(term)
+        await flows.login_screen(term)
+        assert client.poll() is None, log.read_text()
+        client.kill()
+    assert b"Traceback" not in term.raw and b"KeyboardInterrupt" not in term.raw
+    await wait_until(lambda: not session_host.sessions(), "the kiosk to end", timeout=5)
+    kiosk_log = Path(kiosk_env["KIDB_DATA_DIR"]) / "kidb.log"
+    assert kiosk_log.exists() and kiosk_log.stat().st_mode & 0o777 == 0o600
+
+
+def test_openssh_refuses_commands_and_forwarding(sshd, session_host, kiosk_env):
     port, identity, log = sshd
     command = subprocess.run(ssh_command(port, identity, "-T") + ["id"], capture_output=True, text=True,
                              timeout=30, stdin=subprocess.DEVNULL)
@@ -159,4 +163,4 @@ def test_openssh_refuses_commands_and_forwarding(sshd, kiosk_env):
                              timeout=30, stdin=subprocess.DEVNULL)
     assert forward.returncode == 255, forward
     assert re.search(r"forwarding failed", forward.stderr), forward.stderr
-    assert not pids_with_environment("KIDB_DATA_DIR", kiosk_env["KIDB_DATA_DIR"])
+    assert not session_host.sessions() and not attach_pids(kiosk_env["KIDB_DATA_DIR"])

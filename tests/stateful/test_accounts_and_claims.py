@@ -32,12 +32,13 @@ from kidb_tui.config import Settings
 from kidb_tui.errors import AuthError, DomainError, FormErrors, NotFound, RequirementError
 from kidb_tui.models import Claim, LoginThrottle, Officer, Participant
 from kidb_tui.services import audit, auth, counter, officers, participants, review
+from kidb_tui.services.throttle import TERMINAL_PREFIX, is_locked
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.claims import ClaimDraft, Receipt, submit_claim
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.profile import get_profile
 from kidb_tui.services.runtime import Runtime
-from tests.conftest import FAST_ARGON2, FROZEN_AT
+from tests.conftest import AUDIT_KEY, FAST_ARGON2, FROZEN_AT
 from tests.crash import population
 
 WRONG_PIN = "975318"
@@ -70,9 +71,10 @@ PEOPLE = ((1, 20_000_000, date(2015, 1, 1)), (2, 8_000_000, date(2025, 12, 20)),
 PRE_ACTIVATED = (1,)  # and signed in when an example starts
 
 SETTINGS = Settings(
-    database_url="sqlite://", pepper=b"stateful-pepper", argon2=FAST_ARGON2, failure_delay_base=0.0,
+    database_url="sqlite://", pepper=b"stateful-pepper", audit_key=AUDIT_KEY, argon2=FAST_ARGON2, failure_delay_base=0.0,
     failure_delay_max=0.0, lock_threshold=LOCK_THRESHOLD, lock_minutes=LOCK_MINUTES,
     supervisor_threshold=SUPERVISOR_THRESHOLD,
+    terminal_failure_limit=10**6,  # terminals have tests of their own: tests/services/test_throttle.py
 )
 
 
@@ -172,11 +174,13 @@ class AccountsAndClaims(RuleBasedStateMachine):
         return bool(row and row.locked_until and row.locked_until > self.now())
 
     def fail(self, key: str) -> bool:
-        """Count a failure; whether the key is now at or over the threshold."""
+        """Count a failure (none while locked: the attempt is refused unchecked); whether the
+        key is now at or over the threshold."""
         row = self.throttle.setdefault(key, ThrottleRow())
         if row.locked_until and row.locked_until <= self.now():
             row.failures, row.locked_until = 0, None
-        row.failures += 1
+        if not self.locked(key):
+            row.failures += 1
         over = row.failures >= LOCK_THRESHOLD
         if over and not self.locked(key):
             row.locked_until = self.now() + timedelta(minutes=LOCK_MINUTES)
@@ -210,8 +214,10 @@ class AccountsAndClaims(RuleBasedStateMachine):
             self.fail(key)
             expect(call, AuthError, "activation.mismatch")
         elif person.activated:
+            self.throttle.pop(key, None)
             expect(call, AuthError, "activation.already_active")
         else:
+            self.throttle.pop(key, None)
             assert call().nib == person.nib
             person.activated = True
 
@@ -439,9 +445,10 @@ class AccountsAndClaims(RuleBasedStateMachine):
             throttle = {
                 row.key: (row.failures, as_utc(row.locked_until) if row.locked_until else None)
                 for row in session.exec(select(LoginThrottle)).all()
+                if not row.key.startswith(TERMINAL_PREFIX)
             }
             for person in self.people:
-                assert auth.is_locked(self.rt, session, person.nib) == self.locked(person.nib), person.nib
+                assert is_locked(self.rt, session, person.nib) == self.locked(person.nib), person.nib
         assert throttle == {key: (row.failures, row.locked_until) for key, row in self.throttle.items()}
 
     @invariant()

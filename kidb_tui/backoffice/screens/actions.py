@@ -72,7 +72,6 @@ class ActionForm(BackofficeScreen, ModalScreen[ActionOutcome | None]):
         yield from ()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query("Input, Select, Button").first().focus()
 
     @on(Input.Submitted)

@@ -1,5 +1,7 @@
 """Help at the counter, by NIB: unlock a locked account after seeing the KTP, issue a one-time
-reset code (shown once on its own screen), block or unblock the participant's card with a reason."""
+reset code (shown once on its own screen), block or unblock the participant's card with a reason.
+Below, shown only while there are any: the terminals made to wait after repeated failed attempts,
+whose wait the officer can end."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ from datetime import timedelta
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.backoffice.screens.reset_code import ResetCodeScreen
 from kidb_tui.errors import DomainError
 from kidb_tui.services import counter, reset_codes
+from kidb_tui.services.throttle import CONSOLE
 from kidb_tui.widgets.checklist import MarkCheckbox
 from kidb_tui.widgets.form_field import FormField
 
@@ -49,10 +53,52 @@ class CounterScreen(BackofficeScreen):
             with Horizontal(classes="buttons"):
                 yield Button(self.t("bo.counter.block_button"), id="block")
                 yield Button(self.t("bo.counter.unblock_button"), id="unblock")
+            with Vertical(id="terminals"):
+                yield Static(self.t("bo.counter.terminals_heading"), markup=False, classes="section")
+                yield OptionList(id="terminal-list", markup=False)
+                with Horizontal(classes="buttons"):
+                    yield Button(self.t("bo.counter.end_wait_button"), id="end-wait")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#nib", Input).focus()
+        self._show_terminals()
+
+    def _terminal_name(self, terminal_id: str) -> str:
+        return self.t("bo.counter.terminal_console") if terminal_id == CONSOLE else terminal_id
+
+    def _show_terminals(self) -> None:
+        """The waiting terminals, one option each; the section is hidden while none waits."""
+        try:
+            waiting = counter.waiting_terminals(self.rt)
+        except DomainError as error:
+            self.report(error)
+            waiting = []
+        choices = self.query_one("#terminal-list", OptionList)
+        choices.clear_options()
+        choices.add_options([
+            Option(self.t("bo.counter.terminal_line", terminal=self._terminal_name(terminal.terminal_id),
+                          failures=terminal.failures, until_at=terminal.until), id=terminal.terminal_id)
+            for terminal in waiting
+        ])
+        if waiting:
+            choices.highlighted = 0
+        self.query_one("#terminals").display = bool(waiting)
+
+    @on(Button.Pressed, "#end-wait")
+    def _end_wait(self) -> None:
+        self.clear_errors()
+        choices = self.query_one("#terminal-list", OptionList)
+        if choices.highlighted is None:
+            return
+        terminal_id = choices.get_option_at_index(choices.highlighted).id
+        assert terminal_id is not None
+        try:
+            counter.end_terminal_wait(self.rt, self.officer, terminal_id)
+        except DomainError as error:
+            self.report(error)
+            return
+        self._show_terminals()
+        self.set_status(self.t("bo.counter.wait_ended", terminal=self._terminal_name(terminal_id)))
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
@@ -76,6 +122,7 @@ class CounterScreen(BackofficeScreen):
 
     def after_relabel(self) -> None:
         self._show_who()
+        self._show_terminals()
 
     def _nib(self) -> str:
         return self.query_one("#nib", Input).value

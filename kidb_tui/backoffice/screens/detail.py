@@ -57,7 +57,6 @@ class ClaimDetailScreen(BackofficeScreen):
             yield from self._rows()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._redrawn()
 
     def after_relabel(self) -> None:

@@ -1,5 +1,6 @@
 """Officer login: username and masked password, checked in a worker thread with the same
-uniform failure message, progressive delay and lockout as participant logins."""
+uniform failure message, progressive delay and lockout as participant logins. The dummy hash for
+unknown names is made as soon as the screen is up."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.services import officers
 from kidb_tui.services.officers import OfficerLogin
 from kidb_tui.widgets.form_field import FormField
@@ -30,8 +32,12 @@ class OfficerLoginScreen(BackofficeScreen):
             yield Static(self.t("bo.login.forgot"), markup=False, classes="hint")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#username", Input).focus()
+        self._prepare_dummy()
+
+    @work(thread=True, group="prepare-dummy")
+    def _prepare_dummy(self) -> None:
+        self.rt.hasher.prepare_dummy()
 
     @on(Input.Submitted, "#username")
     def _username_entered(self) -> None:
@@ -41,17 +47,16 @@ class OfficerLoginScreen(BackofficeScreen):
     @on(Button.Pressed, "#login")
     def submit(self) -> None:
         username = self.query_one("#username", Input).value
-        password = self.query_one("#password", Input).value
         self.clear_errors()
-        if not username.strip() or not password:
+        if not username.strip() or not self.query_one("#password", Input).value:
             self.set_status(self.t("bo.login.fill_both"), error=True)
             return
         self._busy(True)
         self.set_status(self.t("bo.login.checking"))
-        self._verify(username, password)
+        self._verify(username, masked(self.query_one("#password", Input).value))
 
     @work(thread=True, exclusive=True, group="officer-login")
-    def _verify(self, username: str, password: str) -> None:
+    def _verify(self, username: str, password: SecretStr) -> None:
         result = officers.login(self.rt, username, password)
         if result.delay:
             time.sleep(result.delay)
@@ -64,7 +69,8 @@ class OfficerLoginScreen(BackofficeScreen):
         self._busy(False)
         password = self.query_one("#password", Input)
         password.value = ""
-        params = {"attempts": self.rt.settings.lock_threshold, "minutes": self.rt.settings.lock_minutes}
+        settings = self.rt.settings
+        params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
         self.set_status(self.t(f"bo.{result.error_key or 'auth.failed'}", **params), error=True)
         password.focus()
 

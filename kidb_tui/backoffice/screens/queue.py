@@ -94,7 +94,6 @@ class QueueScreen(BackofficeScreen):
             yield Static(self.t("bo.queue.empty"), markup=False, id="queue-empty")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._setup_table()
         self.reload()
 
@@ -103,7 +102,6 @@ class QueueScreen(BackofficeScreen):
         self.reload()
 
     async def on_screen_resume(self) -> None:
-        await super().on_screen_resume()
         self.reload()
 
     def _setup_table(self) -> None:

@@ -74,7 +74,6 @@ class NotificationsScreen(KioskScreen):
             return self.t(f"inbox.unknown_{part}")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._focus_list()
 
     def after_relabel(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from kidb_tui import validation
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services import profile
 from kidb_tui.services.profile import CONTACT_FIELDS, Contact
@@ -66,7 +67,6 @@ class ProfileScreen(KioskScreen):
                 yield Button(self.t("profile.save"), id="save", variant="primary")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#address", Input).focus()
         self.set_status(self.t("profile.hint"))
 
@@ -92,14 +92,14 @@ class ProfileScreen(KioskScreen):
         except FormErrors as error:
             self.show_error(error)
             return
-        secret: str | None = None
+        secret: SecretStr | None = None
         if profile.needs_reauth(self.rt, self.identity.participant_id, clean):
             if not self.asking_secret:
                 self._ask_secret(True)
                 self.set_status(self.t("profile.reauth_required"))
                 return
-            secret = self.query_one("#secret", Input).value
-            if not secret:
+            secret = masked(self.query_one("#secret", Input).value)
+            if not secret.get_secret_value():
                 self.show_error(FormErrors([ValidationError("secret", "required")]))
                 return
         self._busy(True)
@@ -107,7 +107,7 @@ class ProfileScreen(KioskScreen):
         self._save(raw, secret)
 
     @work(thread=True, exclusive=True, group="profile")
-    def _save(self, raw: Contact, secret: str | None) -> None:
+    def _save(self, raw: Contact, secret: SecretStr | None) -> None:
         try:
             changed = profile.update_contact(self.rt, self.identity, raw, secret)
         except DomainError as error:

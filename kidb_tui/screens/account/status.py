@@ -42,7 +42,6 @@ class StatusScreen(KioskScreen):
             yield StageTimeline(id="timeline")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._fill()
 
     def after_relabel(self) -> None:

@@ -1,5 +1,6 @@
 """Account activation: an imported participant proves NIB + NIK + birth date, then chooses a
-PIN or password under the secret policy, and is signed in."""
+PIN or password under the secret policy, and is signed in. A blocked card is refused once the
+identity is proven, as at login."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from kidb_tui.errors import AuthError, DomainError
+from kidb_tui.masked import SecretStr
 from kidb_tui.screens.auth.new_secret import NewSecretScreen, clear_new_secret, secret_fields, set_busy
 from kidb_tui.services import auth
 from kidb_tui.services.auth import Identity
@@ -33,7 +35,6 @@ class ActivationScreen(NewSecretScreen):
                 yield Static(self.t("activation.keys_hint"), markup=False, classes="button-hint")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#nib", Input).focus()
 
     @on(Input.Submitted, "#nib, #nik, #birth_date, #secret")
@@ -50,7 +51,9 @@ class ActivationScreen(NewSecretScreen):
         self._activate(*values, *self.chosen_secret())
 
     @work(thread=True, exclusive=True, group="activation")
-    def _activate(self, nib: str, nik: str, birth_date: str, kind: str, secret: str, confirmation: str) -> None:
+    def _activate(
+        self, nib: str, nik: str, birth_date: str, kind: str, secret: SecretStr, confirmation: SecretStr
+    ) -> None:
         try:
             identity = auth.activate(self.rt, nib, nik, birth_date, kind, secret, confirmation)
         except DomainError as error:

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.auth.new_secret import NewSecretScreen, secret_fields, set_busy
 from kidb_tui.services import auth
 from kidb_tui.widgets.form_field import FormField
@@ -29,7 +30,6 @@ class ChangeSecretScreen(NewSecretScreen):
                 yield Static(self.t("change.keys_hint"), markup=False, classes="button-hint")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#secret_current", Input).focus()
 
     @on(Input.Submitted, "#secret_current, #secret")
@@ -39,18 +39,17 @@ class ChangeSecretScreen(NewSecretScreen):
     @on(Input.Submitted, "#secret_confirm")
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
-        current = self.query_one("#secret_current", Input).value
         kind, secret, confirmation = self.chosen_secret()
         self.clear_errors()
-        if not current:
+        if not self.query_one("#secret_current", Input).value:
             self.show_error(FormErrors([ValidationError("secret_current", "required")]))
             return
         set_busy(self, True)
         self.set_status(self.t("change.checking"))
-        self._change(current, kind, secret, confirmation)
+        self._change(masked(self.query_one("#secret_current", Input).value), kind, secret, confirmation)
 
     @work(thread=True, exclusive=True, group="change_secret")
-    def _change(self, current: str, kind: str, secret: str, confirmation: str) -> None:
+    def _change(self, current: SecretStr, kind: str, secret: SecretStr, confirmation: SecretStr) -> None:
         try:
             auth.change_secret(self.rt, self.identity, current, kind, secret, confirmation)
         except DomainError as error:

@@ -1,4 +1,5 @@
-"""Login: NIB and masked PIN/password; links to account activation and help."""
+"""Login: NIB and masked PIN/password; links to account activation and help. The dummy hash for
+unknown NIBs is made as soon as the screen is up, so the first login of a process costs no more."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.auth.activation import ActivationScreen
 from kidb_tui.screens.auth.reset import ResetScreen
 from kidb_tui.screens.base import KioskScreen
@@ -43,8 +45,12 @@ class LoginScreen(KioskScreen):
             yield Static(self.t("login.forgot"), markup=False, classes="hint")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#nib", Input).focus()
+        self._prepare_dummy()
+
+    @work(thread=True, group="prepare-dummy")
+    def _prepare_dummy(self) -> None:
+        self.rt.hasher.prepare_dummy()
 
     @on(Input.Submitted, "#nib")
     def _nib_entered(self) -> None:
@@ -54,17 +60,16 @@ class LoginScreen(KioskScreen):
     @on(Button.Pressed, "#login")
     def submit(self) -> None:
         nib = self.query_one("#nib", Input).value
-        secret = self.query_one("#secret", Input).value
         self.clear_errors()
-        if not nib.strip() or not secret:
+        if not nib.strip() or not self.query_one("#secret", Input).value:
             self.set_status(self.t("login.fill_both"), error=True)
             return
         self._busy(True)
         self.set_status(self.t("login.checking"))
-        self._verify(nib, secret)
+        self._verify(nib, masked(self.query_one("#secret", Input).value))
 
     @work(thread=True, exclusive=True, group="login")
-    def _verify(self, nib: str, secret: str) -> None:
+    def _verify(self, nib: str, secret: SecretStr) -> None:
         result = auth.login(self.rt, nib, secret)
         if result.delay:
             time.sleep(result.delay)
@@ -78,7 +83,8 @@ class LoginScreen(KioskScreen):
         secret = self.query_one("#secret", Input)
         secret.value = ""
         key = result.error_key or "auth.failed"
-        params = {"attempts": self.rt.settings.lock_threshold, "minutes": self.rt.settings.lock_minutes}
+        settings = self.rt.settings
+        params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
         self.set_status(self.t(key, **params), error=True)
         if key == "auth.nib_format":
             self.query_one("#nib", Input).focus()

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from kidb_tui.errors import DomainError, FormErrors
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services.secret_policy import KINDS
 from kidb_tui.widgets.form_field import FormField
@@ -86,12 +87,12 @@ class NewSecretScreen(KioskScreen):
     def _kind_changed(self, event: RadioSet.Changed) -> None:
         update_secret_placeholder(self, KINDS[event.index])
 
-    def chosen_secret(self) -> tuple[str, str, str]:
-        """(kind, secret, confirmation) as typed."""
+    def chosen_secret(self) -> tuple[str, SecretStr, SecretStr]:
+        """(kind, secret, confirmation) as typed, the secrets masked."""
         return (
             self.query_one(SecretKindChoice).kind,
-            self.query_one("#secret", Input).value,
-            self.query_one("#secret_confirm", Input).value,
+            masked(self.query_one("#secret", Input).value),
+            masked(self.query_one("#secret_confirm", Input).value),
         )
 
     def show_form_errors(self, error: DomainError) -> bool:

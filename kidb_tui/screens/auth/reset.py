@@ -9,6 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from kidb_tui.errors import AuthError, DomainError
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.auth.new_secret import NewSecretScreen, secret_fields, set_busy
 from kidb_tui.services import reset_codes
 from kidb_tui.services.auth import Identity
@@ -28,7 +29,6 @@ class ResetScreen(NewSecretScreen):
                 yield Button(self.t("reset.submit"), id="submit", variant="primary")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#nib", Input).focus()
 
     @on(Input.Submitted, "#nib, #reset_code, #secret")
@@ -39,14 +39,13 @@ class ResetScreen(NewSecretScreen):
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
         nib = self.query_one("#nib", Input).value
-        code = self.query_one("#reset_code", Input).value
         self.clear_errors()
         set_busy(self, True)
         self.set_status(self.t("reset.checking"))
-        self._redeem(nib, code, *self.chosen_secret())
+        self._redeem(nib, masked(self.query_one("#reset_code", Input).value), *self.chosen_secret())
 
     @work(thread=True, exclusive=True, group="reset")
-    def _redeem(self, nib: str, code: str, kind: str, secret: str, confirmation: str) -> None:
+    def _redeem(self, nib: str, code: SecretStr, kind: str, secret: SecretStr, confirmation: SecretStr) -> None:
         try:
             identity = reset_codes.redeem(self.rt, nib, code, kind, secret, confirmation)
         except DomainError as error:

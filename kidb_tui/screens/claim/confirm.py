@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
+from kidb_tui.masked import SecretStr, masked
 from kidb_tui.money import format_rupiah
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.flow import ValidDraft, claim_type, document_names, summary_row
@@ -70,7 +71,6 @@ class ConfirmScreen(KioskScreen):
                 yield Button(self.t("claim.save_button"), id="save", variant="primary")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#secret", Input).focus()
 
     def after_relabel(self) -> None:
@@ -93,17 +93,16 @@ class ConfirmScreen(KioskScreen):
     def action_save(self) -> None:
         if self.saving:
             return
-        secret = self.query_one("#secret", Input).value
         self.clear_errors()
-        if not secret:
+        if not self.query_one("#secret", Input).value:
             self.show_error(FormErrors([ValidationError("secret", "required")]))
             return
         self._busy(True)
         self.set_status(self.t("claim.saving"))
-        self._submit(self.rt, self.identity, secret)
+        self._submit(self.rt, self.identity, masked(self.query_one("#secret", Input).value))
 
     @work(thread=True, group="claim-submit")
-    def _submit(self, rt: Runtime, identity: Identity, secret: str) -> None:
+    def _submit(self, rt: Runtime, identity: Identity, secret: SecretStr) -> None:
         try:
             receipt = claims.submit_claim(rt, identity, self.step.draft, self.contact, secret, self.step.key)
         except DomainError as error:

@@ -65,7 +65,6 @@ class ClaimFormScreen(KioskScreen):
         return Input(value, id=name, max_length=max_length, placeholder=self.t(placeholder_key))
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._update_hints()
         self.query_one("#amount", Input).focus()
 

@@ -53,7 +53,6 @@ class PersonalDataScreen(KioskScreen):
                 yield Button(self.t("claim.next_button"), id="next", variant="primary")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#address", Input).focus()
 
     def typed(self) -> Contact:

@@ -48,7 +48,6 @@ class ReceiptScreen(KioskScreen):
                 yield Button(self.t("claim.menu_button"), id="done", variant="primary")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#done", Button).focus()
 
     @on(Button.Pressed, "#done")

@@ -60,7 +60,6 @@ class RequirementsScreen(KioskScreen):
         return self.t(key, **item.params)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._focus_default()
 
     def after_relabel(self) -> None:

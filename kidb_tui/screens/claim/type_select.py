@@ -42,7 +42,6 @@ class ClaimTypeScreen(KioskScreen):
         ]
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._focus_list()
 
     def after_relabel(self) -> None:

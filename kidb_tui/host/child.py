@@ -1,0 +1,151 @@
+"""One session, in a child the host has just forked: the terminal becomes its controlling
+terminal (a new session, TIOCSCTTY) and its standard input, output and error, the log pipe
+(if the server sent one) fd 3, and every other descriptor inherited from the host is closed.
+Then, as `kidb --kiosk` does: terminal signals off, SIGINT/SIGQUIT/SIGTSTP ignored, errors
+to the session log with one plain line on the terminal, its own database engine, and the
+kiosk (or back office) locked down. The process ends with the app's exit status."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import resource
+import signal
+import struct
+import sys
+import termios
+from collections.abc import Callable
+from typing import NoReturn
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from textual import events
+from textual.drivers.linux_driver import LinuxDriver
+from textual.geometry import Size
+
+from kidb_tui import bootstrap, logs, migrate
+from kidb_tui.app import KidbApp
+from kidb_tui.backoffice.app import BackofficeApp
+from kidb_tui.clock import SystemClock
+from kidb_tui.config import Settings
+from kidb_tui.db import make_engine
+from kidb_tui.host.guard import log_and_exit
+from kidb_tui.host.protocol import clamp_size
+from kidb_tui.logs import LOG_FD_ENV
+from kidb_tui.services.hashing import SecretHasher
+from kidb_tui.services.runtime import Runtime
+
+TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP)
+LOG_FD = 3
+_HIGH_FD = 64
+_WINSIZE = struct.Struct("HHHH")
+
+
+class ClampedDriver(LinuxDriver):
+    """Textual's driver, never reporting a window larger than protocol.MAX_COLUMNS x MAX_ROWS,
+    whether the size comes from the terminal (SIGWINCH) or in-band from the client."""
+
+    def _get_terminal_size(self) -> tuple[int, int]:
+        return clamp_size(*super()._get_terminal_size())
+
+    def process_message(self, message) -> None:
+        if isinstance(message, events.Resize):
+            size = Size(*clamp_size(*message.size))
+            message = events.Resize(size, size, size, message.pixel_size)
+        super().process_message(message)
+
+
+def run(request: dict, fds: list[int], settings: Settings, hasher: SecretHasher,
+        close_inherited: Callable[[], None]) -> NoReturn:
+    """The session's whole life; never returns."""
+    status = 1
+    try:
+        close_inherited()
+        root = logging.getLogger()
+        for handler in list(root.handlers):  # the host's: its stderr is about to be the terminal
+            root.removeHandler(handler)
+        _take_terminal(fds)
+        _set_signals()
+        _set_environment(request, log_fd=len(fds) > 1)
+        sys.excepthook = log_and_exit
+        status = _run_app(request, settings, hasher)
+    except BaseException:  # noqa: BLE001  (logged; one plain line on the terminal)
+        log_and_exit(*sys.exc_info())
+    finally:
+        logging.shutdown()
+        os._exit(status)
+
+
+def _take_terminal(fds: list[int]) -> None:
+    """The terminal as controlling terminal and fds 0-2, the log pipe as fd 3, nothing else."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, _HIGH_FD) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    tty = high[0]
+    os.setsid()
+    fcntl.ioctl(tty, termios.TIOCSCTTY, 0)
+    for target in (0, 1, 2):
+        os.dup2(tty, target)
+    keep = 2
+    if len(high) > 1:
+        os.dup2(high[1], LOG_FD)
+        keep = LOG_FD
+    os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    attrs = termios.tcgetattr(0)
+    attrs[3] &= ~termios.ISIG
+    termios.tcsetattr(0, termios.TCSANOW, attrs)
+    rows, columns, xpixels, ypixels = _WINSIZE.unpack(fcntl.ioctl(0, termios.TIOCGWINSZ, bytes(_WINSIZE.size)))
+    if (columns, rows) != clamp_size(columns, rows) and columns and rows:
+        columns, rows = clamp_size(columns, rows)
+        fcntl.ioctl(0, termios.TIOCSWINSZ, _WINSIZE.pack(rows, columns, xpixels, ypixels))
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
+                                       closefd=False)
+
+
+def _set_signals() -> None:
+    for signum in TERMINAL_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def _set_environment(request: dict, log_fd: bool) -> None:
+    """What a spawned kiosk finds in its environment: TERM, terminal, branch, the log pipe."""
+    for name in ("COLUMNS", "LINES", LOG_FD_ENV):
+        os.environ.pop(name, None)
+    os.environ.update(TERM=request["term"], KIDB_TERMINAL_ID=request["terminal_id"], KIDB_BRANCH=request["branch"])
+    if log_fd:
+        os.environ[LOG_FD_ENV] = str(LOG_FD)
+
+
+def _run_app(request: dict, settings: Settings, hasher: SecretHasher) -> int:
+    logs.configure()
+    rt = _runtime(settings.with_(terminal_id=request["terminal_id"], branch=request["branch"]), hasher)
+    app_class = BackofficeApp if request["role"] == "backoffice" else KidbApp
+    app = app_class(rt, request["language"], kiosk=True)
+    app.driver_class = ClampedDriver
+    try:
+        app.run()
+    finally:
+        rt.engine.dispose()
+    return app.return_code or 0
+
+
+def _runtime(settings: Settings, hasher: SecretHasher) -> Runtime:
+    """The session's own engine, and the host's hasher. The host's start made sure of the
+    schema and the reference data, so one query checks the schema's version; a database not at
+    HEAD (or not readable that way) goes the way `kidb --kiosk` goes: bootstrap.prepare."""
+    rt = Runtime(engine=make_engine(settings.database_url), settings=settings, clock=SystemClock(), hasher=hasher)
+    try:
+        with rt.engine.connect() as connection:
+            version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            current = version == migrate.HEAD
+    except (OperationalError, ProgrammingError):
+        current = False
+    if not current:
+        rt.engine.dispose()
+        rt = bootstrap.prepare(settings)
+        rt.hasher = hasher
+    return rt

@@ -1,0 +1,264 @@
+"""The session host's loop: one thread, no event loop. It listens on its UNIX socket (0600,
+only this user or root may connect), reads one request per connection with the terminal's
+descriptors (protocol.py), forks the session (child.py) and keeps no descriptor of it, answers
+with the session's pid and a pidfd, reaps its children and reports each one's exit status on
+the connection that asked for it. A client that goes away leaves its session running."""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import signal
+import socket
+import stat
+import struct
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kidb_tui.host import protocol
+from kidb_tui.logs import escape
+
+log = logging.getLogger("kidb.host")
+
+REQUEST_SECONDS = 10.0
+POLL_MS = 1000
+BACKLOG = 256
+_PEERCRED = struct.Struct("3i")
+
+
+class HostError(Exception):
+    """The host cannot listen (another host answers on the socket, or the path is unusable)."""
+
+
+@dataclass
+class _Client:
+    sock: socket.socket
+    uid: int
+    connected: float = field(default_factory=time.monotonic)
+    pid: int = 0
+
+
+def _bind(path: Path) -> socket.socket:
+    """A listening SOCK_SEQPACKET socket at `path`, mode 0600; a stale socket file is replaced,
+    a live one (another host) or any other file is refused."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        if not stat.S_ISSOCK(path.lstat().st_mode):
+            raise HostError(f"{path} exists and is not a socket")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            path.unlink()
+        else:
+            raise HostError(f"another session host already answers on {path}")
+        finally:
+            probe.close()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    old_umask = os.umask(0o177)
+    try:
+        sock.bind(str(path))
+    except OSError as error:
+        sock.close()
+        raise HostError(f"cannot listen on {path}: {error.strerror}") from None
+    finally:
+        os.umask(old_umask)
+    os.chmod(path, 0o600)
+    sock.listen(BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+class Host:
+    """The loop. `start_session(request, fds, close_in_child)` runs in a forked child and never
+    returns; `close_in_child` detaches every socket of the host there."""
+
+    def __init__(self, path: Path, start_session: Callable[[dict, list[int], Callable[[], None]], None]) -> None:
+        self.path = path
+        self._start_session = start_session
+        self._listener = _bind(path)
+        self._inode = os.stat(path).st_ino
+        self._clients: dict[int, _Client] = {}
+        self._by_pid: dict[int, _Client] = {}
+        self._stopping = False
+        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._poll = select.poll()
+        self._poll.register(self._listener, select.POLLIN)
+        self._poll.register(self._wake_read, select.POLLIN)
+
+    def serve(self, on_tick: Callable[[], bool] = lambda: True) -> int:
+        """Until SIGTERM or SIGINT, or `on_tick` (called about every second) returns False; then
+        stop listening and return 0 (sessions go on)."""
+        signal.set_wakeup_fd(self._wake_write)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._stop)
+        try:
+            while not self._stopping:
+                for fd, events in self._poll.poll(POLL_MS):
+                    if fd == self._listener.fileno():
+                        self._accept()
+                    elif fd == self._wake_read:
+                        self._drain_wakeup()
+                    elif fd in self._clients:
+                        self._readable(self._clients[fd], events)
+                self._reap()
+                self._expire()
+                if not on_tick():
+                    self._stopping = True
+        finally:
+            self._close()
+        return 0
+
+    def _stop(self, *_: object) -> None:
+        self._stopping = True
+
+    def _drain_wakeup(self) -> None:
+        try:
+            while os.read(self._wake_read, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _accept(self) -> None:
+        try:
+            sock, _ = self._listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as error:
+            log.error("accept failed: %s", escape(error.strerror))
+            return
+        pid, uid, _gid = _PEERCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size))
+        if uid not in (os.getuid(), 0):
+            log.warning("refused a client of uid %d (pid %d)", uid, pid)
+            sock.close()
+            return
+        sock.setblocking(False)
+        self._clients[sock.fileno()] = _Client(sock, uid)
+        self._poll.register(sock, select.POLLIN)
+
+    def _readable(self, client: _Client, events: int) -> None:
+        if client.pid:
+            try:
+                more = bool(client.sock.recv(protocol.PACKET_LIMIT))
+            except BlockingIOError:
+                return
+            except OSError:
+                more = False
+            if not more or events & (select.POLLHUP | select.POLLERR):
+                self._forget(client)
+            return
+        try:
+            message, fds = protocol.receive(client.sock)
+        except BlockingIOError:
+            return
+        except (OSError, protocol.ProtocolError) as error:
+            log.warning("bad request: %s", escape(error))
+            self._forget(client)
+            return
+        if message is None:
+            self._forget(client)
+            return
+        try:
+            request = protocol.check_request(message)
+            if not fds or len(fds) > 2 or not os.isatty(fds[0]):
+                raise protocol.ProtocolError("expected a terminal (and a log pipe)")
+        except protocol.ProtocolError as error:
+            log.warning("bad request: %s", escape(error))
+            self._answer(client, {"error": str(error)})
+            for fd in fds:
+                os.close(fd)
+            self._forget(client)
+            return
+        self._fork(client, request, fds)
+
+    def _fork(self, client: _Client, request: dict, fds: list[int]) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError as error:
+            log.error("fork failed terminal=%s: %s", request["terminal_id"], escape(error.strerror))
+            self._answer(client, {"error": "fork failed"})
+            for fd in fds:
+                os.close(fd)
+            self._forget(client)
+            return
+        if pid == 0:
+            try:
+                self._start_session(request, fds, self._close_in_child)
+            finally:
+                os._exit(1)
+        for fd in fds:
+            os.close(fd)
+        client.pid = pid
+        self._by_pid[pid] = client
+        pidfd = os.pidfd_open(pid)
+        try:
+            self._answer(client, {"pid": pid}, [pidfd])
+        finally:
+            os.close(pidfd)
+        log.info("session forked terminal=%s role=%s pid=%d", request["terminal_id"], request["role"], pid)
+
+    def _close_in_child(self) -> None:
+        """In a forked session: drop the host's sockets without closing descriptors that the
+        child closes itself (their numbers may be reused by then), and its signal set-up."""
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_DFL)
+        self._listener.detach()
+        for client in self._clients.values():
+            client.sock.detach()
+
+    def _answer(self, client: _Client, message: dict, fds: list[int] = ()) -> None:
+        try:
+            protocol.send(client.sock, message, fds)
+        except OSError:
+            self._forget(client)
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            code = os.waitstatus_to_exitcode(status)
+            client = self._by_pid.pop(pid, None)
+            log.info("session ended pid=%d status=%d", pid, code)
+            if client is not None and client.sock.fileno() in self._clients:
+                self._answer(client, {"exit": code})
+                self._forget(client)
+
+    def _expire(self) -> None:
+        """A connection that sent no request in time is closed."""
+        now = time.monotonic()
+        for client in list(self._clients.values()):
+            if not client.pid and now - client.connected > REQUEST_SECONDS:
+                log.warning("closed a client that sent no request in %.0f s", REQUEST_SECONDS)
+                self._forget(client)
+
+    def _forget(self, client: _Client) -> None:
+        fd = client.sock.fileno()
+        if fd >= 0 and self._clients.get(fd) is client:
+            self._poll.unregister(fd)
+            del self._clients[fd]
+        client.sock.close()
+
+    def _close(self) -> None:
+        for client in list(self._clients.values()):
+            self._forget(client)
+        self._listener.close()
+        try:
+            if os.stat(self.path).st_ino == self._inode:
+                self.path.unlink()
+        except OSError:
+            pass
+        signal.set_wakeup_fd(-1)
+        os.close(self._wake_read)
+        os.close(self._wake_write)

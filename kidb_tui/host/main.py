@@ -1,0 +1,71 @@
+"""`kidb host`: the session host on its own (for sshd and `kidb attach`; `kidb serve` starts
+one itself). Loads everything (warm.py), has a forked child bring the database to the current
+schema with its reference data (the host itself opens no connection), listens on `--socket`,
+`$KIDB_HOST_SOCKET` or `host.sock` in the data directory, prints `session host ready on PATH`
+and forks a session per request until SIGTERM. Logs one line per session to stderr."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kidb_tui import bootstrap
+from kidb_tui.config import Settings
+from kidb_tui.host import child, protocol
+from kidb_tui.host.listener import Host, HostError
+from kidb_tui.host.warm import warm_up
+from kidb_tui.logs import traceback_text
+from kidb_tui.ssh.log_limits import log_to_stderr
+
+log = logging.getLogger("kidb.host")
+
+
+def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: bool = False) -> int:
+    """`exit_with_parent`: stop when the process that started this one has ended (its sessions go on)."""
+    guard = log_to_stderr(sys.stderr, "kidb-host")
+    parent = os.getppid()
+    path = socket_path or protocol.socket_path()
+    hasher, seconds = warm_up(settings)
+    _prepare_database(settings)
+
+    def start_session(request: dict, fds: list[int], close_inherited) -> None:
+        child.run(request, fds, settings, hasher, close_inherited)
+
+    try:
+        host = Host(path, start_session)
+    except HostError as error:
+        print(f"kidb host: {error}", file=sys.stderr, flush=True)
+        return 2
+    log.info("ready on %s: warm-up %.2f s, %d modules loaded", path, seconds, len(sys.modules))
+    print(f"{protocol.READY} {path}", flush=True)
+
+    def tick() -> bool:
+        guard.summarise()
+        if exit_with_parent and os.getppid() != parent:
+            log.warning("the process that started this host has ended; stopping")
+            return False
+        return True
+
+    return host.serve(on_tick=tick)
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Upgrade the schema and sync the reference data in a forked child, so that each session
+    only checks the schema's version. A database that cannot be prepared is logged; sessions
+    then say they cannot start, as a kiosk on it would."""
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            bootstrap.prepare(settings).engine.dispose()
+        except Exception as error:  # noqa: BLE001  (logged; the host goes on)
+            log.error("database not prepared: %s", traceback_text(error))
+            status = 1
+        finally:
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(status)
+    os.waitpid(pid, 0)

@@ -1,0 +1,214 @@
+"""Failure counting that holds under parallel attempts: every attempt at a secret or an identity
+proof is reserved in a write transaction *before* it is checked, per key (a typed NIB, `act:NIB`,
+`reset:NIB`, `officer:NAME`) and per terminal, so no more than the limit is ever evaluated on any
+number of threads, processes and servers: the database is the only shared state.
+
+A key locks for `lock_minutes` once `lock_threshold` attempts failed with no success in between;
+an attempt beyond that number, made while the last ones are still being checked, waits to learn
+their outcome rather than being checked itself. A terminal waits once `terminal_failure_limit`
+failures came from it with less than `terminal_window_minutes` of quiet between them (so any
+such number within the window counts): 1 minute, doubling with each further failure, at most 30.
+After a quiet window it starts afresh.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session, select
+
+from kidb_tui.clock import as_utc
+from kidb_tui.models import LoginThrottle
+from kidb_tui.services import audit
+from kidb_tui.services.runtime import Runtime
+
+TERMINAL_PREFIX = "terminal:"
+CONSOLE = "-"  # the terminal id of a session without one (the local console); SSH ids never start with "-"
+FIRST_WAIT_MINUTES = 1
+MAX_WAIT_MINUTES = 30
+PATIENCE_SECONDS = 5.0  # how long an attempt waits for the key's undecided attempts
+POLL_SECONDS = 0.05
+UNDECIDED_AFTER = timedelta(minutes=1)  # an attempt not decided by then counts as failed
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved attempt, or why none was reserved.
+
+    `key` is None when only the terminal counts (a username that names no officer). `failures`
+    and `terminal_failures` include this attempt. `locked`: the key is locked and the secret
+    must not be checked (the terminal still counts the failure). `waiting`: the terminal waits
+    and nothing was counted. `wait_minutes`: how long the terminal waits, when it does.
+    """
+
+    key: str | None
+    terminal: str
+    failures: int = 0
+    terminal_failures: int = 0
+    locked: bool = False
+    waiting: bool = False
+    wait_minutes: int = 0
+
+    @property
+    def may_check(self) -> bool:
+        return not (self.locked or self.waiting)
+
+
+def terminal_key(rt: Runtime) -> str:
+    return TERMINAL_PREFIX + (rt.settings.terminal_id or CONSOLE)
+
+
+def _row(session: Session, key: str) -> LoginThrottle:
+    """The throttle row of `key`, created if missing and locked until the transaction ends
+    (PostgreSQL; SQLite write transactions are already serialised by `BEGIN IMMEDIATE`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        while True:  # a row that a concurrent success deleted while we waited for it is made again
+            session.exec(
+                pg_insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"])
+            )
+            found = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
+            if found is not None:
+                return found
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0)
+        session.add(row)
+    return row
+
+
+def _active(rt: Runtime, until: datetime | None) -> bool:
+    return bool(until and as_utc(until) > rt.now())
+
+
+def _minutes_left(rt: Runtime, until: datetime) -> int:
+    return max(1, math.ceil((as_utc(until) - rt.now()).total_seconds() / 60))
+
+
+def is_locked(rt: Runtime, session: Session, key: str) -> bool:
+    """Whether the key (or terminal key) is locked, or waiting, now."""
+    row = session.get(LoginThrottle, key)
+    return bool(row and _active(rt, row.locked_until))
+
+
+def wait_minutes(rt: Runtime, failures: int) -> int:
+    """How long a terminal waits after its `failures`-th failure in a row (0: it does not)."""
+    over = failures - rt.settings.terminal_failure_limit
+    if over < 0:
+        return 0
+    return min(FIRST_WAIT_MINUTES * 2 ** min(over, 8), MAX_WAIT_MINUTES)
+
+
+def _start_afresh_if_quiet(rt: Runtime, station: LoginThrottle) -> None:
+    moments = [as_utc(moment) for moment in (station.last_failure_at, station.locked_until) if moment]
+    if moments and rt.now() - max(moments) >= timedelta(minutes=rt.settings.terminal_window_minutes):
+        station.failures, station.locked_until = 0, None
+
+
+def reserve(rt: Runtime, key: str | None) -> Attempt:
+    """Count the attempt before its secret is checked. Refused without counting while the
+    terminal waits; counted against the terminal only while the key is locked. While the key's
+    last allowed attempts are still being checked elsewhere, waits (up to PATIENCE_SECONDS) to
+    learn whether one of them succeeded, which frees the key, or all failed, which locks it."""
+    give_up = time.monotonic() + PATIENCE_SECONDS
+    while True:
+        attempt = _reserve_once(rt, key, patient=time.monotonic() < give_up)
+        if attempt is not None:
+            return attempt
+        time.sleep(POLL_SECONDS)
+
+
+def _key_state(rt: Runtime, row: LoginThrottle) -> str:
+    """`open`, `locked`, or `undecided`: as many attempts as allowed are reserved and not all
+    decided yet. A reservation left undecided for long (its session died) counts as failed."""
+    settings = rt.settings
+    if row.locked_until is None and row.failures >= settings.lock_threshold and row.last_failure_at is not None \
+            and rt.now() - as_utc(row.last_failure_at) >= UNDECIDED_AFTER:
+        row.locked_until = as_utc(row.last_failure_at) + timedelta(minutes=settings.lock_minutes)
+    if row.locked_until and not _active(rt, row.locked_until):
+        row.failures, row.locked_until = 0, None
+    if _active(rt, row.locked_until):
+        return "locked"
+    return "undecided" if row.failures >= settings.lock_threshold else "open"
+
+
+def _reserve_once(rt: Runtime, key: str | None, patient: bool) -> Attempt | None:
+    """One try in one write transaction; None when it should wait for undecided attempts."""
+    terminal, now = terminal_key(rt), rt.now()
+    with rt.write() as session:
+        station = _row(session, terminal)
+        _start_afresh_if_quiet(rt, station)
+        if _active(rt, station.locked_until):
+            assert station.locked_until is not None
+            return Attempt(key, terminal, waiting=True, wait_minutes=_minutes_left(rt, station.locked_until))
+        failures, locked = 0, False
+        if key is not None:
+            row = _row(session, key)
+            state = _key_state(rt, row)
+            if state == "undecided" and patient:
+                return None
+            locked = state != "open"
+            if not locked:
+                row.failures += 1
+                row.last_failure_at = now
+            failures = row.failures
+            session.add(row)
+        station.failures += 1
+        station.last_failure_at = now
+        wait = wait_minutes(rt, station.failures)
+        if wait:
+            station.locked_until = now + timedelta(minutes=wait)
+        session.add(station)
+        return Attempt(key, terminal, failures, station.failures, locked, wait_minutes=wait)
+
+
+def failed(rt: Runtime, attempt: Attempt, action: str, actor: str = "kiosk") -> None:
+    """The attempt failed: its reservation stays counted, and the last one allowed locks the key.
+    The audit trail says so (subject: the key, or nothing for a key that must not be stored),
+    and when the key locked or the terminal began to wait."""
+    if attempt.waiting:
+        return
+    settings = rt.settings
+    with rt.write() as session:
+        if attempt.key is not None and not attempt.locked and attempt.failures >= settings.lock_threshold:
+            row = session.exec(select(LoginThrottle).where(LoginThrottle.key == attempt.key).with_for_update()).first()
+            if row is not None and row.failures >= settings.lock_threshold and row.locked_until is None:
+                row.locked_until = rt.now() + timedelta(minutes=settings.lock_minutes)
+                session.add(row)
+            audit.record(session, rt, actor, "auth.locked", attempt.key, failures=attempt.failures)
+        if attempt.key is None:
+            audit.record(session, rt, actor, action, "")
+        elif attempt.locked:
+            audit.record(session, rt, actor, action, attempt.key, failures=attempt.failures, locked=True)
+        else:
+            audit.record(session, rt, actor, action, attempt.key, failures=attempt.failures)
+        if attempt.wait_minutes:
+            audit.record(session, rt, actor, "auth.terminal_wait", attempt.terminal,
+                         failures=attempt.terminal_failures, minutes=attempt.wait_minutes)
+
+
+def succeeded(session: Session, rt: Runtime, attempt: Attempt) -> None:
+    """In the caller's write transaction: the key's failures are cleared and the terminal's
+    reservation is given back (a success does not wipe a terminal's earlier failures)."""
+    station = session.exec(
+        select(LoginThrottle).where(LoginThrottle.key == attempt.terminal).with_for_update()
+    ).first()
+    if station is not None:
+        station.failures = max(station.failures - 1, 0)
+        if attempt.wait_minutes:
+            station.locked_until = None
+        if station.failures or station.locked_until:
+            session.add(station)
+        else:
+            session.delete(station)
+    if attempt.key is not None:
+        clear(session, attempt.key)
+
+
+def clear(session: Session, key: str) -> bool:
+    """Forget the failures and lock of `key`; whether there were any."""
+    return bool(session.exec(delete(LoginThrottle).where(LoginThrottle.key == key)).rowcount)

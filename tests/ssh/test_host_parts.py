@@ -1,0 +1,126 @@
+"""The pieces of the session host on their own: `kidb attach` imports only the standard
+library, the request checks, the window clamp in the kiosk's driver, the caps from the
+environment, and the log's flood guard."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+
+import pytest
+from textual import events
+from textual.geometry import Size
+
+from kidb_tui.host import protocol
+from kidb_tui.host.child import ClampedDriver
+from kidb_tui.ssh import limits
+from kidb_tui.ssh.log_limits import BOUNDED, FloodGuard
+
+ATTACH_MODULES = {"kidb_tui", "kidb_tui.attach", "kidb_tui.host", "kidb_tui.host.protocol", "kidb_tui.resources",
+                  "kidb_tui.ssh", "kidb_tui.ssh.key_lines", "kidb_tui.ssh.limits", "kidb_tui.cli"}
+
+
+def imported_by(module: str) -> set[str]:
+    """The modules a fresh isolated interpreter loads to import `module`, beyond its own start-up."""
+    code = f"import sys; before = set(sys.modules); import {module}; print(*sorted(set(sys.modules) - before))"
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize("module", ["kidb_tui.attach", "kidb_tui.cli"])
+def test_kidb_attach_starts_with_the_standard_library_only(module):
+    """`python -I -m kidb_tui attach` (kidb_tui.attach) and the `kidb attach` console script
+    (kidb_tui.cli) load no third-party module: no asyncssh, Textual, SQLAlchemy or pydantic."""
+    loaded = imported_by(module)
+    foreign = {name for name in loaded
+               if name.split(".")[0] not in sys.stdlib_module_names and name not in ATTACH_MODULES}
+    assert module in loaded and not foreign, sorted(foreign)
+
+
+def good_request(**changes) -> dict:
+    return {**protocol.request("JKT-01", "Jakarta Pusat", "kiosk", "xterm-256color", 80, 24, None), **changes}
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"terminal_id": "../etc"}, "terminal_id"), ({"terminal_id": ""}, "terminal_id"),
+    ({"branch": "Pusat\x1b[2J"}, "branch"), ({"role": "root"}, "role"), ({"term": "xterm\n"}, "term"),
+    ({"columns": 65535}, "columns"), ({"rows": 0}, "rows"), ({"rows": "24"}, "rows"), ({"language": "fr"}, "language"),
+])
+def test_the_host_checks_every_field_of_a_request(changes, field):
+    with pytest.raises(protocol.ProtocolError, match=f"bad {field}"):
+        protocol.check_request(good_request(**changes))
+    assert protocol.check_request(good_request()) == good_request()
+
+
+def test_requests_carry_a_clamped_window_and_a_sane_term():
+    request = protocol.request("JKT-01", "", "backoffice", "xterm\x1b[31m", 65535, 65535, "en")
+    assert (request["columns"], request["rows"], request["term"]) == (500, 200, "xterm")
+    assert protocol.clamp_size(0, 0) == (80, 24)
+    assert [protocol.exit_code(status) for status in (0, 3, -9, None)] == [0, 3, 137, 1]
+
+
+async def test_the_kiosk_driver_never_reports_more_than_500x200(monkeypatch):
+    """Whatever the terminal says (its size, or an in-band resize from the client)."""
+    import shutil
+
+    sent = []
+    driver = ClampedDriver(app=object())
+    driver.send_message = sent.append
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda: (65535, 65535))
+    assert driver._get_terminal_size() == (500, 200)
+    huge = Size(65535, 65535)
+    driver.process_message(events.Resize(huge, huge, huge, Size(9000, 9000)))
+    [resize] = sent
+    assert (resize.size, resize.virtual_size, resize.container_size) == (Size(500, 200),) * 3
+
+
+def test_caps_from_flags_then_environment_then_defaults(monkeypatch):
+    parser = argparse.ArgumentParser()
+    limits.add_arguments(parser)
+    assert limits.from_arguments(parser.parse_args([])) == limits.Limits(64, 200, 1)
+    monkeypatch.setenv("KIDB_MAX_SESSIONS", "30")
+    monkeypatch.setenv("KIDB_MAX_UNAUTHENTICATED", "10")
+    assert limits.from_arguments(parser.parse_args(["--max-unauthenticated", "5"])) == limits.Limits(5, 30, 1)
+    monkeypatch.setenv("KIDB_MAX_SESSIONS_PER_TERMINAL", "0")
+    with pytest.raises(ValueError, match="KIDB_MAX_SESSIONS_PER_TERMINAL"):
+        limits.from_arguments(parser.parse_args([]))
+    assert limits.use_host(parser.parse_args([])) and not limits.use_host(parser.parse_args(["--no-host"]))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_flood_of_one_kind_of_line_is_cut_and_counted(caplog):
+    clock = Clock()
+    guard = FloodGuard(burst=3, traceback_burst=1, window=10, clock=clock)
+    logger = logging.getLogger("kidb.test.flood")
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(guard)
+    try:
+        for number in range(50):
+            logger.info("connection from %s", number)
+            logger.info("session start %s", number, extra=BOUNDED)
+        for _ in range(5):
+            try:
+                raise OSError(24, "Too many open files")
+            except OSError:
+                logger.exception("accept failed")
+        clock.now = 11
+        guard.summarise()
+        logger.info("connection from %s", "later")
+    finally:
+        caplog.handler.removeFilter(guard)
+    messages = [record.getMessage() for record in caplog.records]
+    assert [m for m in messages if m.startswith("connection from")] == [
+        "connection from 0", "connection from 1", "connection from 2", "connection from later"]
+    assert len([m for m in messages if m.startswith("session start")]) == 50
+    assert len([m for m in messages if m == "accept failed"]) == 1
+    assert "47 more kidb.test.flood line(s) like 'connection from %s' left out in 10 s" in messages
+    assert "4 more kidb.test.flood line(s) like 'accept failed' left out in 10 s" in messages
