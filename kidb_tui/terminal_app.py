@@ -1,7 +1,9 @@
-"""What the kiosk and the back office share as apps on a shared terminal: translation, the
-language key, quit keys that never leave the app in kiosk mode, the idle countdown and the
-absolute session limit, logging out when the terminal goes away, and faults that never show a
-traceback: a busy database is a message, any other error an apology and a wiped session."""
+"""What the kiosk and the back office share as apps on a shared terminal: a signed-out and a
+signed-in mode (signing out discards the signed-in one whole), translation and the language key,
+keys typed ahead handed on in order, quit keys that never leave the app in kiosk mode, the idle
+countdown and the absolute session limit, logging out when the terminal goes away, and faults
+that never show a traceback: a busy database is a message, any other error an apology and a
+wiped session."""
 
 from __future__ import annotations
 
@@ -10,26 +12,34 @@ import logging
 import signal
 import time
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual import events
-from textual.app import App
 from textual.actions import ActionParseResult
+from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.reactive import var
 from textual.screen import Screen
-from textual.worker import WorkerFailed
+from textual.worker import Worker, WorkerFailed
 
 from kidb_tui.errors import SystemBusy
-from kidb_tui.i18n import Translator
+from kidb_tui.i18n import LANGUAGES, Translator
 from kidb_tui.logs import escape, traceback_text
 from kidb_tui.resources import styles_dir
+from kidb_tui.screens.base import BACKGROUND, TerminalScreen
+from kidb_tui.screens.messages import SignedIn, SignOutRequested
 from kidb_tui.screens.session_modals import ApologyScreen, ConfirmLeaveScreen, CountdownScreen
 from kidb_tui.services import session_events
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.session_timer import EXPIRED, WARN, SessionTimer
+from kidb_tui.type_ahead import TypeAhead
 
 QUIT_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash")
 _ACTIVITY = (events.Key, events.MouseDown, events.Paste)
+SIGNED_OUT, SIGNED_IN = "signed_out", "signed_in"
 ERROR_BURST = 3
 """Unexpected errors within ERROR_BURST_SECONDS that end the session instead of starting it again."""
 ERROR_BURST_SECONDS = 60.0
@@ -41,34 +51,47 @@ def style_sheets() -> list[str]:
     return [str(path) for path in sorted(styles_dir().glob("*.tcss"))]
 
 
-class TerminalApp(App):
-    """Subclasses say who is signed in (`signed_in_user`), how to record a logout
-    (`record_logout`) and which screen starts a session (`login_screen`)."""
+class TerminalApp(App[None]):
+    """Subclasses give the first screen of each kind of mode (`MODES`, keyed SIGNED_OUT and
+    SIGNED_IN), say who is signed in (`signed_in_user`), accept a new one (`accept`) and record a
+    logout (`record_logout`). Every sign-in and sign-out starts a new mode of its kind."""
 
     CSS_PATH = style_sheets()
     ENABLE_COMMAND_PALETTE = False
+    DEFAULT_MODE = SIGNED_OUT
     BINDINGS = [
         Binding("f2", "toggle_language", "key.language", priority=True),
         *(Binding(key, "quit_key", show=False, priority=True) for key in QUIT_KEYS),
     ]
+
+    language = var("id")
+    """The language of every screen; screens watch it and redraw their texts."""
 
     def __init__(self, rt: Runtime, language: str | None = None, kiosk: bool = False) -> None:
         super().__init__()
         self.rt = rt
         self.kiosk = kiosk
         self.i18n = Translator(language or rt.settings.language)
+        self.set_reactive(TerminalApp.language, self.i18n.language)
+        self._first_screens: dict[str, Callable[[], Screen[Any]]] = {
+            mode: first for mode, first in self.MODES.items() if callable(first)}
         settings = rt.settings
         self.timer = SessionTimer(
             settings.idle_seconds, settings.idle_warning_seconds, settings.session_limit_seconds, rt.now()
         )
         self._countdown: CountdownScreen | None = None
         self._error_times: list[float] = []
-        self._app_task: asyncio.Task | None = None
-
-    def login_screen(self) -> Screen:
-        raise NotImplementedError
+        self._app_task: asyncio.Task[Any] | None = None
+        self._type_ahead = TypeAhead(self, self._hand_on, _ready, _holds_keys)
+        self._entering = asyncio.Lock()
+        """Held while modes are swapped (the session timer and a screen may both end a session)."""
+        self._modes_started = 0
 
     def signed_in_user(self) -> object | None:
+        raise NotImplementedError
+
+    def accept(self, user: object) -> None:
+        """Remember who signed in (called before the signed-in mode starts)."""
         raise NotImplementedError
 
     def record_logout(self, reason: str) -> None:
@@ -80,12 +103,14 @@ class TerminalApp(App):
         """Who the audit log names for this session: the signed-in user, or the app."""
         raise NotImplementedError
 
+    def watch_language(self, language: str) -> None:
+        self.i18n.language = language
+
     def t(self, key: str, **params: object) -> str:
         return self.i18n.t(key, **params)
 
     def on_mount(self) -> None:
         self._app_task = asyncio.current_task()
-        self.push_screen(self.login_screen())
         self.set_interval(1.0, self.check_session)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
@@ -171,18 +196,17 @@ class TerminalApp(App):
         self._exception_event.set()
         self.panic(Text(f"{self.t('session.error_title')} {self.t('session.error_ended')}"))
 
-    async def _system_busy(self, broken: Screen | None = None) -> None:
+    async def _system_busy(self, broken: Screen[Any] | None = None) -> None:
         """Say the database is busy on the screen in use. A screen whose own loop the error
-        stopped is closed first (a fresh login screen replaces a broken bottom screen)."""
+        stopped is closed first (a fresh login screen replaces a broken first screen of a mode)."""
         if broken is not None and broken in self.screen_stack:
-            if self.screen_stack.index(broken) <= 1:
+            if self.screen_stack.index(broken) == 0:
                 await self.sign_out(reason="error")
             else:
                 while broken in self.screen_stack:
                     await self.pop_screen()
-        handler = getattr(self.screen, "system_busy", None)
-        if handler is not None:
-            handler()
+        if isinstance(self.screen, TerminalScreen):
+            self.screen.system_busy()
 
     async def _recover(self, error_type: str) -> None:
         """Audit the error, wipe the session and apologise on a fresh login screen."""
@@ -200,17 +224,23 @@ class TerminalApp(App):
             if self._countdown is not None and self.timer.state(self.rt.now()).status != WARN:
                 self._close_countdown()
                 return
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            self._type_ahead.receive(event)
+            return
         await super().on_event(event)
 
+    async def _hand_on(self, event: events.Event) -> None:
+        """A key (or paste) whose turn has come: Textual's own handling (bindings, then focus)."""
+        await super().on_event(event)
+
+    @property
+    def typing_ahead(self) -> int:
+        """Keys received and not yet handed to the screen."""
+        return self._type_ahead.waiting
+
     async def action_toggle_language(self) -> None:
-        """F2 runs in the app's own loop, which must survive a busy database."""
-        self.i18n.toggle()
-        screen = self.screen
-        if hasattr(screen, "relabel"):
-            try:
-                await screen.relabel()
-            except SystemBusy:
-                await self._system_busy()
+        """F2: every screen watches the language and redraws its texts (no database)."""
+        self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
 
     async def action_quit_key(self) -> None:
         """Outside kiosk mode the quit keys quit; in kiosk mode they offer to log out."""
@@ -226,8 +256,20 @@ class TerminalApp(App):
 
         await self.push_screen(ConfirmLeaveScreen(), decided)
 
-    def session_started(self) -> None:
+    def signed_in(self, user: object) -> None:
+        """Someone signed in: start the session clock and a fresh signed-in mode; the signed-out
+        mode (the login screen with what was typed there) is discarded."""
+        self.accept(user)
         self.timer.start(self.rt.now())
+        self.call_next(self._enter, SIGNED_IN)
+
+    async def on_signed_in(self, message: SignedIn) -> None:
+        self.signed_in(message.user)
+        if message.welcome:
+            self.call_later(self.notify, message.welcome, title=message.welcome_title, timeout=10, markup=False)
+
+    async def on_sign_out_requested(self, message: SignOutRequested) -> None:
+        await self.sign_out(message.reason, message.notice)
 
     async def sign_out(self, reason: str = "user", notice: str = "") -> None:
         """Forget who was signed in and return to a fresh login screen, nothing of theirs kept;
@@ -236,11 +278,23 @@ class TerminalApp(App):
         self.timer.stop(self.rt.now())
         self._countdown = None
         self.clear_notifications()
-        while len(self.screen_stack) > 2:
-            await self.pop_screen()
-        login = self.login_screen()
-        login.notice = notice
-        await self.switch_screen(login)
+        await self._enter(SIGNED_OUT, notice)
+
+    def _fresh(self, kind: str, notice: str = "") -> Screen[Any]:
+        screen = self._first_screens[kind]()
+        if isinstance(screen, TerminalScreen):
+            screen.notice = notice
+        return screen
+
+    async def _enter(self, kind: str, notice: str = "") -> None:
+        """Start a new mode of `kind` (SIGNED_OUT or SIGNED_IN) on a fresh first screen and
+        discard the mode in use with all its screens: nothing of a session outlives it."""
+        async with self._entering:
+            self._modes_started += 1
+            mode, previous = f"{kind}:{self._modes_started}", self.current_mode
+            self.add_mode(mode, lambda: self._fresh(kind, notice))
+            await self.switch_mode(mode)
+            await self.remove_mode(previous)
 
     def _session_in_use(self) -> bool:
         if self.signed_in_user() is not None:
@@ -268,3 +322,12 @@ class TerminalApp(App):
         if self._countdown is not None and self.screen is self._countdown:
             self.pop_screen()
         self._countdown = None
+
+
+def _ready(screen: Screen[Any]) -> bool:
+    return not isinstance(screen, TerminalScreen) or screen.ready
+
+
+def _holds_keys(worker: Worker[Any]) -> bool:
+    """A worker whose outcome the next key must see (a login being checked); not background work."""
+    return worker.group != BACKGROUND

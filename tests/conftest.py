@@ -69,16 +69,17 @@ def sign_in(rt, person) -> Identity:
 def make_app(demo_rt):
     """`make_app()` builds the kiosk on the demo database; `make_app(signed_in=SITI)` starts at the menu."""
     from kidb_tui.app import KidbApp
+    from kidb_tui.terminal_app import SIGNED_IN
 
     class SignedInApp(KidbApp):
-        """The kiosk that signs a participant in as soon as the login screen is up."""
+        """The kiosk with a participant already signed in: it starts in the signed-in mode."""
+
+        DEFAULT_MODE = SIGNED_IN
 
         def __init__(self, rt, identity: Identity, language: str) -> None:
             super().__init__(rt, language)
-            self._start_identity = identity
-
-        def on_mount(self) -> None:
-            self.call_later(self.signed_in, self._start_identity)
+            self.accept(identity)
+            self.timer.start(rt.now())
 
     def build(signed_in=None, language: str = "id") -> KidbApp:
         if signed_in is None:

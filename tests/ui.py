@@ -68,8 +68,8 @@ def text(app: App) -> str:
 
 def flat(app: App) -> str:
     """The screen's text with every run of spaces and line breaks made one space: a phrase that
-    wraps over two rows is still found as written."""
-    return " ".join(text(app).split())
+    wraps over two rows (or inside a frame) is still found as written."""
+    return " ".join(_inner(text(app)).split())
 
 
 def title(app: App) -> str:
@@ -158,11 +158,17 @@ def shows(app: App, *phrases: str) -> bool:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Workers (argon2, database loads) finished and the screen redrawn."""
+    """Keys typed ahead handed on, workers (argon2, database loads) finished, the screen redrawn."""
     app = pilot.app
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
+    waiting = getattr(app, "typing_ahead", 0)
+    while waiting:
+        await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        waiting = app.typing_ahead
+    await pilot.pause()
 
 
 async def keys(pilot: Pilot, *names: str) -> None:
@@ -231,9 +237,10 @@ async def put(pilot: Pilot, label: str, value: str) -> None:
 
 
 def row_after(app: App, label: str) -> str:
-    """The text to the right of `label` on the first row where it stands (a summary row's value)."""
-    for row in map(_inner, lines(app)):
-        match = re.search(re.escape(label), row)
-        if match:
-            return " ".join(row[match.end():].split())
-    raise AssertionError(f"{label!r} is not on the screen:\n{text(app)}")
+    """The text right of `label` on the first row below the title bar that starts with it (a
+    summary row's value, a field's content)."""
+    for row in map(_inner, lines(app)[1:]):
+        text = row.strip()
+        if text.startswith(label):
+            return " ".join(text[len(label):].split())
+    raise AssertionError(f"no row starts with {label!r}:\n{text(app)}")

@@ -1,53 +1,157 @@
-"""What every kiosk screen shares: title bar, key bar, translation, language switch, errors."""
+"""What every screen shares: title bar, status line and key bar; translation and the language
+switch; the screen's data loaded once in a worker thread; errors shown under their fields; a
+busy database answered on the screen."""
 
 from __future__ import annotations
 
-from textual import events
+import asyncio
+from typing import TYPE_CHECKING, Any, Generic, cast
+
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, RadioSet, Select, Static, TextArea
+from textual.widgets import Input
 
 from kidb_tui.errors import DomainError, FormErrors, SystemBusy
+from kidb_tui.screens.messages import ViewLoaded, ViewT
 from kidb_tui.widgets.form_field import FormField
 from kidb_tui.widgets.keybar import KeyBar
+from kidb_tui.widgets.text import Block, Say, Shown, Translated
+
+if TYPE_CHECKING:
+    from kidb_tui.app import KidbApp
+    from kidb_tui.services.auth import Identity
+    from kidb_tui.services.runtime import Runtime
+    from kidb_tui.terminal_app import TerminalApp
+
+BUSY_RETRY_SECONDS = 3.0
+"""After a busy database kept a screen from loading its data, it tries again this much later."""
+BACKGROUND = "background"
+"""Worker group for work that does not hold back the keys typed after it (see TerminalApp)."""
+_CONTROLS = "Input, Button, Select, Checkbox, TextArea, RadioSet, OptionList, DataTable"
 
 
-class KioskScreen(Screen):
-    """Subclasses set `TITLE_KEY` and implement `compose_body()`; text goes through `self.t`."""
+class TerminalScreen(Screen[Any], Generic[ViewT]):
+    """Subclasses set `TITLE_KEY` and implement `compose_body()`; text goes through `self.t`.
+    A screen with data implements `load()` (run once in a worker thread, returns a frozen view
+    model) and `show(view)` (fills the screen); until then `self.view` is None."""
 
     TITLE_KEY = "app.title"
     BINDINGS = [Binding("f2", "app.toggle_language", "key.language", priority=True)]
 
     def __init__(self) -> None:
         super().__init__()
-        self._language = ""
-        self._last_focus: Widget | None = None
+        self.view: ViewT | None = None
         self.notice = ""
         """An error to show on the status line once the screen is up (why a session ended)."""
+        self._language = ""
+        self._last_focus: Widget | None = None
+        self._loaded = asyncio.Event()
+
+    @property
+    def terminal(self) -> TerminalApp:
+        return cast("TerminalApp", self.app)
+
+    @property
+    def rt(self) -> Runtime:
+        return self.terminal.rt
+
+    def t(self, key: str, **params: object) -> str:
+        return self.terminal.t(key, **params)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title_text(), markup=False, id="title-bar")
+        yield Say(self._title_text, id="title-bar")
         yield from self.compose_body()
-        yield Static("", markup=False, id="status-line")
+        yield Say("", id="status-line")
         yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def say(self, key: str, *, id: str | None = None, classes: str | None = None, **params: object) -> Say:
+        """The catalogue text of `key`, redrawn in the new language after a switch."""
+        return Say(lambda: self.t(key, **params), id=id, classes=classes)
+
     def _title_text(self) -> str:
-        identity = self.app.identity
-        title = f"KIDB · {self.t(self.TITLE_KEY)}"
-        return f"{title}  —  {identity.full_name}" if identity else title
+        return f"KIDB · {self.t(self.TITLE_KEY)}"
 
     def on_mount(self) -> None:
         """Textual calls this for every subclass too (handlers run along the MRO): subclasses
         define their own `on_mount`/`on_screen_resume` without calling `super()`."""
-        self._language = self.app.i18n.language
+        self._language = self.terminal.language
+        self.watch(self.app, "language", self._language_changed, init=False)
         if self.notice:
             self.set_status(self.notice, error=True)
+        if self.has_data:
+            self._load_view()
+        else:
+            self._loaded.set()
+
+    # -- data ---------------------------------------------------------------------------------
+
+    @property
+    def has_data(self) -> bool:
+        return type(self).load is not TerminalScreen.load
+
+    @property
+    def ready(self) -> bool:
+        """Whether the screen shows its data (keys typed meanwhile wait: see TerminalApp)."""
+        return self._loaded.is_set()
+
+    async def wait_ready(self) -> None:
+        await self._loaded.wait()
+
+    def load(self) -> ViewT:
+        """The screen's data, read in a worker thread (never touch widgets here)."""
+        raise NotImplementedError
+
+    def show(self, view: ViewT) -> None:
+        """Fill the screen from its view model (on the UI thread, no database)."""
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_view(self) -> None:
+        self.post_message(ViewLoaded(self.load()))
+
+    def reload(self) -> None:
+        """Read the data again (after a change the screen made, or a busy database)."""
+        self._load_view()
+
+    def on_view_loaded(self, message: ViewLoaded[ViewT]) -> None:
+        self.view = message.view
+        self.show(message.view)
+        self._loaded.set()
+
+    # -- language -------------------------------------------------------------------------------
+
+    def _language_changed(self, language: str) -> None:
+        if self.is_current:
+            self.relabel()
+
+    def on_screen_resume(self) -> None:
+        if self._language and self._language != self.terminal.language:
+            self.relabel()
+
+    def relabel(self) -> None:
+        """Redraw every text in the current language from what the screen already holds: what
+        was typed or chosen stays, and nothing is read from the database."""
+        self._language = self.terminal.language
+        for widget in self.query("*"):
+            if isinstance(widget, Translated):
+                widget.relabel()
+        self.after_relabel()
+
+    def after_relabel(self) -> None:
+        """Hook for screens whose lists or tables hold translated text."""
+
+    def redraw(self) -> None:
+        """Draw every text block again from what the screen holds now."""
+        for block in self.query(Block):
+            block.refresh(layout=True)
+
+    # -- messages and errors --------------------------------------------------------------------
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """A steady cursor: a blinking one repaints twice a second, which an SSH link carries.
@@ -56,96 +160,45 @@ class KioskScreen(Screen):
         if isinstance(event.widget, Input):
             event.widget.cursor_blink = False
 
-    async def on_screen_resume(self) -> None:
-        if self._language and self._language != self.app.i18n.language:
-            await self.relabel()
-
-    def t(self, key: str, **params: object) -> str:
-        return self.app.t(key, **params)
-
-    @property
-    def rt(self):
-        return self.app.rt
-
-    @property
-    def identity(self):
-        return self.app.identity
-
-    async def relabel(self) -> None:
-        """Redraw in the current language, keeping everything the participant typed or chose."""
-        saved = self._save_inputs()
-        focused = self.focused.id if self.focused else None
-        await self.recompose()
-        self._restore_inputs(saved)
-        self._language = self.app.i18n.language
-        if focused:
-            for widget in self.query(f"#{focused}"):
-                widget.focus()
-        self.after_relabel()
-
-    def after_relabel(self) -> None:
-        """Hook for screens that fill widgets after composing (lists, tables)."""
-
-    def _save_inputs(self) -> dict[str, object]:
-        saved: dict[str, object] = {}
-        for widget in self.query("Input, TextArea, Checkbox, Select, RadioSet"):
-            if not widget.id:
-                continue
-            if isinstance(widget, Input):
-                saved[widget.id] = widget.value
-            elif isinstance(widget, TextArea):
-                saved[widget.id] = widget.text
-            elif isinstance(widget, Checkbox):
-                saved[widget.id] = widget.value
-            elif isinstance(widget, Select):
-                saved[widget.id] = widget.value
-            elif isinstance(widget, RadioSet):
-                saved[widget.id] = widget.pressed_index
-        return saved
-
-    def _restore_inputs(self, saved: dict[str, object]) -> None:
-        for widget_id, value in saved.items():
-            for widget in self.query(f"#{widget_id}"):
-                if isinstance(widget, Input):
-                    widget.value = str(value)
-                elif isinstance(widget, TextArea):
-                    widget.text = str(value)
-                elif isinstance(widget, Checkbox):
-                    widget.value = bool(value)
-                elif isinstance(widget, Select):
-                    widget.value = value
-                elif isinstance(widget, RadioSet) and isinstance(value, int) and value >= 0:
-                    buttons = list(widget.query("RadioButton"))
-                    if value < len(buttons):
-                        buttons[value].value = True
-
-    def set_status(self, message: str, error: bool = False) -> None:
+    def set_status(self, message: Shown, error: bool = False) -> None:
         """The one-line message above the key bar (plain text)."""
-        line = self.query_one("#status-line", Static)
-        line.update(message)
+        line = self.query_one("#status-line", Say)
+        line.say(message)
         line.set_class(error, "-error")
 
     def show_error(self, error: DomainError) -> None:
         """Put each field's message under its field, and a summary on the status line."""
+        i18n = self.terminal.i18n
+        fields = {field.field_name: field for field in self.query(FormField)}
+        for field in fields.values():
+            field.clear_error()
+        if not isinstance(error, FormErrors):
+            self.set_status(lambda: i18n.error(error), error=True)
+            return
+        unplaced = []
+        for field_error in error.errors:
+            target = fields.get(field_error.field)
+            if target is not None:
+                target.show_error(lambda item=field_error: i18n.error(item))
+            else:
+                unplaced.append(field_error)
+        first = error.errors[0]
+
+        def summary() -> str:
+            if len(error.errors) == 1:
+                return i18n.error(first)
+            text = self.t("form.has_errors", count=len(error.errors))
+            return "; ".join([text, *(i18n.error(item) for item in unplaced)])
+
+        self.set_status(summary, error=True)
+        focus_target = fields.get(first.field)
+        if focus_target is not None:
+            focus_target.control.focus()
+
+    def clear_errors(self) -> None:
         for field in self.query(FormField):
             field.clear_error()
-        if isinstance(error, FormErrors):
-            fields = {f.field_name: f for f in self.query(FormField)}
-            unplaced = []
-            for field_error in error.errors:
-                target = fields.get(field_error.field)
-                if target is not None:
-                    target.show_error(self.app.i18n.error(field_error))
-                else:
-                    unplaced.append(self.app.i18n.error(field_error))
-            first = error.errors[0]
-            summary = self.app.i18n.error(first) if len(error.errors) == 1 else self.t("form.has_errors", count=len(error.errors))
-            self.set_status("; ".join([summary, *unplaced]) if unplaced and len(error.errors) > 1 else summary, error=True)
-            focus_target = fields.get(first.field)
-            if focus_target is not None:
-                focus_target.control.focus()
-        else:
-            self.set_status(self.app.i18n.error(error), error=True)
+        self.set_status("")
 
     async def _dispatch_message(self, message: Message) -> None:
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
@@ -160,14 +213,36 @@ class KioskScreen(Screen):
 
     def system_busy(self) -> None:
         """The database was busy or unreachable: say so, and give the form back as it was typed
-        (controls a pending request had disabled are enabled again) so the person can retry."""
+        (controls a pending request had disabled are enabled again) so the person can retry.
+        A screen that could not load its data tries again a little later."""
         self.set_status(self.t("system.busy"), error=True)
-        for widget in self.query("Input, Button, Select, Checkbox, TextArea, RadioSet, OptionList"):
+        for widget in self.query(_CONTROLS):
             widget.disabled = False
         if self.focused is None and self._last_focus is not None and self._last_focus.is_attached:
             self._last_focus.focus()
+        if self.has_data and self.view is None:
+            self.set_timer(BUSY_RETRY_SECONDS, self.reload)
+            self._loaded.set()
 
-    def clear_errors(self) -> None:
-        for field in self.query(FormField):
-            field.clear_error()
-        self.set_status("")
+
+class KioskScreen(TerminalScreen[ViewT]):
+    """A screen of the participant's kiosk: `self.kiosk` is the app, `self.identity` who was
+    signed in when the screen opened (safe to read from the screen's worker threads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._identity = self.kiosk.identity
+
+    @property
+    def kiosk(self) -> KidbApp:
+        return cast("KidbApp", self.app)
+
+    @property
+    def identity(self) -> Identity:
+        """The signed-in participant (screens after login only)."""
+        assert self._identity is not None, "a signed-in screen without a participant"
+        return self._identity
+
+    def _title_text(self) -> str:
+        title = f"KIDB · {self.t(self.TITLE_KEY)}"
+        return f"{title}  —  {self._identity.full_name}" if self._identity else title

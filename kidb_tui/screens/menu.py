@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kidb_tui.screens.account.balance import BalanceScreen
@@ -14,8 +16,9 @@ from kidb_tui.screens.account.profile import ProfileScreen
 from kidb_tui.screens.account.status import StatusScreen
 from kidb_tui.screens.auth.change_secret import ChangeSecretScreen
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.type_select import ClaimTypeScreen
+from kidb_tui.screens.claim.flow import ClaimFlow
 from kidb_tui.screens.help import HelpScreen
+from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import notifications
 
 MENU_ITEMS = (
@@ -28,9 +31,22 @@ MENU_ITEMS = (
     ("7", "change_secret", "menu.change_secret"),
     ("0", "logout", "menu.logout"),
 )
+SCREENS = {
+    "status": StatusScreen,
+    "balance": BalanceScreen,
+    "profile": ProfileScreen,
+    "notifications": NotificationsScreen,
+    "help": HelpScreen,
+    "change_secret": ChangeSecretScreen,
+}
 
 
-class MenuScreen(KioskScreen):
+@dataclass(frozen=True)
+class MenuView:
+    unread: int
+
+
+class MenuScreen(KioskScreen[MenuView]):
     TITLE_KEY = "menu.title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -41,48 +57,46 @@ class MenuScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         identity = self.identity
         with Vertical(classes="card"):
-            yield Static(self.t("menu.greeting", name=identity.full_name, nib=identity.nib), markup=False, classes="lead")
-            yield OptionList(*self._options(), id="menu")
-            yield Static(self.t("menu.hint"), markup=False, classes="hint")
+            yield self.say("menu.greeting", classes="lead", name=identity.full_name, nib=identity.nib)
+            yield OptionList(*self._options(), id="menu", markup=False)
+            yield self.say("menu.hint", classes="hint")
+
+    def load(self) -> MenuView:
+        return MenuView(notifications.unread_count(self.rt, self.identity.participant_id))
+
+    def show(self, view: MenuView) -> None:
+        self._refill()
 
     def _options(self) -> list[Option]:
-        unread = notifications.unread_count(self.rt, self.identity.participant_id)
+        unread = self.view.unread if self.view is not None else 0
         options = []
         for key, item, label in MENU_ITEMS:
-            text = self.t(label)
-            if item == "notifications" and unread:
-                text = self.t("menu.notifications_unread", count=unread)
+            text = self.t("menu.notifications_unread", count=unread) if item == "notifications" and unread else self.t(label)
             options.append(Option(f"{key}  {text}", id=item))
         return options
+
+    def _refill(self) -> None:
+        menu = self.query_one("#menu", OptionList)
+        for index, option in enumerate(self._options()):
+            menu.replace_option_prompt_at_index(index, option.prompt)
+
+    def after_relabel(self) -> None:
+        self._refill()
 
     def on_mount(self) -> None:
         self.query_one("#menu", OptionList).focus()
 
-    async def on_screen_resume(self) -> None:
-        if self.identity is None:
-            return
-        menu = self.query_one("#menu", OptionList)
-        highlighted = menu.highlighted
-        menu.clear_options()
-        menu.add_options(self._options())
-        menu.highlighted = highlighted
+    def on_screen_resume(self) -> None:
+        if self.view is not None:
+            self.reload()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.run_worker(self.action_open(event.option.id or ""))
 
     async def action_open(self, item: str) -> None:
         if item == "logout":
-            await self.app.sign_out()
-            return
-        self.app.push_screen(SCREENS[item]())
-
-
-SCREENS = {
-    "claim": ClaimTypeScreen,
-    "status": StatusScreen,
-    "balance": BalanceScreen,
-    "profile": ProfileScreen,
-    "notifications": NotificationsScreen,
-    "help": HelpScreen,
-    "change_secret": ChangeSecretScreen,
-}
+            self.post_message(SignOutRequested())
+        elif item == "claim":
+            ClaimFlow(self.kiosk).start()
+        else:
+            self.app.push_screen(SCREENS[item]())

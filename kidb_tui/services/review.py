@@ -7,10 +7,10 @@ and an audit row with before and after.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
@@ -55,8 +55,12 @@ class QueueItem:
 
 @dataclass(frozen=True)
 class Queue:
+    """One page of the claims that match (`items`, oldest first), how many match in all
+    (`total`), and the counts per stage under the same branch/type filter."""
+
     items: tuple[QueueItem, ...]
     counts: dict[str, int]
+    total: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,25 +96,44 @@ class ClaimDetail:
     events: tuple[StageEvent, ...]
 
 
-def queue(rt: Runtime, stage: str | None = None, branch: str | None = None, type_code: str | None = None) -> Queue:
-    """Claims oldest first, filtered; counts per stage over the same branch/type filter."""
+def queue(
+    rt: Runtime, stage: str | None = None, branch: str | None = None, type_code: str | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> Queue:
+    """Claims oldest first, filtered, `limit` of them from `offset`; counts per stage over the
+    same branch/type filter."""
+    filters = []
+    if branch:
+        filters.append(col(Claim.branch) == branch)
+    if type_code:
+        filters.append(col(Claim.claim_type_code) == type_code)
     with rt.read() as session:
-        query = select(Claim, Participant).join(Participant, col(Participant.id) == col(Claim.participant_id))
-        if branch:
-            query = query.where(Claim.branch == branch)
-        if type_code:
-            query = query.where(Claim.claim_type_code == type_code)
-        rows = session.exec(query.order_by(col(Claim.created_at), col(Claim.id))).all()
-    counts = Counter(claim.stage for claim, _ in rows)
-    items = tuple(
-        QueueItem(
-            claim.id, claim.version, claim.reference or "", claim.stage, claim.claim_type_code, claim.amount,
-            participant.full_name, claim.branch, as_utc(claim.created_at),
+        by_stage = session.exec(select(Claim.stage, func.count()).where(*filters).group_by(col(Claim.stage))).all()
+        query = (
+            select(Claim.id, Claim.version, Claim.reference, Claim.stage, Claim.claim_type_code, Claim.amount,
+                   Participant.full_name, Claim.branch, Claim.created_at)
+            .join(Participant, col(Participant.id) == col(Claim.participant_id))
+            .where(*filters)
         )
-        for claim, participant in rows
-        if stage is None or claim.stage == stage
+        if stage is not None:
+            query = query.where(col(Claim.stage) == stage)
+        query = query.order_by(col(Claim.created_at), col(Claim.id)).offset(offset)
+        rows = session.exec(query if limit is None else query.limit(limit)).all()
+    counts = {name: count for name, count in by_stage}
+    items = tuple(
+        QueueItem(claim_id, version, reference or "", claim_stage, claim_type, amount, name, claim_branch,
+                  as_utc(created_at))
+        for claim_id, version, reference, claim_stage, claim_type, amount, name, claim_branch, created_at in rows
     )
-    return Queue(items, {name: counts.get(name, 0) for name in (*STAGES, "ditolak")})
+    total = counts.get(stage, 0) if stage is not None else sum(counts.values())
+    return Queue(items, {name: counts.get(name, 0) for name in (*STAGES, "ditolak")}, total)
+
+
+def branches(rt: Runtime) -> list[str]:
+    """The branches claims were filed at, for the queue's filter."""
+    with rt.read() as session:
+        rows = session.exec(select(Claim.branch).where(col(Claim.branch) != "").distinct()).all()
+    return sorted(rows)
 
 
 def detail(rt: Runtime, claim_id: int) -> ClaimDetail:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from kidb_tui.widgets.text import Translated
 
-class KeyBar(Static):
+
+class KeyBar(Translated, Static):
     """Like Textual's Footer, but binding descriptions are translation keys."""
 
     DEFAULT_CSS = """
@@ -24,6 +26,9 @@ class KeyBar(Static):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen) -> None:
+        self.update_keys()
+
+    def relabel(self) -> None:
         self.update_keys()
 
     def update_keys(self) -> None:

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static
+from datetime import datetime
 
 from kidb_tui.services.claims import REJECTED, STAGES, ClaimView, next_stage
 
@@ -34,7 +31,7 @@ def stage_name(t: Translate, stage: str) -> str:
     return t("timeline.rejected") if stage == REJECTED else t(f"stage.{stage}")
 
 
-def timeline_lines(claim: ClaimView, t: Translate, when: Callable) -> list[TimelineLine]:
+def timeline_lines(claim: ClaimView, t: Translate, when: Callable[[datetime], str]) -> list[TimelineLine]:
     """The stages of `claim` in order; `when` formats an event time for display."""
     reached = {event.stage: event.at for event in claim.events}
     lines: list[TimelineLine] = []
@@ -59,7 +56,7 @@ def timeline_lines(claim: ClaimView, t: Translate, when: Callable) -> list[Timel
     return lines
 
 
-def timeline_text(claim: ClaimView, t: Translate, when: Callable) -> str:
+def timeline_text(claim: ClaimView, t: Translate, when: Callable[[datetime], str]) -> str:
     """The stage lines as aligned plain text."""
     lines = timeline_lines(claim, t, when)
     width = max(len(line.stage) for line in lines)
@@ -70,34 +67,9 @@ def timeline_text(claim: ClaimView, t: Translate, when: Callable) -> str:
     return "\n".join(rows)
 
 
-class StageTimeline(Vertical):
-    """Shows one claim's timeline; `show(claim)` switches to another claim (or none)."""
-
-    DEFAULT_CSS = """
-    StageTimeline { height: auto; }
-    StageTimeline .timeline-stages { height: auto; }
-    StageTimeline .timeline-note { height: auto; padding-left: 4; }
-    StageTimeline .timeline-legend { height: auto; color: $text-muted; padding-top: 1; }
-    """
-
-    def __init__(self, claim: ClaimView | None = None, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.claim = claim
-
-    def compose(self) -> ComposeResult:
-        claim = self.claim
-        if claim is None:
-            return
-        t = self.app.t
-        yield Static(timeline_text(claim, t, self.app.i18n.datetime), markup=False, classes="timeline-stages")
-        if claim.stage == REJECTED:
-            yield Static(t("timeline.reason", reason=claim.rejection_reason), markup=False, classes="timeline-note")
-            yield Static(t("timeline.todo"), markup=False, classes="timeline-note")
-        elif next_stage(claim.stage):
-            yield Static(t("timeline.next", stage=stage_name(t, next_stage(claim.stage))), markup=False,
-                         classes="timeline-note")
-        yield Static(t("timeline.legend"), markup=False, classes="timeline-legend")
-
-    def show(self, claim: ClaimView | None) -> None:
-        self.claim = claim
-        self.refresh(recompose=True)
+def timeline_notes(claim: ClaimView, t: Translate) -> list[str]:
+    """What happens next, or why the claim was rejected and what to do now."""
+    if claim.stage == REJECTED:
+        return [t("timeline.reason", reason=claim.rejection_reason), t("timeline.todo")]
+    following = next_stage(claim.stage)
+    return [t("timeline.next", stage=stage_name(t, following))] if following else []

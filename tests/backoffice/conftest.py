@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from kidb_tui.backoffice.app import BackofficeApp
+from kidb_tui.terminal_app import SIGNED_IN
 from kidb_tui.models import Claim, Notification, Participant
 from kidb_tui.services import officers, review
 from kidb_tui.services.officers import OfficerIdentity
@@ -22,14 +23,14 @@ def officer(rt, who: tuple[str, str]) -> OfficerIdentity:
 
 
 class SignedInApp(BackofficeApp):
-    """The back office with an officer already signed in (Textual dispatches `on_mount` by class)."""
+    """The back office with an officer already signed in: it starts in the signed-in mode."""
+
+    DEFAULT_MODE = SIGNED_IN
 
     def __init__(self, rt, language: str, officer_identity: OfficerIdentity) -> None:
         super().__init__(rt, language)
-        self.initial_officer = officer_identity
-
-    def on_mount(self) -> None:
-        self.call_later(self.signed_in, self.initial_officer)
+        self.accept(officer_identity)
+        self.timer.start(rt.now())
 
 
 @pytest.fixture

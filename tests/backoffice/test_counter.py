@@ -5,23 +5,30 @@ import dataclasses
 import pytest
 from sqlmodel import select
 
-from kidb_tui.backoffice.screens.counter import CounterScreen
-from kidb_tui.backoffice.screens.reset_code import ResetCodeScreen
 from kidb_tui.errors import AuthError
 from kidb_tui.models import AuditEvent, LoginThrottle
 from kidb_tui.services import auth, reset_codes
-from tests.backoffice.conftest import ANI, field_error, notification_kinds, participant_of, screen_text, status_text
-from tests.conftest import BUDI, RINA, SITI, settle
+from tests import ui
+from tests.backoffice.conftest import ANI, notification_kinds, participant_of
+from tests.conftest import BUDI, RINA, SITI
 
 SIZE = (80, 24)
+TALL = (80, 40)
 
 
 async def _counter(pilot, nib: str) -> None:
-    await pilot.pause()
-    await pilot.press("f5")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, CounterScreen)
-    await pilot.press(*nib)
+    await ui.keys(pilot, "f5")
+    assert ui.at(pilot.app, "bo.counter.title")
+    await ui.keys(pilot, *nib)
+
+
+def _code(app) -> str:
+    """The reset code as drawn: one character per box, on the boxes' middle row."""
+    for row in map(ui._inner, ui.lines(app)):
+        tokens = row.split()
+        if len(tokens) == 8 and all(len(token) == 1 for token in tokens):
+            return "".join(tokens)
+    raise AssertionError(ui.text(app))
 
 
 def _lock(rt, nib: str) -> None:
@@ -36,15 +43,16 @@ async def test_unlock_needs_the_ktp_checkbox_and_clears_the_lock(make_bo, demo_r
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, SITI.nib)
-        await pilot.press("f3")
-        await pilot.pause()
-        assert "melihat KTP asli" in field_error(app, "ktp_seen")
+        await ui.keys(pilot, "f3")
+        assert "melihat KTP asli" in ui.field_error(app, ui.t("field.ktp_seen"))
         with demo_rt.read() as session:
             assert session.get(LoginThrottle, SITI.nib) is not None
-        await pilot.press("space", "f3")
-        await pilot.pause()
-        assert "Kunci akun NIB 26010000001 dibuka" in status_text(app)
-        assert app.screen.query_one("#ktp_seen").value is False
+        await ui.focus_field(pilot, ui.t("field.ktp_seen"))
+        await ui.keys(pilot, "space")
+        assert ui.row_after(app, ui.t("field.ktp_seen")).startswith("[x]")
+        await ui.keys(pilot, "f3")
+        assert "Kunci akun NIB 26010000001 dibuka" in ui.status(app)
+        assert ui.row_after(app, ui.t("field.ktp_seen")).startswith("[ ]")
     with demo_rt.read() as session:
         assert session.get(LoginThrottle, SITI.nib) is None
         audit = session.exec(select(AuditEvent).where(AuditEvent.action == "counter.unlocked")).one()
@@ -56,27 +64,25 @@ async def test_bad_nib_is_named_under_the_field(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, "1234")
-        await pilot.press("f4")
-        await settle(pilot)
-        assert "11 angka" in field_error(app, "nib")
-        assert isinstance(app.screen, CounterScreen)
+        await ui.keys(pilot, "f4")
+        assert "11 angka" in ui.field_error(app, ui.t("field.nib"))
+        assert ui.at(app, "bo.counter.title")
 
 
 async def test_reset_code_is_shown_once_and_redeems(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, SITI.nib)
-        await pilot.press("f4")
-        await settle(pilot)
-        assert isinstance(app.screen, ResetCodeScreen)
-        code = "".join(str(cell.render()) for cell in app.screen.query(".code-char"))
+        await ui.keys(pilot, "f4")
+        assert ui.at(app, "bo.code.title")
+        code = _code(app)
         assert len(code) == 8 and set(code) <= set(reset_codes.ALPHABET)
-        assert "Berlaku 15 menit, sampai 25 Nov 2026 10.15 WIB" in screen_text(app)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, CounterScreen)
-        assert not any(isinstance(screen, ResetCodeScreen) for screen in app.screen_stack)
-        assert code not in screen_text(app)
+        assert ui.shows(app, "Berlaku 15 menit, sampai 25 Nov 2026 10.15 WIB")
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "bo.counter.title")
+        assert code not in ui.text(app)
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "bo.queue.title")
     identity = reset_codes.redeem(demo_rt, SITI.nib, code, "pin", "582946", "582946")
     assert identity.nib == SITI.nib
     assert auth.login(demo_rt, SITI.nib, "582946").identity is not None
@@ -88,27 +94,23 @@ async def test_reset_code_needs_a_kiosk_account(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, RINA.nib)
-        await pilot.press("f4")
-        await settle(pilot)
-        assert isinstance(app.screen, CounterScreen)
-        assert "belum punya akun KIDB" in status_text(app)
+        await ui.keys(pilot, "f4")
+        assert ui.at(app, "bo.counter.title")
+        assert "belum punya akun KIDB" in ui.status(app)
 
 
 async def test_block_and_unblock_the_card_with_a_reason(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, SITI.nib)
-        await pilot.press("f6")
-        await pilot.pause()
-        assert "wajib diisi" in field_error(app, "reason")
+        await ui.keys(pilot, "f6")
+        assert "wajib diisi" in ui.field_error(app, ui.t("field.reason"))
         assert participant_of(demo_rt, SITI.nib).card_status == "active"
-        app.screen.query_one("#reason").focus()
-        await pilot.press(*"Kartu dilaporkan hilang", "f6")
-        await pilot.pause()
-        assert "Kartu NIB 26010000001 diblokir" in status_text(app)
+        await ui.focus_field(pilot, ui.t("field.reason"))
+        await ui.keys(pilot, *"Kartu dilaporkan hilang", "f6")
+        assert "Kartu NIB 26010000001 diblokir" in ui.status(app)
         assert participant_of(demo_rt, SITI.nib).card_status == "blocked"
-        await pilot.press(*"Kartu ditemukan kembali", "f7")
-        await pilot.pause()
+        await ui.keys(pilot, *"Kartu ditemukan kembali", "f7")
         assert participant_of(demo_rt, SITI.nib).card_status == "active"
     assert notification_kinds(demo_rt, SITI.nib)[-2:] == ["card_blocked", "card_unblocked"]
 
@@ -117,16 +119,12 @@ async def test_block_and_unblock_the_card_with_a_reason(make_bo, demo_rt):
 async def test_typed_nib_shows_whose_it_is(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f5")
-        await pilot.pause()
-        await pilot.press(*BUDI.nib)
-        await pilot.pause()
-        who = str(app.screen.query_one("#who").render())
-        assert "Budi Santoso" in who and "************0002" in who and "3273011708780002" not in who
-        await pilot.press("backspace")
-        await pilot.pause()
-        assert "11" in str(app.screen.query_one("#who").render())
+        await _counter(pilot, BUDI.nib)
+        assert ui.shows(app, "Budi Santoso", "************0002")
+        assert "3273011708780002" not in ui.text(app)
+        await ui.keys(pilot, "backspace")
+        assert not ui.shows(app, "Budi Santoso")
+        assert ui.shows(app, "11 angka")
 
 
 async def test_a_waiting_terminal_is_listed_and_its_wait_ended(make_bo, demo_rt):
@@ -134,16 +132,14 @@ async def test_a_waiting_terminal_is_listed_and_its_wait_ended(make_bo, demo_rt)
     for n in range(demo_rt.settings.terminal_failure_limit):
         auth.login(kiosk, f"999999{n:05d}", "123456")
     app = make_bo(signed_in=ANI)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _counter(pilot, "")
-        assert app.screen.query_one("#terminals").display
-        [line] = [str(option.prompt) for option in app.screen.query_one("#terminal-list").options]
-        assert "JKT-07 · 10 kali gagal · menunggu sampai 25 Nov 2026 10.01 WIB" == line
-        app.screen.query_one("#end-wait").focus()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert "Penundaan terminal JKT-07 diakhiri" in status_text(app)
-        assert not app.screen.query_one("#terminals").display
+        assert ui.shows(app, ui.t("bo.counter.terminals_heading"))
+        assert ui.shows(app, "JKT-07 · 10 kali gagal · menunggu sampai 25 Nov 2026 10.01 WIB")
+        await ui.focus_field(pilot, ui.t("bo.counter.end_wait_button"))
+        await ui.keys(pilot, "enter")
+        assert "Penundaan terminal JKT-07 diakhiri" in ui.status(app)
+        assert not ui.shows(app, ui.t("bo.counter.terminals_heading"))
     with demo_rt.read() as session:
         assert session.get(LoginThrottle, "terminal:JKT-07") is None
         audit = session.exec(select(AuditEvent).where(AuditEvent.action == "counter.terminal_cleared")).one()
@@ -153,6 +149,6 @@ async def test_a_waiting_terminal_is_listed_and_its_wait_ended(make_bo, demo_rt)
 
 async def test_the_terminal_list_is_hidden_while_no_terminal_waits(make_bo):
     app = make_bo(signed_in=ANI)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _counter(pilot, "")
-        assert not app.screen.query_one("#terminals").display
+        assert not ui.shows(app, ui.t("bo.counter.terminals_heading"))

@@ -1,43 +1,37 @@
 """Officer login and sign-out, driven with keys."""
 
-from kidb_tui.backoffice.screens.login import OfficerLoginScreen
-from kidb_tui.backoffice.screens.queue import QueueScreen
 from kidb_tui.masked import SecretStr
 from kidb_tui.models import LoginThrottle
 from kidb_tui.services import officers
 from kidb_tui.services.officers import OfficerLogin
-from tests.backoffice.conftest import ANI, status_text
+from tests import ui
+from tests.backoffice.conftest import ANI
 from tests.conftest import settle
 
 
 async def _type(pilot, username: str, password: str) -> None:
-    await pilot.press(*username, "enter", *password, "enter")
-    await settle(pilot)
+    await ui.keys(pilot, *username, "enter", *password, "enter")
 
 
 async def test_login_opens_the_queue(make_bo):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, *ANI)
-        assert isinstance(app.screen, QueueScreen)
-        assert app.officer.username == "ani.petugas"
-        assert app.identity is None
-        assert "ani.petugas (petugas)" in str(app.screen.query_one("#title-bar").render())
+        assert ui.at(app, "bo.queue.title")
+        assert ui.title(app).endswith("ani.petugas (petugas)")
 
 
 async def test_wrong_password_and_unknown_officer_fail_alike(make_bo, demo_rt):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, "ani.petugas", "bukan-sandinya-1")
-        wrong = status_text(app)
-        assert app.screen.query_one("#password").value == ""
-        username = app.screen.query_one("#username")
-        username.value = ""
-        username.focus()
+        wrong = ui.status(app)
+        assert ui.focused_label(app) == ui.t("field.password")
+        assert "•" not in ui.focused_value(app)
+        await ui.keys(pilot, "shift+tab", "end", "ctrl+u")
         await _type(pilot, "tidak.ada", "bukan-sandinya-1")
-        unknown = status_text(app)
-        assert isinstance(app.screen, OfficerLoginScreen)
-        assert app.officer is None
+        unknown = ui.status(app)
+        assert ui.at(app, "bo.login.title")
     assert wrong == unknown
     assert "salah" in wrong and "5 kali" in wrong
     with demo_rt.read() as session:
@@ -47,33 +41,29 @@ async def test_wrong_password_and_unknown_officer_fail_alike(make_bo, demo_rt):
 async def test_empty_fields_are_named(make_bo):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter", "enter")
-        await settle(pilot)
-        assert "Isi nama pengguna dan kata sandi" in status_text(app)
+        await ui.keys(pilot, "enter", "enter")
+        assert "Isi nama pengguna dan kata sandi" in ui.status(app)
 
 
 async def test_sign_out_keeps_nothing_of_the_officer(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("escape", "f10")
-        await settle(pilot)
-        assert isinstance(app.screen, OfficerLoginScreen)
-        assert app.officer is None
-        assert len(app.screen_stack) == 2
-        assert app.screen.query_one("#username").value == ""
-        assert "ani.petugas" not in str(app.screen.query_one("#title-bar").render())
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "bo.detail.title")
+        await ui.keys(pilot, "escape", "f10")
+        assert ui.at(app, "bo.login.title")
+        assert "ani.petugas (petugas)" not in ui.text(app)
+        assert ui.focused_value(app) == ui.t("bo.login.username_placeholder")
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "bo.login.title")
 
 
 async def test_language_switch_on_login_keeps_typed_username(make_bo):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"ani", "f2")
-        await pilot.pause()
-        assert app.screen.query_one("#username").value == "ani"
-        assert "Officer log in" in str(app.screen.query_one("#title-bar").render())
+        await ui.keys(pilot, *"ani", "f2")
+        assert ui.focused_value(app) == "ani"
+        assert "Officer log in" in ui.title(app)
 
 
 async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_bo, demo_rt):
@@ -81,7 +71,7 @@ async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_bo,
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, OfficerLoginScreen)
+        assert ui.at(app, "bo.login.title")
         assert "_dummy" in demo_rt.hasher.__dict__
 
 
@@ -105,6 +95,5 @@ async def test_a_waiting_terminal_is_told_how_long_to_wait(make_bo, demo_rt):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, *ANI)
-        assert isinstance(app.screen, OfficerLoginScreen)
-        assert app.officer is None
-        assert "terminal ini: tunggu 1 menit" in status_text(app)
+        assert ui.at(app, "bo.login.title")
+        assert "terminal ini: tunggu 1 menit" in ui.status(app)

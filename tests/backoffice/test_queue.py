@@ -1,25 +1,32 @@
-"""The review queue: counts, stage keys, branch and type filters, Enter opens, refresh on resume."""
+"""The review queue: counts, stage keys, branch and type filters, Enter opens, refresh on resume,
+pages of claims; read back from the screen."""
 
-from kidb_tui.backoffice.screens.detail import ClaimDetailScreen
-from kidb_tui.backoffice.screens.queue import QueueScreen
 from kidb_tui.services import review
+from tests import ui
 from tests.backoffice.conftest import ANI, BAMBANG, claim_of, file_claim, officer
-from tests.conftest import BUDI, SITI, settle
+from tests.conftest import BUDI, DEMO, SITI
+
+NAMES = tuple(person.name for person in DEMO.values())
 
 
 def _names(app) -> list[str]:
-    return [item.participant_name for item in app.screen.items]
+    """The participants of the claims the table shows, top to bottom."""
+    return [name for row in ui.lines(app) if row.strip().startswith("KIDB-") for name in NAMES if name in row]
 
 
 def _counts(app) -> str:
-    return str(app.screen.query_one("#stage-counts").render())
+    return ui.flat(app)
+
+
+def _filters(app) -> str:
+    return ui.row_after(app, ui.t("bo.queue.branch"))
 
 
 async def test_counts_and_oldest_first(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await ui.settle(pilot)
+        assert ui.at(app, "bo.queue.title")
         assert _names(app) == ["Budi Santoso", "Joko Susilo"]
         counts = _counts(app)
         assert "[0 Semua: 2]" in counts and "1 Agenda: 1" in counts and "6 Ditolak: 1" in counts
@@ -28,26 +35,24 @@ async def test_counts_and_oldest_first(make_bo):
 async def test_stage_keys_filter(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("1")
+        await ui.keys(pilot, "1")
         assert _names(app) == ["Budi Santoso"]
         assert "[1 Agenda: 1]" in _counts(app)
-        await pilot.press("6")
+        await ui.keys(pilot, "6")
         assert _names(app) == ["Joko Susilo"]
-        await pilot.press("2")
+        await ui.keys(pilot, "2")
         assert _names(app) == []
-        assert app.screen.query_one("#queue-empty").display
-        await pilot.press("0")
+        assert ui.shows(app, ui.t("bo.queue.empty"))
+        await ui.keys(pilot, "0")
         assert len(_names(app)) == 2
+        assert not ui.shows(app, ui.t("bo.queue.empty"))
 
 
 async def test_type_filter_with_keys(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("f4", "enter", "down", "down", "enter")
-        await pilot.pause()
-        assert app.screen.query_one("#type_code").value == "biaya_pengobatan"
+        await ui.keys(pilot, "f4", "enter", "down", "down", "enter")
+        assert ui.t("bo.type.biaya_pengobatan") in _filters(app)
         assert _names(app) == ["Joko Susilo"]
         assert "1 Agenda: 0" in _counts(app)
 
@@ -56,11 +61,10 @@ async def test_branch_filter_with_keys(make_bo, demo_rt):
     file_claim(demo_rt, SITI, "biaya_medis", "1.000.000", branch="Bandung")
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await ui.settle(pilot)
         assert len(_names(app)) == 3
-        await pilot.press("f3", "enter", "down", "enter")
-        await pilot.pause()
-        assert app.screen.query_one("#branch").value == "Bandung"
+        await ui.keys(pilot, "f3", "enter", "down", "enter")
+        assert "Bandung" in _filters(app)
         assert _names(app) == ["Siti Rahayu"]
         assert "[0 Semua: 1]" in _counts(app)
 
@@ -68,24 +72,19 @@ async def test_branch_filter_with_keys(make_bo, demo_rt):
 async def test_enter_opens_the_highlighted_claim(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("down", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ClaimDetailScreen)
-        assert app.screen.detail.participant_name == "Joko Susilo"
+        await ui.keys(pilot, "down", "enter")
+        assert ui.at(app, "bo.detail.title")
+        assert ui.shows(app, "Joko Susilo")
 
 
 async def test_queue_refreshes_when_coming_back(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("1", "enter")
-        await pilot.pause()
+        await ui.keys(pilot, "1", "enter")
         claim = claim_of(demo_rt, BUDI.nib)
         review.assess(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "4.500.000", True)
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, QueueScreen)
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "bo.queue.title")
         assert _names(app) == []
         assert "2 Penetapan: 1" in _counts(app)
 
@@ -93,9 +92,27 @@ async def test_queue_refreshes_when_coming_back(make_bo, demo_rt):
 async def test_english_labels(make_bo):
     app = make_bo(signed_in=ANI, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await ui.settle(pilot)
         assert "1 Received: 1" in _counts(app)
-        await pilot.press("f2")
-        await pilot.pause()
+        await ui.keys(pilot, "f2")
         assert "1 Agenda: 1" in _counts(app)
         assert _names(app) == ["Budi Santoso", "Joko Susilo"]
+
+
+async def test_a_long_queue_comes_a_page_at_a_time(make_bo, demo_rt, monkeypatch):
+    from kidb_tui.backoffice.screens import queue
+
+    monkeypatch.setattr(queue, "PAGE", 1)
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        assert _names(app) == ["Budi Santoso"]
+        assert ui.shows(app, "1–1 dari 2")
+        offered = ui.keys_offered(app)
+        assert ui.t("bo.key.next_page") in offered and ui.t("bo.key.prev_page") not in offered
+        await ui.keys(pilot, "f7")
+        assert _names(app) == ["Joko Susilo"]
+        assert ui.shows(app, "2–2 dari 2")
+        assert ui.t("bo.key.next_page") not in ui.keys_offered(app)
+        await ui.keys(pilot, "f6")
+        assert _names(app) == ["Budi Santoso"]

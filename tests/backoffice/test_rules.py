@@ -1,43 +1,32 @@
 """Two officers on one claim, and the supervisor rule above the threshold, through the UI."""
 
-from kidb_tui.backoffice.screens.actions import ApproveForm
-from kidb_tui.backoffice.screens.detail import ClaimDetailScreen
 from kidb_tui.services import review
-from tests.backoffice.conftest import (
-    ANI,
-    BAMBANG,
-    advance,
-    claim_of,
-    notification_kinds,
-    officer,
-    participant_of,
-    screen_text,
-    status_text,
-)
+from tests import ui
+from tests.backoffice.conftest import ANI, BAMBANG, advance, claim_of, notification_kinds, officer, participant_of
 
 SIZE = (80, 24)
 
 
 async def _open_budi(pilot) -> None:
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ClaimDetailScreen)
+    await ui.keys(pilot, "enter")
+    assert ui.at(pilot.app, "bo.detail.title")
+
+
+def _head(app) -> str:
+    return ui.lines(app)[1].strip()
 
 
 async def test_second_officer_gets_changed_elsewhere_and_nothing_is_overwritten(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _open_budi(pilot)
-        assert app.screen.detail.version == 1
+        assert _head(app).endswith("tahap Agenda · versi 1")
         claim = claim_of(demo_rt)
         review.assess(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "3.000.000", True)
-        await pilot.press("f3", "ctrl+u", *"4.000.000", "enter", "space", "f10")
-        await pilot.pause()
-        assert isinstance(app.screen, ClaimDetailScreen)
-        assert "baru saja diubah petugas lain" in status_text(app)
-        assert (app.screen.detail.stage, app.screen.detail.version) == ("penetapan", 2)
-        assert "tahap Penetapan · versi 2" in screen_text(app)
+        await ui.keys(pilot, "f3", "ctrl+u", *"4.000.000", "enter", "space", "f10")
+        assert ui.at(app, "bo.detail.title")
+        assert "baru saja diubah petugas lain" in ui.status(app)
+        assert _head(app).endswith("tahap Penetapan · versi 2")
     claim = claim_of(demo_rt)
     assert (claim.approved_amount, claim.assessed_by, claim.version) == (3_000_000, "bambang.supervisor", 2)
     assert notification_kinds(demo_rt).count("claim_assessed") == 1
@@ -49,10 +38,9 @@ async def test_two_rejections_release_the_money_once(make_bo, demo_rt):
         await _open_budi(pilot)
         claim = claim_of(demo_rt)
         review.reject(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "duplicate_claim", "Sudah ada klaim lain.")
-        await pilot.press("f8", "enter", "down", "enter", "tab", *"Dokumen kurang.", "f10")
-        await pilot.pause()
-        assert "baru saja diubah petugas lain" in status_text(app)
-        assert app.screen.detail.stage == "ditolak"
+        await ui.keys(pilot, "f8", "enter", "down", "enter", "tab", *"Dokumen kurang.", "f10")
+        assert "baru saja diubah petugas lain" in ui.status(app)
+        assert "tahap Ditolak" in _head(app)
     claim = claim_of(demo_rt)
     assert (claim.rejection_code, claim.rejection_reason) == ("duplicate_claim", "Sudah ada klaim lain.")
     assert participant_of(demo_rt).reserved == 0
@@ -65,12 +53,11 @@ async def test_officer_cannot_approve_above_the_threshold(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _open_budi(pilot)
-        await pilot.press("f4")
-        assert "Di atas Rp1.000.000" in screen_text(app)
-        await pilot.press("f10")
-        await pilot.pause()
-        assert isinstance(app.screen, ApproveForm)
-        assert "hanya dapat disetujui oleh supervisor" in status_text(app)
+        await ui.keys(pilot, "f4")
+        assert ui.shows(app, "Di atas Rp1.000.000")
+        await ui.keys(pilot, "f10")
+        assert ui.at(app, "bo.approve.title")
+        assert "hanya dapat disetujui oleh supervisor" in ui.status(app)
     assert claim_of(demo_rt).stage == "penetapan"
     assert "claim_approved" not in notification_kinds(demo_rt)
 
@@ -81,9 +68,8 @@ async def test_supervisor_who_assessed_cannot_approve(make_bo, demo_rt):
     app = make_bo(signed_in=BAMBANG)
     async with app.run_test(size=SIZE) as pilot:
         await _open_budi(pilot)
-        await pilot.press("f4", "f10")
-        await pilot.pause()
-        assert "minta supervisor lain" in status_text(app)
+        await ui.keys(pilot, "f4", "f10")
+        assert "minta supervisor lain" in ui.status(app)
     assert claim_of(demo_rt).stage == "penetapan"
 
 
@@ -93,10 +79,9 @@ async def test_another_supervisor_approves_above_the_threshold(make_bo, demo_rt)
     app = make_bo(signed_in=BAMBANG)
     async with app.run_test(size=SIZE) as pilot:
         await _open_budi(pilot)
-        await pilot.press("f4", "f10")
-        await pilot.pause()
-        assert isinstance(app.screen, ClaimDetailScreen)
-        assert "disetujui" in status_text(app)
+        await ui.keys(pilot, "f4", "f10")
+        assert ui.at(app, "bo.detail.title")
+        assert "disetujui" in ui.status(app)
     claim = claim_of(demo_rt)
     assert (claim.stage, claim.approved_by) == ("persetujuan", "bambang.supervisor")
     assert notification_kinds(demo_rt)[-1] == "claim_approved"

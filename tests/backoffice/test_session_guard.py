@@ -2,11 +2,9 @@
 
 from sqlmodel import select
 
-from kidb_tui.backoffice.screens.login import OfficerLoginScreen
 from kidb_tui.models import AuditEvent
-from kidb_tui.screens.session_modals import ConfirmLeaveScreen
+from tests import ui
 from tests.backoffice.conftest import ANI
-from tests.conftest import settle
 
 
 def _logouts(rt) -> list[str]:
@@ -18,13 +16,12 @@ def _logouts(rt) -> list[str]:
 async def test_idle_officer_is_signed_out(make_bo, demo_rt, clock):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         clock.advance(seconds=181)
         await app.check_session()
-        await settle(pilot)
-        assert isinstance(app.screen, OfficerLoginScreen)
-        assert app.officer is None
-        assert len(app.screen_stack) == 2
+        await ui.settle(pilot)
+        assert ui.at(app, "bo.login.title")
+        assert "ani.petugas (petugas)" not in ui.text(app)
     assert _logouts(demo_rt) == ["idle"]
 
 
@@ -32,12 +29,9 @@ async def test_quit_key_in_kiosk_mode_logs_the_officer_out(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     app.kiosk = True
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+c")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmLeaveScreen)
-        await pilot.press("y")
-        await settle(pilot)
-        assert isinstance(app.screen, OfficerLoginScreen)
+        await ui.keys(pilot, "ctrl+c")
+        assert ui.shows(app, ui.t("session.leave_question"))
+        await ui.keys(pilot, "y")
+        assert ui.at(app, "bo.login.title")
         assert app.is_running
     assert _logouts(demo_rt) == ["user"]

@@ -9,22 +9,20 @@ import sqlite3
 import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
-from textual.widgets import Input, Static
 
 from kidb_tui import db
 from kidb_tui.models import AuditEvent
 from kidb_tui.screens.auth.login import LoginScreen
-from kidb_tui.screens.menu import MenuScreen
-from kidb_tui.screens.session_modals import ApologyScreen
 from kidb_tui.services import auth, notifications
+from tests import ui
 from tests.conftest import SITI, settle
 
 SECRET_SENTINEL = "SECRET-SENTINEL-4711"
 
 
 def screen_text(app) -> str:
-    """Everything the current screen shows in its text widgets, as a person reads it."""
-    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+    """Everything the current screen shows, as a person reads it."""
+    return ui.flat(app)
 
 
 @pytest.fixture
@@ -42,27 +40,23 @@ def locked_database(demo_rt, monkeypatch):
 async def test_busy_database_at_login_is_a_message_and_the_form_is_kept(make_app, locked_database):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*SITI.nib, "enter", *SITI.secret, "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
+        await ui.keys(pilot, *SITI.nib, "enter", *SITI.secret, "enter")
+        assert ui.at(app, "login.title")
         assert "Sistem sedang sibuk" in screen_text(app)
-        assert app.screen.query_one("#nib", Input).value == SITI.nib
-        secret = app.screen.query_one("#secret", Input)
-        assert secret.value == SITI.secret and not secret.disabled
-        assert app.screen.focused is secret
+        assert ui.row_after(app, ui.t("field.nib")) == SITI.nib
+        assert ui.focused_label(app) == ui.t("field.secret")
+        assert ui.focused_value(app) == "•" * len(SITI.secret)
         locked_database.rollback()
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, MenuScreen)
-        assert app.identity is not None and app.identity.nib == SITI.nib
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "menu.title")
+        assert SITI.name in ui.title(app)
     assert app.return_code in (0, None)
 
 
 async def test_busy_database_in_english_says_so_in_english(make_app, locked_database):
     app = make_app(language="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*SITI.nib, "enter", *SITI.secret, "enter")
-        await settle(pilot)
+        await ui.keys(pilot, *SITI.nib, "enter", *SITI.secret, "enter")
         assert "The system is busy" in screen_text(app)
 
 
@@ -76,17 +70,14 @@ async def test_unexpected_error_on_a_screen_apologises_wipes_and_audits(make_app
     app = make_app(signed_in=SITI)
     caplog.set_level(logging.ERROR, logger="kidb.session")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, MenuScreen)
-        await pilot.press("5")
-        await settle(pilot)
-        assert isinstance(app.screen, ApologyScreen)
+        await ui.settle(pilot)
+        assert ui.at(app, "menu.title")
+        await ui.keys(pilot, "5")
         assert "Maaf, terjadi kesalahan" in screen_text(app)
         assert app.identity is None
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        assert app.screen.query_one("#nib", Input).value == ""
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "login.title")
+        assert ui.focused_value(app) == ui.t("login.nib_placeholder")
         app._exception = None
     assert app.return_code in (0, None)
     with demo_rt.read() as session:
@@ -105,13 +96,11 @@ async def test_unexpected_error_in_a_worker_is_handled_the_same(make_app, demo_r
     monkeypatch.setattr(auth, "login", _boom)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*SITI.nib, "enter", *SECRET_SENTINEL, "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ApologyScreen)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        assert app.screen.query_one("#secret", Input).value == ""
+        await ui.keys(pilot, *SITI.nib, "enter", *SECRET_SENTINEL, "enter")
+        assert "Maaf, terjadi kesalahan" in screen_text(app)
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "login.title")
+        assert SITI.nib not in ui.text(app) and "•" not in ui.text(app)
         app._exception = None
     with demo_rt.read() as session:
         row = session.exec(select(AuditEvent).where(AuditEvent.action == "session.error")).one()
@@ -167,27 +156,22 @@ async def test_busy_database_on_a_screen_handler_keeps_the_session(make_app, dem
     database locked the screen says so, the participant stays signed in, and the app answers."""
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("5")
-        await settle(pilot)
+        await ui.keys(pilot, "5")
         monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 50)
         demo_rt.engine.dispose()
         holder = sqlite3.connect(make_url(demo_rt.settings.database_url).database, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         try:
-            await pilot.press("enter")
-            await settle(pilot)
+            await ui.keys(pilot, "enter")
             assert "Sistem sedang sibuk" in screen_text(app)
-            assert app.identity is not None and app.identity.nib == SITI.nib
+            assert SITI.name in ui.title(app)
         finally:
             holder.rollback()
             holder.close()
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.keys(pilot, "enter")
         assert "Sistem sedang sibuk" not in screen_text(app)
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, MenuScreen)
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "menu.title")
     assert app.return_code in (0, None)
 
 
@@ -200,13 +184,11 @@ async def test_busy_database_in_a_key_binding_keeps_the_session(make_app, monkey
 
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         monkeypatch.setattr(Menu, "action_open", busy)
-        await pilot.press("2")
-        await settle(pilot)
+        await ui.keys(pilot, "2")
         assert "Sistem sedang sibuk" in screen_text(app)
         monkeypatch.undo()
-        await pilot.press("2")
-        await settle(pilot)
-        assert "Status Pencairan" in screen_text(app)
+        await ui.keys(pilot, "2")
+        assert ui.at(app, "status.title")
     assert app.identity is not None

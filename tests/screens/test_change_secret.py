@@ -5,29 +5,24 @@ from sqlmodel import select
 from kidb_tui.errors import AuthError
 from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, KioskAccount, Notification, Participant
-from kidb_tui.screens.auth.change_secret import ChangeSecretScreen
-from kidb_tui.screens.auth.login import LoginScreen
-from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import auth
 from kidb_tui.services.auth import login
+from tests import ui
 from tests.conftest import SITI, settle
+
+CURRENT, NEW, REPEAT = ui.t("field.secret_current"), ui.t("change.new_secret"), ui.t("change.new_secret_confirm")
 
 NEW_PIN = "369147"
 
 
 async def _change(pilot, current=SITI.secret, secret=NEW_PIN, confirm=None, kind="pin"):
     """From the menu: 7 opens Ganti PIN; everything is typed with the keyboard."""
-    await pilot.press("7")
-    await pilot.pause()
-    await pilot.press(*current, "enter")
+    await ui.keys(pilot, "7")
+    assert ui.at(pilot.app, "change.title")
+    await ui.keys(pilot, *current, "enter")
     if kind == "password":
-        await pilot.press("right")
-    await pilot.press("enter", *secret, "enter", *(secret if confirm is None else confirm), "enter")
-    await settle(pilot)
-
-
-def _text(screen, selector: str) -> str:
-    return str(screen.query_one(selector).render())
+        await ui.keys(pilot, "right")
+    await ui.keys(pilot, "enter", *secret, "enter", *(secret if confirm is None else confirm), "enter")
 
 
 def _siti_account(rt) -> KioskAccount:
@@ -49,9 +44,9 @@ async def test_good_change_new_pin_logs_in_old_does_not(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _change(pilot)
-        assert isinstance(app.screen, MenuScreen)
-        assert any("sudah diganti" in str(toast.render()) for toast in app.screen.query("Toast"))
-        assert "2 belum dibaca" in str(app.screen.query_one("#menu").get_option("notifications").prompt)
+        assert ui.at(app, "menu.title")
+        assert ui.shows(app, "sudah diganti")
+        assert ui.shows(app, "Notifikasi (2 belum dibaca)")
     assert _siti_account(demo_rt).secret_hash != before
     assert login(demo_rt, SITI.nib, NEW_PIN).ok
     assert not login(demo_rt, SITI.nib, SITI.secret).ok
@@ -67,7 +62,7 @@ async def test_change_to_password(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _change(pilot, kind="password", secret="Merdeka-Tepi-Laut")
-        assert isinstance(app.screen, MenuScreen)
+        assert ui.at(app, "menu.title")
     assert _siti_account(demo_rt).secret_kind == "password"
     assert login(demo_rt, SITI.nib, "Merdeka-Tepi-Laut").ok
 
@@ -77,13 +72,12 @@ async def test_wrong_current_pin_says_tries_left_and_changes_nothing(make_app, d
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _change(pilot, current="999999")
-        screen = app.screen
-        assert isinstance(screen, ChangeSecretScreen)
-        status = _text(screen, "#status-line")
+        assert ui.at(app, "change.title")
+        status = ui.status(app)
         assert "salah" in status and "4" in status
-        assert "4" in _text(screen, "#field-secret_current .field-error")
-        assert screen.query_one("#secret_current").value == ""
-        assert app.focused is screen.query_one("#secret_current")
+        assert "4" in ui.field_error(app, CURRENT)
+        assert ui.focused_label(app) == CURRENT
+        assert "•" not in ui.focused_value(app)
     assert _siti_account(demo_rt).secret_hash == before
     with demo_rt.read() as session:
         assert not session.exec(select(Notification).where(Notification.kind == "secret_changed")).all()
@@ -93,7 +87,7 @@ async def test_empty_current_pin_is_required_and_not_counted(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _change(pilot, current="")
-        message = _text(app.screen, "#field-secret_current .field-error")
+        message = ui.field_error(app, CURRENT)
         assert "PIN / sandi sekarang" in message and "wajib diisi" in message
     with demo_rt.read() as session:
         assert not session.exec(select(AuditEvent).where(AuditEvent.action == "auth.reauth_failed")).all()
@@ -104,9 +98,10 @@ async def test_weak_new_pin_names_field_and_rule(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _change(pilot, secret="220485")
-        message = _text(app.screen, "#field-secret .field-error")
+        message = ui.field_error(app, NEW)
         assert "PIN / kata sandi" in message and "tanggal lahir" in message
-        assert app.screen.query_one("#secret").value == ""
+        assert ui.focused_label(app) == NEW
+        assert "•" not in ui.focused_value(app)
     assert _siti_account(demo_rt).secret_hash == before
 
 
@@ -115,7 +110,7 @@ async def test_confirmation_mismatch_names_the_repeat_field(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _change(pilot, confirm="369148")
-        message = _text(app.screen, "#field-secret_confirm .field-error")
+        message = ui.field_error(app, REPEAT)
         assert "Ulangi PIN / sandi" in message and "tidak sama" in message
     assert _siti_account(demo_rt).secret_hash == before
 
@@ -125,7 +120,7 @@ async def test_unchanged_secret_is_refused(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _change(pilot, secret=SITI.secret)
-        message = _text(app.screen, "#field-secret .field-error")
+        message = ui.field_error(app, NEW)
         assert "sama dengan yang lama" in message
     assert _siti_account(demo_rt).secret_hash == before
 
@@ -137,22 +132,19 @@ async def test_too_many_wrong_current_pins_lock_and_log_out(make_app, demo_rt):
         for _ in range(demo_rt.settings.lock_threshold - 1):
             await pilot.press(*"999999", "enter", "enter", "enter", "enter")
             await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        assert app.identity is None
-        assert [type(screen) for screen in app.screen_stack[1:]] == [LoginScreen]
-        assert any("terkunci" in str(toast.render()) for toast in app.screen.query("Toast"))
+        assert ui.at(app, "login.title")
+        assert SITI.name not in ui.text(app)
+        assert "terkunci" in ui.status(app)
     assert not login(demo_rt, SITI.nib, SITI.secret).ok
 
 
 async def test_escape_returns_to_menu(make_app):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("7")
-        await pilot.pause()
-        assert isinstance(app.screen, ChangeSecretScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, MenuScreen)
+        await ui.keys(pilot, "7")
+        assert ui.at(app, "change.title")
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "menu.title")
 
 
 async def test_the_secrets_reach_the_service_masked(make_app, monkeypatch):

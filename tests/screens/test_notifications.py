@@ -9,9 +9,8 @@ from sqlmodel import col, select
 from kidb_tui.i18n import Translator
 from kidb_tui.models import Notification, Participant
 from kidb_tui.resources import data_dir
-from kidb_tui.screens.account.notifications import NotificationsScreen
-from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import notifications
+from tests import ui
 from tests.conftest import BUDI, FROZEN_AT, SITI, settle
 
 MARKUP = "[bold]x[/bold] [@click=app.quit]"
@@ -33,19 +32,18 @@ KINDS = {
 
 def _inbox_of(*keys: str):
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("5", *keys)
-        await settle(pilot)
+        await ui.keys(pilot, "5", *keys)
 
     return run_before
 
 
-def _text(screen, selector: str) -> str:
-    return "\n".join(str(widget.render()) for widget in screen.query(selector))
+def _rows(app) -> list[str]:
+    """The inbox's lines: each starts with its date (after the mark of an unread one)."""
+    return [row.strip() for row in ui.lines(app) if " 2026 " in row and " WIB  " in row]
 
 
 def _menu_item(app) -> str:
-    return str(app.screen.query_one("#menu").get_option("notifications").prompt)
+    return ui.row_after(app, "5 ")
 
 
 def _notify(rt, person, kind: str, **params) -> None:
@@ -68,31 +66,27 @@ async def test_inbox_lists_newest_first_with_unread_marked(make_app, demo_rt):
     app = make_app(signed_in=BUDI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _inbox_of()(pilot)
-        assert isinstance(app.screen, NotificationsScreen)
-        rows = [str(option.prompt) for option in app.screen.query_one("#inbox").options]
+        assert ui.at(app, "inbox.title")
+        rows = _rows(app)
         assert rows[0].startswith("● BARU  25 Nov 2026 11.00 WIB  Klaim KIDB-2026-000001 ditetapkan")
         assert rows[1].startswith("● BARU  25 Nov 2026 10.00 WIB  Klaim KIDB-2026-000001 diterima")
-        assert "3 belum dibaca dari 3" in _text(app.screen, "#inbox-count")
+        assert ui.shows(app, "3 belum dibaca dari 3")
 
 
 async def test_opening_marks_read_and_menu_count_drops(make_app, demo_rt):
     app = make_app(signed_in=BUDI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         assert "2 belum dibaca" in _menu_item(app)
-        await pilot.press("5", "enter")
-        await settle(pilot)
-        assert "Rp4.500.000" in _text(app.screen, "#detail-body")
-        assert "diterima" in _text(app.screen, "#detail-title")
-        first = str(app.screen.query_one("#inbox").get_option_at_index(0).prompt)
-        assert not first.startswith("● BARU")
-        assert "1 belum dibaca dari 2" in _text(app.screen, "#inbox-count")
-        await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, MenuScreen)
+        await ui.keys(pilot, "5", "enter")
+        assert ui.shows(app, "Rp4.500.000")
+        assert ui.shows(app, "Klaim KIDB-2026-000001 diterima")
+        assert not _rows(app)[0].startswith("● BARU")
+        assert ui.shows(app, "1 belum dibaca dari 2")
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "menu.title")
         assert "1 belum dibaca" in _menu_item(app)
-        await pilot.press("5", "down", "enter", "escape")
-        await settle(pilot)
+        await ui.keys(pilot, "5", "down", "enter", "escape")
         assert _menu_item(app).endswith("Notifikasi")
     with demo_rt.read() as session:
         participant = session.exec(select(Participant).where(Participant.nib == BUDI.nib)).one()
@@ -119,7 +113,7 @@ async def test_markup_in_parameters_is_shown_literally(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _inbox_of("enter")(pilot)
-        assert MARKUP in _text(app.screen, "#detail-body")
+        assert ui.shows(app, MARKUP)
         assert app.is_running
 
 
@@ -130,10 +124,10 @@ async def test_unknown_kind_or_missing_parameter_gets_a_general_text(make_app, d
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _inbox_of("enter")(pilot)
-        assert _text(app.screen, "#detail-title") == "Pemberitahuan"
-        await pilot.press("down", "enter")
-        await settle(pilot)
-        assert "petugas cabang" in _text(app.screen, "#detail-body")
+        detail = [row.strip() for row in ui.lines(app)]
+        assert "Pemberitahuan" in detail
+        await ui.keys(pilot, "down", "enter")
+        assert ui.shows(app, "petugas cabang")
 
 
 async def test_empty_inbox_says_so_and_offers_no_read_key(make_app, demo_rt):
@@ -144,18 +138,18 @@ async def test_empty_inbox_says_so_and_offers_no_read_key(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _inbox_of("enter")(pilot)
-        assert "Belum ada notifikasi" in _text(app.screen, "#inbox-body Static")
-        assert "Baca" not in str(app.screen.query_one("#keybar").render())
+        assert ui.shows(app, "Belum ada notifikasi")
+        assert "Baca" not in ui.key_bar(app)
 
 
 async def test_english_inbox(make_app):
     app = make_app(signed_in=BUDI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _inbox_of("enter", "f2")(pilot)
-        rows = [str(option.prompt) for option in app.screen.query_one("#inbox").options]
+        rows = _rows(app)
         assert "Claim KIDB-2026-000001 received" in rows[0]
         assert rows[1].startswith("● NEW")
-        assert "We have received claim KIDB-2026-000001 for Rp4.500.000" in _text(app.screen, "#detail-body")
+        assert ui.shows(app, "We have received claim KIDB-2026-000001 for Rp4.500.000")
 
 
 @pytest.mark.parametrize("language", ["id", "en"])

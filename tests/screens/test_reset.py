@@ -5,11 +5,10 @@ from sqlmodel import select
 from kidb_tui.errors import AuthError
 from kidb_tui.masked import SecretStr
 from kidb_tui.models import KioskAccount, Notification, Participant
-from kidb_tui.screens.auth.reset import ResetScreen
-from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import auth, officers, reset_codes
 from kidb_tui.services.demo import OFFICERS
-from tests.conftest import SITI, settle
+from tests import ui
+from tests.conftest import SITI
 
 NEW_PIN = "583920"
 
@@ -21,10 +20,9 @@ def _code(rt) -> str:
 
 
 async def _fill(pilot, code: str, pin: str, repeat: str) -> None:
-    await pilot.press("f4")
-    await pilot.pause()
-    await pilot.press(*SITI.nib, "enter", *code, "enter", "enter", *pin, "enter", *repeat, "enter")
-    await settle(pilot)
+    await ui.keys(pilot, "f4")
+    assert ui.at(pilot.app, "reset.title")
+    await ui.keys(pilot, *SITI.nib, "enter", *code, "enter", "enter", *pin, "enter", *repeat, "enter")
 
 
 def test_reset_snapshot(snap_compare, make_app):
@@ -36,8 +34,8 @@ async def test_reset_with_code_sets_new_pin_and_signs_in(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _fill(pilot, code.lower(), NEW_PIN, NEW_PIN)
-        assert isinstance(app.screen, MenuScreen)
-        assert app.identity.nib == SITI.nib
+        assert ui.at(app, "menu.title")
+        assert SITI.name in ui.title(app)
     assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
     assert not auth.login(demo_rt, SITI.nib, SITI.secret).ok
     with demo_rt.read() as session:
@@ -52,9 +50,10 @@ async def test_wrong_code_changes_nothing(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _fill(pilot, "AAAA2222", NEW_PIN, NEW_PIN)
-        assert isinstance(app.screen, ResetScreen)
-        assert "Kode reset salah" in str(app.screen.query_one("#status-line").render())
-        assert app.screen.query_one("#reset_code").value == ""
+        assert ui.at(app, "reset.title")
+        assert "Kode reset salah" in ui.status(app)
+        assert ui.focused_label(app) == ui.t("field.reset_code")
+        assert ui.focused_value(app) == ui.t("reset.code_placeholder")
     with demo_rt.read() as session:
         assert session.exec(select(KioskAccount.secret_hash)).all() == before
 
@@ -64,8 +63,8 @@ async def test_weak_new_pin_names_field_and_rule(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _fill(pilot, code, "123456", "123456")
-        assert isinstance(app.screen, ResetScreen)
-        text = " ".join(str(w.render()) for w in app.screen.query(".field-error"))
+        assert ui.at(app, "reset.title")
+        text = ui.field_error(app, ui.t("reset.new_secret"))
         assert "PIN / kata sandi" in text and "berturut-turut" in text
     assert auth.login(demo_rt, SITI.nib, SITI.secret).ok
 
@@ -79,9 +78,9 @@ async def test_a_blocked_card_is_refused_as_at_login_and_not_signed_in(make_app,
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _fill(pilot, code, NEW_PIN, NEW_PIN)
-        assert isinstance(app.screen, ResetScreen)
-        assert "Kartu diblokir" in str(app.screen.query_one("#status-line").render())
-        assert app.identity is None
+        assert ui.at(app, "reset.title")
+        assert "Kartu diblokir" in ui.status(app)
+        assert SITI.name not in ui.title(app)
     with demo_rt.read() as session:
         assert session.exec(select(KioskAccount.secret_hash)).all() == before
 

@@ -4,9 +4,6 @@ import pytest
 from sqlmodel import select
 
 from kidb_tui.models import AuditEvent
-from kidb_tui.screens.auth.login import LoginScreen
-from kidb_tui.screens.menu import MenuScreen
-from kidb_tui.screens.session_modals import ConfirmLeaveScreen, CountdownScreen
 from kidb_tui.session_timer import EXPIRED, OK, WARN, SessionTimer
 from tests import ui
 from tests.conftest import FROZEN_AT, SITI, settle
@@ -42,19 +39,14 @@ def test_timer_states():
 async def test_quit_keys_in_kiosk_mode_ask_then_log_out(make_app, demo_rt, key):
     app = _kiosk(make_app, signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press(key)
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmLeaveScreen)
-        await pilot.press("n")
-        await pilot.pause()
-        assert isinstance(app.screen, MenuScreen)
-        await pilot.press(key)
-        await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        assert app.identity is None
+        await ui.keys(pilot, key)
+        assert ui.shows(app, ui.t("session.leave_question"))
+        await ui.keys(pilot, "n")
+        assert ui.at(app, "menu.title")
+        await ui.keys(pilot, key)
+        await ui.keys(pilot, "y")
+        assert ui.at(app, "login.title")
+        assert SITI.name not in ui.text(app)
         assert app.is_running
     assert _logout_reasons(demo_rt) == ["user"]
 
@@ -77,13 +69,12 @@ async def test_idle_countdown_any_key_cancels(make_app, clock):
         await settle(pilot)
         clock.advance(seconds=165)
         await app.check_session()
-        await pilot.pause()
-        assert isinstance(app.screen, CountdownScreen)
-        assert "15 detik" in str(app.screen.query_one("#countdown").render())
-        await pilot.press("x")
-        await pilot.pause()
-        assert isinstance(app.screen, MenuScreen)
-        assert app.identity is not None
+        await ui.settle(pilot)
+        assert ui.shows(app, "15 detik")
+        await ui.keys(pilot, "x")
+        assert ui.at(app, "menu.title")
+        assert not ui.shows(app, "15 detik")
+        assert SITI.name in ui.title(app)
 
 
 def test_countdown_snapshot(snap_compare, make_app, clock):
@@ -99,19 +90,16 @@ def test_countdown_snapshot(snap_compare, make_app, clock):
 async def test_idle_timeout_wipes_the_session(make_app, demo_rt, clock):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+        await ui.keys(pilot, "4")
         clock.advance(seconds=181)
         await app.check_session()
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        assert len(app.screen_stack) == 2
-        assert app.identity is None
-        assert all(not widget.value for widget in app.screen.query("Input"))
-        texts = " ".join(str(widget.render()) for widget in app.screen.query("Static"))
-        assert SITI.name not in texts
-        assert "tidak ada aktivitas" in str(app.screen.query_one("#status-line").render())
+        await ui.settle(pilot)
+        assert ui.at(app, "login.title")
+        assert ui.focused_value(app) == ui.t("login.nib_placeholder")
+        assert SITI.name not in ui.text(app)
+        assert "tidak ada aktivitas" in ui.status(app)
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "login.title")
     assert _logout_reasons(demo_rt) == ["idle"]
 
 
@@ -123,19 +111,20 @@ async def test_session_limit_ends_even_an_active_session(make_app, demo_rt, cloc
             clock.advance(seconds=151)
             await pilot.press("down")
             await app.check_session()
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
+        await ui.settle(pilot)
+        assert ui.at(app, "login.title")
     assert _logout_reasons(demo_rt) == ["session_limit"]
 
 
 async def test_typed_login_input_is_wiped_when_idle(make_app, clock):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*SITI.nib)
+        await ui.keys(pilot, *SITI.nib)
         clock.advance(seconds=181)
         await app.check_session()
-        await settle(pilot)
-        assert app.screen.query_one("#nib").value == ""
+        await ui.settle(pilot)
+        assert ui.focused_value(app) == ui.t("login.nib_placeholder")
+        assert SITI.nib not in ui.text(app)
 
 
 async def test_the_running_app_watches_the_session_by_itself(make_app, demo_rt, clock):

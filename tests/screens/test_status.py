@@ -3,22 +3,27 @@
 from datetime import timedelta
 
 from sqlmodel import select
-from textual.widgets import DataTable
 
 from kidb_tui.models import Claim, ClaimEvent, Participant
-from kidb_tui.screens.account.status import StatusScreen
-from kidb_tui.widgets.timeline import StageTimeline
+from tests import ui
 from tests.conftest import BUDI, FROZEN_AT, JOKO, SITI, settle
 
 MARKUP = "[bold]x[/bold] [@click=app.quit]"
+TALL = (80, 40)
 
 
-def _text(screen, selector: str) -> str:
-    return "\n".join(str(widget.render()) for widget in screen.query(selector))
+def _timeline(app) -> list[str]:
+    """The timeline rows: from the first stage mark to the end of the screen."""
+    rows = [row.strip() for row in ui.lines(app)]
+    start = next(index for index, row in enumerate(rows) if row[:3] in ("[x]", "[>]", "[!]"))
+    return rows[start:]
 
 
-def _timeline(screen) -> str:
-    return _text(screen.query_one(StageTimeline), "Static")
+def _summary(app) -> str:
+    """The line under the claims table that sums up the highlighted claim."""
+    rows = ui.lines(app)
+    start = next(index for index, row in enumerate(rows) if row.strip().startswith("KIDB-") and " · " in row)
+    return " ".join(row.strip() for row in rows[start:start + 2])
 
 
 def _advance_budi(rt, *stages: str) -> None:
@@ -47,9 +52,8 @@ def _second_budi_claim(rt) -> None:
 
 
 async def _open_status(pilot) -> None:
-    await settle(pilot)
-    await pilot.press("2")
-    await settle(pilot)
+    await ui.keys(pilot, "2")
+    assert ui.at(pilot.app, "status.title") or ui.at(pilot.app, "status.title", "en")
 
 
 def test_status_open_claim_snapshot(snap_compare, make_app):
@@ -71,26 +75,24 @@ def test_status_advanced_claim_snapshot_english(snap_compare, make_app, demo_rt)
 
 async def test_open_claim_shows_current_stage_and_what_is_pending(make_app):
     app = make_app(signed_in=BUDI)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_status(pilot)
-        assert isinstance(app.screen, StatusScreen)
-        timeline = _timeline(app.screen)
+        timeline = "\n".join(_timeline(app))
         assert "[>] Agenda" in timeline
         assert "25 Nov 2026 10.00 WIB" in timeline
         assert "[ ] Selesai" in timeline
         assert "menunggu" in timeline
-        assert "Rp4.500.000" in _text(app.screen, "#claim-summary")
-        await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, StatusScreen)
+        assert "Rp4.500.000" in _summary(app)
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "menu.title")
 
 
 async def test_timeline_shows_each_reached_stage_with_its_time(make_app, demo_rt):
     _advance_budi(demo_rt, "penetapan", "persetujuan")
     app = make_app(signed_in=BUDI)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_status(pilot)
-        rows = _timeline(app.screen).splitlines()
+        rows = _timeline(app)
         assert rows[0].startswith("[x] Agenda") and "25 Nov 2026 10.00 WIB" in rows[0]
         assert rows[1].startswith("[x] Penetapan") and "26 Nov 2026 10.00 WIB" in rows[1]
         assert rows[2].startswith("[>] Persetujuan") and "27 Nov 2026 10.00 WIB" in rows[2]
@@ -100,26 +102,27 @@ async def test_timeline_shows_each_reached_stage_with_its_time(make_app, demo_rt
 async def test_claims_newest_first_and_timeline_follows_the_cursor(make_app, demo_rt):
     _second_budi_claim(demo_rt)
     app = make_app(signed_in=BUDI)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_status(pilot)
-        assert [claim.reference for claim in app.screen.claims] == ["KIDB-2026-000777", "KIDB-2026-000001"]
-        assert "KIDB-2026-000777" in _text(app.screen, "#claim-summary")
-        assert "Rp12.345.678" in _text(app.screen, "#claim-summary")
-        await pilot.press("down")
-        await pilot.pause()
-        assert "KIDB-2026-000001" in _text(app.screen, "#claim-summary")
-        assert "Rp4.500.000" in _text(app.screen, "#claim-summary")
+        table = [row.strip() for row in ui.lines(app) if row.strip().startswith("KIDB-") and " · " not in row]
+        assert [row.split()[0] for row in table] == ["KIDB-2026-000777", "KIDB-2026-000001"]
+        assert "KIDB-2026-000777" in _summary(app)
+        assert "Rp12.345.678" in _summary(app)
+        await ui.keys(pilot, "down")
+        assert "KIDB-2026-000001" in _summary(app)
+        assert "Rp4.500.000" in _summary(app)
 
 
 async def test_rejected_claim_gives_reason_and_what_to_do(make_app):
     app = make_app(signed_in=JOKO)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_status(pilot)
-        timeline = _timeline(app.screen)
+        rows = _timeline(app)
+        timeline = " ".join(rows)
         assert "[!] Ditolak" in timeline
         assert "Alasan penolakan:" in timeline
         assert "ajukan klaim baru" in timeline
-        assert "[>]" not in timeline.splitlines()[0]
+        assert "[>]" not in rows[0]
 
 
 async def test_markup_in_rejection_reason_is_shown_literally(make_app, demo_rt):
@@ -129,9 +132,9 @@ async def test_markup_in_rejection_reason_is_shown_literally(make_app, demo_rt):
         claim.rejection_reason = MARKUP
         session.add(claim)
     app = make_app(signed_in=JOKO)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_status(pilot)
-        assert MARKUP in _timeline(app.screen)
+        assert ui.shows(app, MARKUP)
         assert app.is_running
 
 
@@ -139,18 +142,17 @@ async def test_empty_status_says_how_to_file_a_claim(make_app):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_status(pilot)
-        text = _text(app.screen, "#status-body Static")
-        assert "belum punya klaim" in text
-        assert "Daftar Pencairan" in text
+        assert ui.shows(app, "belum punya klaim", "Daftar Pencairan")
 
 
 async def test_language_switch_keeps_the_highlighted_claim(make_app, demo_rt):
     _second_budi_claim(demo_rt)
     app = make_app(signed_in=BUDI)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_status(pilot)
-        await pilot.press("down", "f2")
-        await settle(pilot)
-        assert "KIDB-2026-000001" in _text(app.screen, "#claim-summary")
-        assert app.screen.query_one("#claims", DataTable).get_row_at(1)[3].plain == "Received"
-        assert "current stage" in _timeline(app.screen)
+        await ui.keys(pilot, "down", "f2")
+        assert ui.at(app, "status.title", "en")
+        assert "KIDB-2026-000001" in _summary(app)
+        table = [row.strip() for row in ui.lines(app) if row.strip().startswith("KIDB-") and " · " not in row]
+        assert table[1].endswith("Received")
+        assert ui.shows(app, "current stage")

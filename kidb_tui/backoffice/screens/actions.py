@@ -1,22 +1,23 @@
 """The claim actions, each a small form over the claim detail: assess (Penetapan), approve
 (Persetujuan), record payment (Pembayaran), close (Selesai) and reject (Ditolak).
 
-Every form calls its service with the version the officer saw. It closes with an
-`ActionOutcome` the detail screen shows after reloading: the confirmation, or the
+Every form calls its service, in a worker thread, with the version the officer saw. It closes
+with an `ActionOutcome` the detail screen shows after reloading: the confirmation, or the
 "changed by someone else" message when the claim moved underneath. Field errors and refusals
 the officer must read in context (supervisor rule, balance) stay in the form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Select
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.errors import DomainError, NotFound
@@ -25,6 +26,7 @@ from kidb_tui.services import review
 from kidb_tui.services.review import REJECTION_CODES, ClaimDetail, ConcurrentChange
 from kidb_tui.widgets.checklist import MarkCheckbox
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton, Say
 
 RELOAD_ERRORS = ("review.wrong_stage",)
 
@@ -42,7 +44,7 @@ class ActionOutcome:
     error: bool = False
 
 
-class ActionForm(BackofficeScreen, ModalScreen[ActionOutcome | None]):
+class ActionForm(BackofficeScreen[None], ModalScreen[ActionOutcome | None]):
     """A form in a box over the claim detail; F10 or the button saves, Esc goes back unchanged."""
 
     DEFAULT_CLASSES = "action-form"
@@ -60,12 +62,13 @@ class ActionForm(BackofficeScreen, ModalScreen[ActionOutcome | None]):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="action-form"):
-            yield Static(self.lead(), markup=False, classes="lead")
+            yield Say(self.lead, classes="lead")
             yield from self.compose_fields()
             with Horizontal(classes="buttons"):
-                yield Button(self.t(self.BUTTON_KEY), id="submit", variant="primary")
+                yield KeyButton(self.BUTTON_KEY, id="submit", variant="primary")
 
     def lead(self) -> str:
+        """The box's first line: which claim and what is being decided."""
         return ""
 
     def compose_fields(self) -> ComposeResult:
@@ -81,21 +84,30 @@ class ActionForm(BackofficeScreen, ModalScreen[ActionOutcome | None]):
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         self.clear_errors()
-        try:
-            self.perform()
-        except (ConcurrentChange, NotFound) as error:
-            self.dismiss(ActionOutcome(self.message(error), error=True))
-            return
-        except DomainError as error:
-            if error.key in RELOAD_ERRORS:
-                self.dismiss(ActionOutcome(self.message(error), error=True))
-            else:
-                self.report(error)
-            return
-        self.dismiss(ActionOutcome(self.t(self.DONE_KEY, reference=self.detail.reference)))
+        for widget in self.query("Input, Select, Button, Checkbox"):
+            widget.disabled = True
+        self._perform(self.request())
 
-    def perform(self) -> None:
-        """Call the service; raises DomainError when it refuses."""
+    @work(thread=True, exclusive=True, group="action")
+    def _perform(self, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except DomainError as error:
+            self.app.call_from_thread(self._refused, error)
+            return
+        self.app.call_from_thread(self.dismiss, ActionOutcome(self.t(self.DONE_KEY, reference=self.detail.reference)))
+
+    def _refused(self, error: DomainError) -> None:
+        for widget in self.query("Input, Select, Button, Checkbox"):
+            widget.disabled = False
+        if isinstance(error, (ConcurrentChange, NotFound)) or error.key in RELOAD_ERRORS:
+            self.dismiss(ActionOutcome(self.message(error), error=True))
+        else:
+            self.report(error)
+
+    def request(self) -> Callable[[], None]:
+        """The service call with what the form holds now (run in a worker thread; raises
+        DomainError when the service refuses)."""
         raise NotImplementedError
 
     def action_cancel(self) -> None:
@@ -113,12 +125,13 @@ class AssessForm(ActionForm):
     def compose_fields(self) -> ComposeResult:
         prefill = format_rupiah(self.detail.approved_amount or self.detail.amount)[2:]
         yield FormField("approved_amount", Input(prefill, id="approved_amount", max_length=20))
-        yield FormField("documents_seen", MarkCheckbox(self.t("bo.assess.documents_label"), id="documents_seen", compact=True))
+        yield FormField("documents_seen", MarkCheckbox(lambda: self.t("bo.assess.documents_label"), id="documents_seen"))
 
-    def perform(self) -> None:
+    def request(self) -> Callable[[], None]:
         amount = self.query_one("#approved_amount", Input).value
         seen = self.query_one("#documents_seen", MarkCheckbox).value
-        review.assess(self.rt, self.officer, self.detail.claim_id, self.detail.version, amount, seen)
+        rt, officer, d = self.rt, self.officer, self.detail
+        return lambda: review.assess(rt, officer, d.claim_id, d.version, amount, seen)
 
 
 class ApproveForm(ActionForm):
@@ -133,13 +146,14 @@ class ApproveForm(ActionForm):
 
     def compose_fields(self) -> ComposeResult:
         d = self.detail
-        yield Static(self.t("bo.approve.assessed_by", officer=d.assessed_by or "-"), markup=False)
+        yield self.say("bo.approve.assessed_by", officer=d.assessed_by or "-")
         threshold = self.rt.settings.supervisor_threshold
         if (d.approved_amount or d.amount) > threshold:
-            yield Static(self.t("bo.approve.threshold", threshold_amount=threshold), markup=False, classes="hint")
+            yield self.say("bo.approve.threshold", classes="hint", threshold_amount=threshold)
 
-    def perform(self) -> None:
-        review.approve(self.rt, self.officer, self.detail.claim_id, self.detail.version)
+    def request(self) -> Callable[[], None]:
+        rt, officer, d = self.rt, self.officer, self.detail
+        return lambda: review.approve(rt, officer, d.claim_id, d.version)
 
 
 class PaymentForm(ActionForm):
@@ -154,14 +168,13 @@ class PaymentForm(ActionForm):
         )
 
     def compose_fields(self) -> ComposeResult:
-        yield FormField(
-            "payment_reference",
-            Input(id="payment_reference", max_length=60, placeholder=self.t("bo.pay.reference_placeholder")),
-        )
+        yield FormField("payment_reference", Input(id="payment_reference", max_length=60),
+                        placeholder_key="bo.pay.reference_placeholder")
 
-    def perform(self) -> None:
+    def request(self) -> Callable[[], None]:
         reference = self.query_one("#payment_reference", Input).value
-        review.record_payment(self.rt, self.officer, self.detail.claim_id, self.detail.version, reference)
+        rt, officer, d = self.rt, self.officer, self.detail
+        return lambda: review.record_payment(rt, officer, d.claim_id, d.version, reference)
 
 
 class CloseForm(ActionForm):
@@ -177,10 +190,11 @@ class CloseForm(ActionForm):
         )
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(self.t("bo.close.hint"), markup=False)
+        yield self.say("bo.close.hint")
 
-    def perform(self) -> None:
-        review.close(self.rt, self.officer, self.detail.claim_id, self.detail.version)
+    def request(self) -> Callable[[], None]:
+        rt, officer, d = self.rt, self.officer, self.detail
+        return lambda: review.close(rt, officer, d.claim_id, d.version)
 
 
 class RejectForm(ActionForm):
@@ -193,17 +207,29 @@ class RejectForm(ActionForm):
         d = self.detail
         return self.t("bo.reject.lead", reference=d.reference, name=d.participant_name, amount=d.amount)
 
-    def compose_fields(self) -> ComposeResult:
-        options = [(self.t(f"reject.{code}"), code) for code in REJECTION_CODES]
-        yield FormField(
-            "rejection_code", Select(options, prompt=self.t("bo.reject.prompt"), compact=True, id="rejection_code"),
-        )
-        yield FormField("note", Input(id="note", max_length=review.MAX_NOTE, placeholder=self.t("bo.reject.note_placeholder")))
-        yield Static(self.t("bo.reject.note_hint"), markup=False, classes="hint")
+    def _reasons(self) -> list[tuple[str, str]]:
+        return [(self.t(f"reject.{code}"), code) for code in REJECTION_CODES]
 
-    def perform(self) -> None:
-        code = self.query_one("#rejection_code", Select).value
-        note = self.query_one("#note", Input).value
-        review.reject(
-            self.rt, self.officer, self.detail.claim_id, self.detail.version, code if isinstance(code, str) else "", note,
+    def compose_fields(self) -> ComposeResult:
+        yield FormField(
+            "rejection_code", Select(self._reasons(), prompt=self.t("bo.reject.prompt"), compact=True, id="rejection_code"),
         )
+        yield FormField("note", Input(id="note", max_length=review.MAX_NOTE), placeholder_key="bo.reject.note_placeholder")
+        yield self.say("bo.reject.note_hint", classes="hint")
+
+    def after_relabel(self) -> None:
+        select: Select[str] = self.query_one("#rejection_code", Select)
+        chosen = select.value
+        with select.prevent(Select.Changed):
+            select.prompt = self.t("bo.reject.prompt")
+            select.set_options(self._reasons())
+            if isinstance(chosen, str):
+                select.value = chosen
+            select.mutate_reactive(Select.value)
+
+    def request(self) -> Callable[[], None]:
+        value = self.query_one("#rejection_code", Select).value
+        code = value if isinstance(value, str) else ""
+        note = self.query_one("#note", Input).value
+        rt, officer, d = self.rt, self.officer, self.detail
+        return lambda: review.reject(rt, officer, d.claim_id, d.version, code, note)

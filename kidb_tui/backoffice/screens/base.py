@@ -1,26 +1,42 @@
-"""What every back-office screen shares on top of `KioskScreen`: the officer in the title bar,
+"""What every back-office screen shares on top of `TerminalScreen`: the officer in the title bar,
 short stage and claim-type labels, and errors turned into messages."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from kidb_tui.errors import DomainError, FormErrors, ValidationError
-from kidb_tui.screens.base import KioskScreen
+from kidb_tui.screens.base import TerminalScreen
+from kidb_tui.screens.messages import ViewT
 from kidb_tui.services.officers import OfficerIdentity
 
+if TYPE_CHECKING:
+    from kidb_tui.backoffice.app import BackofficeApp
 
-class BackofficeScreen(KioskScreen):
-    """A kiosk screen for officers: `self.officer` instead of a participant identity."""
+
+class BackofficeScreen(TerminalScreen[ViewT]):
+    """A screen of the officers' app: `self.office` is the app, `self.officer` who signed in
+    (taken when the screen opens, so its worker threads can read it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._officer = self.office.officer
+
+    @property
+    def office(self) -> BackofficeApp:
+        return cast("BackofficeApp", self.app)
+
+    @property
+    def officer(self) -> OfficerIdentity:
+        assert self._officer is not None, "a signed-in screen without an officer"
+        return self._officer
 
     def _title_text(self) -> str:
         title = f"KIDB {self.t('bo.app')} · {self.t(self.TITLE_KEY)}"
-        officer = self.officer
+        officer = self._officer
         if officer is None:
             return title
         return f"{title}  —  {officer.username} ({self.t(f'bo.role.{officer.role}')})"
-
-    @property
-    def officer(self) -> OfficerIdentity | None:
-        return self.app.officer
 
     def stage_label(self, stage: str) -> str:
         return self.t(f"bo.stage.{stage}")
@@ -33,7 +49,7 @@ class BackofficeScreen(KioskScreen):
         if "stage" in error.params and not isinstance(error, ValidationError):
             params = {**error.params, "stage": self.stage_label(str(error.params["stage"]))}
             return self.t(error.key, **params)
-        return self.app.i18n.error(error)
+        return self.terminal.i18n.error(error)
 
     def report(self, error: DomainError) -> None:
         """Field errors under their fields; anything else on the status line."""
@@ -43,4 +59,4 @@ class BackofficeScreen(KioskScreen):
             self.show_error(error)
         else:
             self.clear_errors()
-            self.set_status(self.message(error), error=True)
+            self.set_status(lambda: self.message(error), error=True)

@@ -1,29 +1,32 @@
 """Help at the counter, by NIB: unlock a locked account after seeing the KTP, issue a one-time
 reset code (shown once on its own screen), block or unblock the participant's card with a reason.
 Below, shown only while there are any: the terminals made to wait after repeated failed attempts,
-whose wait the officer can end."""
+whose wait the officer can end. Every read and write runs in a worker thread."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList
 from textual.widgets.option_list import Option
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.backoffice.screens.reset_code import ResetCodeScreen
 from kidb_tui.errors import DomainError
 from kidb_tui.services import counter, reset_codes
+from kidb_tui.services.counter import ParticipantCard, WaitingTerminal
 from kidb_tui.services.throttle import CONSOLE
 from kidb_tui.widgets.checklist import MarkCheckbox
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton, Say, Shown
 
 
-class CounterScreen(BackofficeScreen):
+class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
     TITLE_KEY = "bo.counter.title"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
@@ -36,108 +39,120 @@ class CounterScreen(BackofficeScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="counter", classes="card"):
-            yield Static(self.t("bo.counter.lead"), markup=False, classes="intro")
-            yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("bo.counter.nib_placeholder")))
-            yield Static(self.t("bo.counter.who_empty"), markup=False, id="who")
-            yield Static(self.t("bo.counter.unlock_heading"), markup=False, classes="section")
-            yield FormField("ktp_seen", MarkCheckbox(self.t("bo.counter.ktp_label"), id="ktp_seen", compact=True))
+            yield self.say("bo.counter.lead", classes="intro")
+            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="bo.counter.nib_placeholder")
+            yield self.say("bo.counter.who_empty", id="who")
+            yield self.say("bo.counter.unlock_heading", classes="section")
+            yield FormField("ktp_seen", MarkCheckbox(lambda: self.t("bo.counter.ktp_label"), id="ktp_seen"))
             with Horizontal(classes="buttons"):
-                yield Button(self.t("bo.counter.unlock_button"), id="unlock")
-            yield Static(self.t("bo.counter.reset_heading"), markup=False, classes="section")
-            yield Static(self.t("bo.counter.reset_hint", minutes=reset_codes.VALID_MINUTES), markup=False)
+                yield KeyButton("bo.counter.unlock_button", id="unlock")
+            yield self.say("bo.counter.reset_heading", classes="section")
+            yield self.say("bo.counter.reset_hint", minutes=reset_codes.VALID_MINUTES)
             with Horizontal(classes="buttons"):
-                yield Button(self.t("bo.counter.reset_button"), id="issue-code")
-            yield Static(self.t("bo.counter.card_heading"), markup=False, classes="section")
-            yield FormField("reason", Input(id="reason", max_length=counter.MAX_REASON,
-                                            placeholder=self.t("bo.counter.reason_placeholder")))
+                yield KeyButton("bo.counter.reset_button", id="issue-code")
+            yield self.say("bo.counter.card_heading", classes="section")
+            yield FormField("reason", Input(id="reason", max_length=counter.MAX_REASON),
+                            placeholder_key="bo.counter.reason_placeholder")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("bo.counter.block_button"), id="block")
-                yield Button(self.t("bo.counter.unblock_button"), id="unblock")
+                yield KeyButton("bo.counter.block_button", id="block")
+                yield KeyButton("bo.counter.unblock_button", id="unblock")
             with Vertical(id="terminals"):
-                yield Static(self.t("bo.counter.terminals_heading"), markup=False, classes="section")
+                yield self.say("bo.counter.terminals_heading", classes="section")
                 yield OptionList(id="terminal-list", markup=False)
                 with Horizontal(classes="buttons"):
-                    yield Button(self.t("bo.counter.end_wait_button"), id="end-wait")
+                    yield KeyButton("bo.counter.end_wait_button", id="end-wait")
 
     def on_mount(self) -> None:
+        self.query_one("#terminals").display = False
         self.query_one("#nib", Input).focus()
-        self._show_terminals()
+
+    def load(self) -> tuple[WaitingTerminal, ...]:
+        return tuple(counter.waiting_terminals(self.rt))
+
+    def show(self, view: tuple[WaitingTerminal, ...]) -> None:
+        """The waiting terminals, one option each; the section is hidden while none waits."""
+        choices = self.query_one("#terminal-list", OptionList)
+        choices.set_options(self._terminal_options())
+        if view:
+            choices.highlighted = 0
+        self.query_one("#terminals").display = bool(view)
+
+    def _terminal_options(self) -> list[Option]:
+        return [
+            Option(self.t("bo.counter.terminal_line", terminal=self._terminal_name(terminal.terminal_id),
+                          failures=terminal.failures, until_at=terminal.until), id=terminal.terminal_id)
+            for terminal in self.view or ()
+        ]
+
+    def after_relabel(self) -> None:
+        choices = self.query_one("#terminal-list", OptionList)
+        for index, option in enumerate(self._terminal_options()):
+            choices.replace_option_prompt_at_index(index, option.prompt)
 
     def _terminal_name(self, terminal_id: str) -> str:
         return self.t("bo.counter.terminal_console") if terminal_id == CONSOLE else terminal_id
 
-    def _show_terminals(self) -> None:
-        """The waiting terminals, one option each; the section is hidden while none waits."""
-        try:
-            waiting = counter.waiting_terminals(self.rt)
-        except DomainError as error:
-            self.report(error)
-            waiting = []
-        choices = self.query_one("#terminal-list", OptionList)
-        choices.clear_options()
-        choices.add_options([
-            Option(self.t("bo.counter.terminal_line", terminal=self._terminal_name(terminal.terminal_id),
-                          failures=terminal.failures, until_at=terminal.until), id=terminal.terminal_id)
-            for terminal in waiting
-        ])
-        if waiting:
-            choices.highlighted = 0
-        self.query_one("#terminals").display = bool(waiting)
+    def _nib(self) -> str:
+        return self.query_one("#nib", Input).value
 
-    @on(Button.Pressed, "#end-wait")
-    def _end_wait(self) -> None:
+    def _run(self, call: Callable[[], Shown]) -> None:
+        """Run a service call in a worker; its answer (a status text) or its refusal is shown here."""
         self.clear_errors()
-        choices = self.query_one("#terminal-list", OptionList)
-        if choices.highlighted is None:
-            return
-        terminal_id = choices.get_option_at_index(choices.highlighted).id
-        assert terminal_id is not None
+        self._act(call)
+
+    @work(thread=True, exclusive=True, group="counter")
+    def _act(self, call: Callable[[], Shown]) -> None:
         try:
-            counter.end_terminal_wait(self.rt, self.officer, terminal_id)
+            answer = call()
         except DomainError as error:
-            self.report(error)
+            self.app.call_from_thread(self.report, error)
             return
-        self._show_terminals()
-        self.set_status(self.t("bo.counter.wait_ended", terminal=self._terminal_name(terminal_id)))
+        self.app.call_from_thread(self.set_status, answer)
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
         self.focus_next()
 
     @on(Input.Changed, "#nib")
-    def _show_who(self) -> None:
+    def _nib_changed(self) -> None:
         """Name, masked NIK, birth date and account state of the typed NIB, to check against the KTP."""
-        who = self.query_one("#who", Static)
-        try:
-            card = counter.lookup(self.rt, self._nib())
-        except DomainError as error:
-            who.update(self.t("bo.counter.who_empty") if not self._nib().strip() else self.message(error))
+        self._look_up(self._nib())
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def _look_up(self, nib: str) -> None:
+        if not nib.strip():
+            self.app.call_from_thread(self._who, lambda: self.t("bo.counter.who_empty"))
             return
-        who.update(self.t(
+        try:
+            card = counter.lookup(self.rt, nib)
+        except DomainError as error:
+            self.app.call_from_thread(self._who, lambda refused=error: self.message(refused))
+            return
+        self.app.call_from_thread(self._who, lambda: self._card_text(card))
+
+    def _who(self, text: Shown) -> None:
+        self.query_one("#who", Say).say(text)
+
+    def _card_text(self, card: ParticipantCard) -> str:
+        return self.t(
             "bo.counter.who", name=card.full_name, nik=card.nik_masked, birth_date=card.birth_date,
             card=self.t(f"bo.counter.card_{card.card_status}"),
             account=self.t("bo.counter.account_yes" if card.has_account else "bo.counter.account_no"),
             lock=self.t("bo.counter.locked_yes" if card.locked else "bo.counter.locked_no"),
-        ))
-
-    def after_relabel(self) -> None:
-        self._show_who()
-        self._show_terminals()
-
-    def _nib(self) -> str:
-        return self.query_one("#nib", Input).value
+        )
 
     @on(Button.Pressed, "#unlock")
     def action_unlock(self) -> None:
-        self.clear_errors()
+        rt, officer, nib = self.rt, self.officer, self._nib()
         ktp = self.query_one("#ktp_seen", MarkCheckbox)
-        try:
-            cleared = counter.unlock_account(self.rt, self.officer, self._nib(), ktp.value)
-        except DomainError as error:
-            self.report(error)
-            return
-        ktp.value = False
-        self.set_status(self.t("bo.counter.unlocked" if cleared else "bo.counter.not_locked", nib=self._nib().strip()))
+        seen = ktp.value
+
+        def unlock() -> Shown:
+            cleared = counter.unlock_account(rt, officer, nib, seen)
+            self.app.call_from_thread(setattr, ktp, "value", False)
+            return lambda: self.t("bo.counter.unlocked" if cleared else "bo.counter.not_locked", nib=nib.strip())
+
+        self._run(unlock)
 
     @on(Button.Pressed, "#issue-code")
     def action_reset_code(self) -> None:
@@ -155,7 +170,7 @@ class CounterScreen(BackofficeScreen):
         expires_at = self.rt.now() + timedelta(minutes=reset_codes.VALID_MINUTES)
         self.app.call_from_thread(self._show_code, nib.strip(), code, expires_at)
 
-    def _show_code(self, nib: str, code: str, expires_at) -> None:
+    def _show_code(self, nib: str, code: str, expires_at: datetime) -> None:
         self.set_status("")
         self.app.push_screen(ResetCodeScreen(nib, code, expires_at))
 
@@ -168,15 +183,31 @@ class CounterScreen(BackofficeScreen):
         self.action_card(False)
 
     def action_card(self, blocked: bool) -> None:
-        self.clear_errors()
+        rt, officer, nib = self.rt, self.officer, self._nib()
         reason = self.query_one("#reason", Input)
-        try:
-            counter.set_card_status(self.rt, self.officer, self._nib(), blocked, reason.value)
-        except DomainError as error:
-            self.report(error)
+        text = reason.value
+
+        def set_card() -> Shown:
+            counter.set_card_status(rt, officer, nib, blocked, text)
+            self.app.call_from_thread(setattr, reason, "value", "")
+            return lambda: self.t("bo.counter.blocked" if blocked else "bo.counter.unblocked", nib=nib.strip())
+
+        self._run(set_card)
+
+    @on(Button.Pressed, "#end-wait")
+    def _end_wait(self) -> None:
+        choices = self.query_one("#terminal-list", OptionList)
+        if choices.highlighted is None:
             return
-        reason.value = ""
-        self.set_status(self.t("bo.counter.blocked" if blocked else "bo.counter.unblocked", nib=self._nib().strip()))
+        terminal_id = choices.get_option_at_index(choices.highlighted).id or ""
+        rt, officer, name = self.rt, self.officer, self._terminal_name(terminal_id)
+
+        def end_wait() -> Shown:
+            counter.end_terminal_wait(rt, officer, terminal_id)
+            self.app.call_from_thread(self.reload)
+            return lambda: self.t("bo.counter.wait_ended", terminal=name)
+
+        self._run(end_wait)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,10 +3,11 @@ the documents, the full history and the money; the key bar offers the current st
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Static
+from textual.containers import VerticalScroll
 
 from kidb_tui.backoffice.screens.actions import (
     ActionForm,
@@ -19,9 +20,11 @@ from kidb_tui.backoffice.screens.actions import (
 )
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.errors import NotFound
+from kidb_tui.screens.claim.requirements import requirement_text
 from kidb_tui.services import review
-from kidb_tui.services.requirements import IN_FLOW, MET, Requirement
+from kidb_tui.services.requirements import IN_FLOW, MET
 from kidb_tui.services.review import ClaimDetail
+from kidb_tui.widgets.text import Block
 
 REQUIREMENT_MARKS = {MET: "[x]", IN_FLOW: "[~]"}
 ACTIONS: dict[str, tuple[tuple[str, ...], type[ActionForm]]] = {
@@ -33,7 +36,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], type[ActionForm]]] = {
 }
 
 
-class ClaimDetailScreen(BackofficeScreen):
+class ClaimDetailScreen(BackofficeScreen[ClaimDetail | NotFound]):
     TITLE_KEY = "bo.detail.title"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
@@ -49,64 +52,72 @@ class ClaimDetailScreen(BackofficeScreen):
     def __init__(self, claim_id: int) -> None:
         super().__init__()
         self.claim_id = claim_id
-        self.detail: ClaimDetail | None = None
-        self.outcome: ActionOutcome | None = None
+
+    @property
+    def detail(self) -> ClaimDetail | None:
+        return self.view if isinstance(self.view, ClaimDetail) else None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="claim-detail", classes="card"):
-            yield from self._rows()
+            yield Block(self._draw)
 
     def on_mount(self) -> None:
-        self._redrawn()
-
-    def after_relabel(self) -> None:
-        self._redrawn()
-
-    def _redrawn(self) -> None:
-        """After (re)composing: focus the detail, show the last action's outcome, update the keys."""
         self.query_one("#claim-detail").focus()
-        if self.outcome is not None:
-            self.set_status(self.outcome.message, error=self.outcome.error)
+
+    def load(self) -> ClaimDetail | NotFound:
+        try:
+            return review.detail(self.rt, self.claim_id)
+        except NotFound as error:
+            return error
+
+    def show(self, view: ClaimDetail | NotFound) -> None:
+        self.redraw()
         self.refresh_bindings()
 
-    def _rows(self) -> ComposeResult:
-        try:
-            self.detail = review.detail(self.rt, self.claim_id)
-        except NotFound as error:
-            self.detail = None
-            yield Static(self.message(error), markup=False, classes="lead")
-            return
-        d = self.detail
-        yield Static(self.t("bo.detail.head", reference=d.reference, stage=self.stage_label(d.stage), version=d.version),
-                     markup=False, classes="lead")
-        yield from self._summary(d)
-        yield Static(self.t("bo.detail.requirements"), markup=False, classes="section")
-        for item in d.requirements.items:
-            yield from _marked(REQUIREMENT_MARKS.get(item.status, "[ ]"), self._requirement_text(item))
+    def _draw(self, block: Block) -> RenderableType:
+        view = self.view
+        if view is None:
+            return ""
+        if isinstance(view, NotFound):
+            return block.heading(self.message(view))
+        d = view
+        parts: list[RenderableType] = [
+            block.heading(self.t("bo.detail.head", reference=d.reference, stage=self.stage_label(d.stage),
+                                 version=d.version)),
+            block.rows([(self.t(f"bo.detail.{name}"), value) for name, value in self._summary(d)], label_width=15),
+            block.text(""),
+            block.heading(self.t("bo.detail.requirements")),
+            block.marked([(REQUIREMENT_MARKS.get(item.status, "[ ]"), requirement_text(self.t, item))
+                          for item in d.requirements.items]),
+            block.text(""),
+        ]
         seen_key = "bo.detail.documents_seen" if d.documents_seen else "bo.detail.documents_unseen"
-        yield Static(f"{self.t('bo.detail.documents')} ({self.t(seen_key)})", markup=False, classes="section")
-        for code in d.documents:
-            yield from _marked("[x]" if d.documents_seen else "[ ]", self.t(f"doc.{code}"))
-        yield Static(self.t("bo.detail.history"), markup=False, classes="section")
+        parts.append(block.heading(f"{self.t('bo.detail.documents')} ({self.t(seen_key)})"))
+        parts.append(block.marked([("[x]" if d.documents_seen else "[ ]", self.t(f"doc.{code}")) for code in d.documents]))
+        parts += [block.text(""), block.heading(self.t("bo.detail.history"))]
         for event in d.events:
-            line = f"{self.app.i18n.datetime(event.at)}  {self.stage_label(event.stage)}"
-            yield Static(f"{line}: {event.note}" if event.note else line, markup=False, classes="history")
+            line = f"{self.terminal.i18n.datetime(event.at)}  {self.stage_label(event.stage)}"
+            parts.append(block.text(f"{line}: {event.note}" if event.note else line))
         if not any(d.stage in stages for stages, _ in ACTIONS.values()):
-            yield Static(self.t("bo.detail.no_actions"), markup=False, classes="hint")
+            parts += [block.text(""), block.text(self.t("bo.detail.no_actions"))]
+        return Group(*parts)
 
-    def _summary(self, d: ClaimDetail) -> ComposeResult:
+    def _summary(self, d: ClaimDetail) -> list[tuple[str, str]]:
         none = "-"
         rows = [
-            ("participant", self.t("bo.detail.participant_value", name=d.participant_name, nib=d.participant_nib, nik=d.nik_masked)),
+            ("participant", self.t("bo.detail.participant_value", name=d.participant_name, nib=d.participant_nib,
+                                   nik=d.nik_masked)),
             ("money", self.t("bo.detail.money_value", balance_amount=d.balance_amount, reserved_amount=d.reserved_amount)),
             ("claim", self.t("bo.detail.claim_value", type=self.type_label(d.type_code), amount=d.amount)),
-            ("account", self.t("bo.detail.account_value", bank=d.bank_name, account=d.account_masked, holder=d.account_holder)),
+            ("account", self.t("bo.detail.account_value", bank=d.bank_name, account=d.account_masked,
+                               holder=d.account_holder)),
             ("reason", d.reason),
             ("filed", self.t("bo.detail.filed_value", created_at=d.created_at, terminal=d.terminal_id or none,
                              branch=d.branch or none)),
         ]
         if d.approved_amount is not None:
-            rows.append(("assessed", self.t("bo.detail.assessed_value", approved_amount=d.approved_amount, officer=d.assessed_by)))
+            rows.append(("assessed", self.t("bo.detail.assessed_value", approved_amount=d.approved_amount,
+                                            officer=d.assessed_by)))
         if d.approved_by:
             rows.append(("approved", d.approved_by))
         if d.paid_amount is not None:
@@ -114,16 +125,7 @@ class ClaimDetailScreen(BackofficeScreen):
         if d.rejection_code:
             reason = self.t(f"reject.{d.rejection_code}")
             rows.append(("rejected", self.t("bo.detail.rejected_value", reason=reason, note=d.rejection_reason)))
-        for name, value in rows:
-            with Horizontal(classes="detail-row"):
-                yield Static(self.t(f"bo.detail.{name}"), markup=False, classes="detail-label")
-                yield Static(value, markup=False, classes="detail-value")
-
-    def _requirement_text(self, item: Requirement) -> str:
-        key = f"req.{item.key}.{item.status}"
-        if item.key == "contact_recent" and "confirmed_date" not in item.params:
-            key = f"{key}_never"
-        return self.t(key, **item.params)
+        return rows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act":
@@ -137,25 +139,16 @@ class ClaimDetailScreen(BackofficeScreen):
         _, form = ACTIONS[name]
         self.app.push_screen(form(self.detail), callback=self._after_action)
 
-    async def _after_action(self, outcome: ActionOutcome | None) -> None:
+    def _after_action(self, outcome: ActionOutcome | None) -> None:
         if outcome is None:
             return
-        self.outcome = outcome
-        await self.recompose()
-        self._redrawn()
+        self.set_status(outcome.message, error=outcome.error)
+        self.reload()
 
-    async def action_reload(self) -> None:
-        """Fetch the claim again and redraw it; the keys follow its new stage."""
-        self.outcome = None
-        await self.recompose()
-        self._redrawn()
+    def action_reload(self) -> None:
+        """Read the claim again and redraw it; the keys follow its new stage."""
+        self.set_status("")
+        self.reload()
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def _marked(mark: str, text: str) -> ComposeResult:
-    """A `[x]`/`[ ]` mark and a text that wraps under itself."""
-    with Horizontal(classes="marked"):
-        yield Static(mark, markup=False, classes="mark")
-        yield Static(text, markup=False, classes="marked-text")

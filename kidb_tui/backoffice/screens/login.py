@@ -9,33 +9,36 @@ import time
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.masked import SecretStr, masked
+from kidb_tui.screens.base import BACKGROUND
+from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import officers
 from kidb_tui.services.officers import OfficerLogin
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton
 
 
-class OfficerLoginScreen(BackofficeScreen):
+class OfficerLoginScreen(BackofficeScreen[None]):
     TITLE_KEY = "bo.login.title"
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="officer-login", classes="card"):
-            yield Static(self.t("bo.login.welcome"), markup=False, classes="lead")
-            yield Static(self.t("bo.login.instructions"), markup=False, classes="hint")
-            yield FormField("username", Input(id="username", max_length=40, placeholder=self.t("bo.login.username_placeholder")))
+            yield self.say("bo.login.welcome", classes="lead")
+            yield self.say("bo.login.instructions", classes="hint")
+            yield FormField("username", Input(id="username", max_length=40), placeholder_key="bo.login.username_placeholder")
             yield FormField("password", Input(id="password", password=True, max_length=128))
             with Horizontal(classes="buttons"):
-                yield Button(self.t("bo.login.submit"), id="login", variant="primary")
-            yield Static(self.t("bo.login.forgot"), markup=False, classes="hint")
+                yield KeyButton("bo.login.submit", id="login", variant="primary")
+            yield self.say("bo.login.forgot", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
         self._prepare_dummy()
 
-    @work(thread=True, group="prepare-dummy")
+    @work(thread=True, group=BACKGROUND)
     def _prepare_dummy(self) -> None:
         self.rt.hasher.prepare_dummy()
 
@@ -64,14 +67,15 @@ class OfficerLoginScreen(BackofficeScreen):
 
     def _finish(self, result: OfficerLogin) -> None:
         if result.officer is not None:
-            self.app.signed_in(result.officer)
+            self.post_message(SignedIn(result.officer))
             return
         self._busy(False)
         password = self.query_one("#password", Input)
         password.value = ""
         settings = self.rt.settings
         params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
-        self.set_status(self.t(f"bo.{result.error_key or 'auth.failed'}", **params), error=True)
+        key = f"bo.{result.error_key or 'auth.failed'}"
+        self.set_status(lambda: self.t(key, **params), error=True)
         password.focus()
 
     def _busy(self, busy: bool) -> None:

@@ -1,8 +1,10 @@
-"""The review queue: counts per stage, claims oldest first, filtered by stage (keys 0-6), branch
-and claim type; Enter opens a claim. Reloaded whenever the officer comes back to it."""
+"""The review queue: counts per stage, claims oldest first a page at a time, filtered by stage
+(keys 0-6), branch and claim type; Enter opens a claim. Read again whenever the officer comes
+back to it; every read runs in a worker thread."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -10,16 +12,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Select
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.backoffice.screens.counter import CounterScreen
 from kidb_tui.backoffice.screens.detail import ClaimDetailScreen
 from kidb_tui.money import format_rupiah
+from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import reference, review
-from kidb_tui.services.review import Queue, QueueItem
+from kidb_tui.services.review import Queue
+from kidb_tui.widgets.text import Block
 
 STAGE_FILTERS = ("", "agenda", "penetapan", "persetujuan", "pembayaran", "selesai", "ditolak")
+PAGE = 100
 HEADER_WIDTH = 78
 COLUMNS = (
     ("reference", 17, "left"),
@@ -32,7 +37,26 @@ COLUMNS = (
 )
 
 
-class QueueTable(DataTable):
+@dataclass(frozen=True)
+class QueueRequest:
+    """What the officer asked to see: a stage (or all), branch, claim type and page."""
+
+    stage: str = ""
+    branch: str = ""
+    type_code: str = ""
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class QueueView:
+    request: QueueRequest
+    queue: Queue
+    branches: tuple[str, ...]
+    types: tuple[str, ...]
+    read_at: datetime
+
+
+class QueueTable(DataTable[Text]):
     """The claims table; Enter opens the highlighted claim and says so in the key bar."""
 
     BINDINGS = [Binding("enter", "select_cursor", "bo.key.open", key_display="Enter")]
@@ -54,10 +78,10 @@ def wrap_items(items: list[Text], width: int) -> Text:
 
 
 def _cell(text: str, justify: str = "left") -> Text:
-    return Text(f" {text}", justify=justify, overflow="ellipsis", no_wrap=True)
+    return Text(f" {text}", justify=justify, overflow="ellipsis", no_wrap=True)  # type: ignore[arg-type]
 
 
-class QueueScreen(BackofficeScreen):
+class QueueScreen(BackofficeScreen[QueueView]):
     TITLE_KEY = "bo.queue.title"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
@@ -66,64 +90,83 @@ class QueueScreen(BackofficeScreen):
         Binding("f3", "focus_filter('branch')", "bo.key.branch"),
         Binding("f4", "focus_filter('type_code')", "bo.key.type"),
         Binding("f5", "counter", "bo.key.counter"),
+        Binding("f6", "page(-1)", "bo.key.prev_page"),
+        Binding("f7", "page(1)", "bo.key.next_page"),
         Binding("f10", "logout", "key.logout"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.stage = ""
-        self.items: tuple[QueueItem, ...] = ()
+        self.request = QueueRequest()
+        self._choices: dict[str, list[str]] = {}
 
     def compose_body(self) -> ComposeResult:
-        branches = sorted({item.branch for item in review.queue(self.rt).items if item.branch})
-        types = reference.claim_types(self.rt)
         with Vertical(id="queue", classes="card"):
-            yield Static("", markup=False, id="stage-counts")
+            yield Block(self._counts, id="stage-counts")
             with Horizontal(id="queue-filters"):
-                yield Static(self.t("bo.queue.branch"), markup=False, classes="filter-label")
-                yield Select(
-                    [(self.t("bo.queue.all_branches"), ""), *((name, name) for name in branches)],
-                    allow_blank=False, compact=True, id="branch",
-                )
-                yield Static(self.t("bo.queue.type"), markup=False, classes="filter-label")
-                yield Select(
-                    [(self.t("bo.queue.all_types"), ""), *((self.type_label(info.code), info.code) for info in types)],
-                    allow_blank=False, compact=True, id="type_code",
-                )
+                yield self.say("bo.queue.branch", classes="filter-label")
+                yield Select([(self.t("bo.queue.all_branches"), "")], allow_blank=False, compact=True, id="branch")
+                yield self.say("bo.queue.type", classes="filter-label")
+                yield Select([(self.t("bo.queue.all_types"), "")], allow_blank=False, compact=True, id="type_code")
             yield QueueTable(id="queue-table", cursor_type="row", cell_padding=0, zebra_stripes=False)
-            yield Static(self.t("bo.queue.empty"), markup=False, id="queue-empty")
+            yield self.say("bo.queue.empty", id="queue-empty")
 
     def on_mount(self) -> None:
-        self._setup_table()
-        self.reload()
+        self._columns()
+        self.query_one("#queue-empty").display = False
+        self.query_one(QueueTable).focus()
+
+    def load(self) -> QueueView:
+        request = self.request
+        queue = review.queue(self.rt, request.stage or None, request.branch or None, request.type_code or None,
+                             limit=PAGE, offset=request.offset)
+        types = tuple(info.code for info in reference.claim_types(self.rt))
+        return QueueView(request, queue, tuple(review.branches(self.rt)), types, self.rt.now())
+
+    def show(self, view: QueueView) -> None:
+        self._filters(view)
+        self._rows(view)
+        self.query_one("#stage-counts", Block).refresh(layout=True)
+        self.refresh_bindings()
 
     def after_relabel(self) -> None:
-        self._setup_table()
-        self.reload()
+        self._columns()
+        if self.view is not None:
+            self._filters(self.view, relabel=True)
+            self._rows(self.view)
 
-    async def on_screen_resume(self) -> None:
-        self.reload()
+    def on_screen_resume(self) -> None:
+        if self.view is not None:
+            self.reload()
 
-    def _setup_table(self) -> None:
+    def _columns(self) -> None:
         table = self.query_one(QueueTable)
+        table.clear(columns=True)
         for name, width, justify in COLUMNS:
             table.add_column(_cell(self.t(f"bo.col.{name}"), justify), key=name, width=width)
-        table.focus()
 
-    def _filter(self, widget_id: str) -> str:
-        value = self.query_one(f"#{widget_id}", Select).value
-        return value if isinstance(value, str) else ""
+    def _filters(self, view: QueueView, relabel: bool = False) -> None:
+        """The branch and type lists as read (set only when they changed, which keeps the choice)."""
+        for widget_id, options in (
+            ("branch", [(self.t("bo.queue.all_branches"), ""), *((name, name) for name in view.branches)]),
+            ("type_code", [(self.t("bo.queue.all_types"), ""), *((self.type_label(code), code) for code in view.types)]),
+        ):
+            select: Select[str] = self.query_one(f"#{widget_id}", Select)
+            values = [value for _, value in options]
+            if relabel or values != self._choices.get(widget_id):
+                self._choices[widget_id] = values
+                chosen = select.value
+                with select.prevent(Select.Changed):
+                    select.set_options(options)
+                    if any(value == chosen for _, value in options):
+                        select.value = chosen
+                    select.mutate_reactive(Select.value)
 
-    def reload(self) -> None:
-        """Fetch the queue for the current filters and redraw counts and rows, keeping the cursor's claim."""
-        queue = review.queue(self.rt, self.stage or None, self._filter("branch") or None, self._filter("type_code") or None)
-        self.items = queue.items
-        self.query_one("#stage-counts", Static).update(self._counts(queue))
+    def _rows(self, view: QueueView) -> None:
         table = self.query_one(QueueTable)
         current = self._highlighted_claim_id(table)
         table.clear()
-        now = self.rt.now()
-        for item in queue.items:
+        for item in view.queue.items:
             table.add_row(
                 _cell(item.reference),
                 _cell(self.stage_label(item.stage)),
@@ -131,28 +174,35 @@ class QueueScreen(BackofficeScreen):
                 _cell(format_rupiah(item.amount), "right"),
                 _cell(item.participant_name),
                 _cell(item.branch or "-"),
-                _cell(self._age(item.created_at, now), "right"),
+                _cell(self._age(item.created_at, view.read_at), "right"),
                 key=str(item.claim_id),
             )
         if current is not None:
-            row = next((index for index, item in enumerate(queue.items) if item.claim_id == current), 0)
+            row = next((index for index, item in enumerate(view.queue.items) if item.claim_id == current), 0)
             table.move_cursor(row=row)
-        self.query_one("#queue-empty").display = not queue.items
+        self.query_one("#queue-empty").display = not view.queue.items
 
-    def _highlighted_claim_id(self, table: DataTable) -> int | None:
+    def _highlighted_claim_id(self, table: DataTable[Text]) -> int | None:
         if not table.row_count:
             return None
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         return int(row_key.value) if row_key.value else None
 
-    def _counts(self, queue: Queue) -> Text:
+    def _counts(self, _block: Block) -> Text:
+        if self.view is None:
+            return Text(self.t("bo.queue.loading"))
+        queue, stage = self.view.queue, self.view.request.stage
         total = sum(queue.counts.values())
         items = []
-        for index, stage in enumerate(STAGE_FILTERS):
-            label = self.stage_label(stage) if stage else self.t("bo.queue.all")
-            count = queue.counts.get(stage, 0) if stage else total
+        for index, name in enumerate(STAGE_FILTERS):
+            label = self.stage_label(name) if name else self.t("bo.queue.all")
+            count = queue.counts.get(name, 0) if name else total
             text = f"{index} {label}: {count}"
-            items.append(Text(f"[{text}]", style="bold reverse") if stage == self.stage else Text(f" {text} "))
+            items.append(Text(f"[{text}]", style="bold reverse") if name == stage else Text(f" {text} "))
+        if queue.total > PAGE:
+            first = self.view.request.offset + 1
+            items.append(Text(self.t("bo.queue.page", first=first, last=first + len(queue.items) - 1,
+                                     total=queue.total)))
         return wrap_items([Text(self.t("bo.queue.stages")), *items], HEADER_WIDTH)
 
     def _age(self, created_at: datetime, now: datetime) -> str:
@@ -161,23 +211,43 @@ class QueueScreen(BackofficeScreen):
             return self.t("bo.age.hours", hours=hours)
         return self.t("bo.age.days", days=hours // 24)
 
-    def action_stage(self, index: int) -> None:
-        self.stage = STAGE_FILTERS[index]
+    def _ask(self, **changes: object) -> None:
+        fields = {"stage": self.request.stage, "branch": self.request.branch, "type_code": self.request.type_code,
+                  "offset": 0, **changes}
+        self.request = QueueRequest(**fields)  # type: ignore[arg-type]
         self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "page":
+            if self.view is None:
+                return False
+            offset = self.view.request.offset + int(str(parameters[0])) * PAGE
+            return 0 <= offset < self.view.queue.total
+        return True
+
+    def action_stage(self, index: int) -> None:
+        self._ask(stage=STAGE_FILTERS[index])
+
+    def action_page(self, direction: int) -> None:
+        self._ask(offset=max(self.request.offset + direction * PAGE, 0))
 
     def action_focus_filter(self, widget_id: str) -> None:
         self.query_one(f"#{widget_id}", Select).focus()
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
-        self.reload()
+        branch, type_code = (self.query_one(f"#{name}", Select).value for name in ("branch", "type_code"))
+        branch = branch if isinstance(branch, str) else ""
+        type_code = type_code if isinstance(type_code, str) else ""
+        if (branch, type_code) != (self.request.branch, self.request.type_code):
+            self._ask(branch=branch, type_code=type_code)
 
     @on(DataTable.RowSelected, "#queue-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(ClaimDetailScreen(int(event.row_key.value)))
+        self.app.push_screen(ClaimDetailScreen(int(str(event.row_key.value))))
 
     def action_counter(self) -> None:
         self.app.push_screen(CounterScreen())
 
-    async def action_logout(self) -> None:
-        await self.app.sign_out()
+    def action_logout(self) -> None:
+        self.post_message(SignOutRequested())

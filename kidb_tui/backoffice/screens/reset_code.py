@@ -14,7 +14,7 @@ from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.services import reset_codes
 
 
-class ResetCodeScreen(BackofficeScreen):
+class ResetCodeScreen(BackofficeScreen[None]):
     TITLE_KEY = "bo.code.title"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
@@ -30,19 +30,16 @@ class ResetCodeScreen(BackofficeScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="reset-code-box", classes="card"):
-            yield Static(self.t("bo.code.lead", nib=self.nib), markup=False, classes="lead")
+            yield self.say("bo.code.lead", classes="lead", nib=self.nib)
             with Horizontal(id="reset-code"):
                 for index, char in enumerate(self.code):
                     classes = "code-char -group" if index and index % 4 == 0 else "code-char"
                     yield Static(char, markup=False, classes=classes)
-            yield Static(
-                self.t("bo.code.valid", minutes=reset_codes.VALID_MINUTES, expires_at=self.expires_at),
-                markup=False, classes="lead",
-            )
-            yield Static(self.t("bo.code.how"), markup=False, classes="hint")
-            yield Static(self.t("bo.code.once"), markup=False, classes="hint")
+            yield self.say("bo.code.valid", classes="lead", minutes=reset_codes.VALID_MINUTES, expires_at=self.expires_at)
+            yield self.say("bo.code.how", classes="hint")
+            yield self.say("bo.code.once", classes="hint")
 
-    def action_done(self) -> None:
+    async def action_done(self) -> None:
         self.code = ""
-        self.query_one("#reset-code").remove_children()
+        await self.query_one("#reset-code").remove_children()
         self.app.pop_screen()

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
+from textual.containers import Vertical
 
 from kidb_tui.money import format_rupiah
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services import claims
+from kidb_tui.services.claims import BalanceView
+from kidb_tui.widgets.text import Block
 
 
-class BalanceScreen(KioskScreen):
+@dataclass(frozen=True)
+class Balance:
+    amounts: BalanceView
+    checked_at: datetime
+
+
+class BalanceScreen(KioskScreen[Balance]):
     TITLE_KEY = "balance.title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -20,24 +33,35 @@ class BalanceScreen(KioskScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        view = claims.balance_of(self.rt, self.identity.participant_id)
         with Vertical(classes="card", id="balance-body"):
-            yield Static(self.t("balance.as_of", checked_at=self.rt.now()), markup=False, classes="lead")
-            rows = (
-                ("balance", "balance.balance", view.balance_amount, " "),
-                ("reserved", "balance.reserved", view.reserved_amount, "-"),
-                ("available", "balance.available", view.available_amount, "="),
-            )
-            with Vertical(id="balance-table"):
-                for name, label, amount, sign in rows:
-                    if name == "available":
-                        yield Static("─" * 18, markup=False, classes="balance-rule")
-                    with Horizontal(classes="balance-row", id=f"balance-{name}"):
-                        yield Static(self.t(label), markup=False, classes="balance-label")
-                        yield Static(sign, markup=False, classes="balance-sign")
-                        yield Static(format_rupiah(amount), markup=False, classes="balance-amount")
-            yield Static(self.t("balance.explain"), markup=False, classes="hint")
-            yield Static(self.t("balance.next"), markup=False, classes="hint")
+            yield Block(self._as_of, classes="lead")
+            yield Block(self._table, id="balance-table")
+            yield self.say("balance.explain", classes="hint")
+            yield self.say("balance.next", classes="hint")
+
+    def load(self) -> Balance:
+        return Balance(claims.balance_of(self.rt, self.identity.participant_id), self.rt.now())
+
+    def show(self, view: Balance) -> None:
+        self.redraw()
+
+    def _as_of(self, _block: Block) -> str:
+        return self.t("balance.as_of", checked_at=self.view.checked_at) if self.view else ""
+
+    def _table(self, _block: Block) -> RenderableType:
+        table = Table.grid(expand=True)
+        table.add_column(ratio=1)
+        table.add_column(width=2)
+        table.add_column(width=16, justify="right")
+        if self.view is None:
+            return table
+        amounts = self.view.amounts
+        table.add_row(Text(self.t("balance.balance")), Text(" "), Text(format_rupiah(amounts.balance_amount)))
+        table.add_row(Text(self.t("balance.reserved")), Text("-"), Text(format_rupiah(amounts.reserved_amount)))
+        table.add_row(Text(""), Text("──"), Text("─" * 16))
+        table.add_row(Text(self.t("balance.available"), style="bold"), Text("=", style="bold"),
+                      Text(format_rupiah(amounts.available_amount), style="bold"))
+        return table
 
     def action_back(self) -> None:
         self.app.pop_screen()

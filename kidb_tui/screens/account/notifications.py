@@ -6,20 +6,31 @@ and `notif.<kind>.body`, filled with the parameters in the participant's languag
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kidb_tui.errors import NotFound
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services import notifications
 from kidb_tui.services.notifications import NotificationView
+from kidb_tui.widgets.text import Block
 
 
-class NotificationsScreen(KioskScreen):
+@dataclass(frozen=True)
+class Inbox:
+    items: tuple[NotificationView, ...]
+    opened: NotificationView | None = None
+
+
+class NotificationsScreen(KioskScreen[Inbox]):
     TITLE_KEY = "inbox.title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -29,38 +40,53 @@ class NotificationsScreen(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.items: list[NotificationView] = []
-        self.opened: NotificationView | None = None
         self._highlighted = 0
 
     def compose_body(self) -> ComposeResult:
-        self.items = notifications.inbox(self.rt, self.identity.participant_id)
         with Vertical(classes="card", id="inbox-body"):
-            if not self.items:
-                yield Static(self.t("inbox.empty"), markup=False, classes="lead")
-                return
-            yield Static(self._count_text(), markup=False, id="inbox-count", classes="hint")
-            yield OptionList(*(self._option(item) for item in self.items), id="inbox")
-            with Vertical(id="inbox-detail"):
-                yield from self._detail()
+            yield Block(self._count, id="inbox-count")
+            yield OptionList(id="inbox")
+            yield Block(self._detail, id="inbox-detail")
 
-    def _count_text(self) -> str:
-        unread = sum(1 for item in self.items if not item.read)
-        return self.t("inbox.count", unread=unread, total=len(self.items))
+    def load(self) -> Inbox:
+        return Inbox(tuple(notifications.inbox(self.rt, self.identity.participant_id)))
+
+    def show(self, view: Inbox) -> None:
+        inbox = self.query_one("#inbox", OptionList)
+        inbox.set_options(self._option(item) for item in view.items)
+        inbox.display = bool(view.items)
+        self.query_one("#inbox-detail").display = bool(view.items)
+        if view.items:
+            inbox.highlighted = min(self._highlighted, len(view.items) - 1)
+            inbox.focus()
+        self.query_one("#inbox-count", Block).refresh(layout=True)
+        self.refresh_bindings()
+
+    def after_relabel(self) -> None:
+        if self.view is not None:
+            inbox = self.query_one("#inbox", OptionList)
+            for index, item in enumerate(self.view.items):
+                inbox.replace_option_prompt_at_index(index, self._option(item).prompt)
+
+    def _count(self, _block: Block) -> str:
+        if self.view is None:
+            return ""
+        if not self.view.items:
+            return self.t("inbox.empty")
+        unread = sum(1 for item in self.view.items if not item.read)
+        return self.t("inbox.count", unread=unread, total=len(self.view.items))
 
     def _option(self, item: NotificationView) -> Option:
         mark = self.t("inbox.new") if not item.read else ""
-        stamp = self.app.i18n.datetime(item.created_at)
+        stamp = self.terminal.i18n.datetime(item.created_at)
         return Option(Content(f"{mark:<7} {stamp}  {self.text(item, 'title')}"), id=str(item.id))
 
-    def _detail(self) -> ComposeResult:
-        item = self.opened
+    def _detail(self, block: Block) -> RenderableType:
+        item = self.view.opened if self.view is not None else None
         if item is None:
-            yield Static(self.t("inbox.hint"), markup=False, classes="hint")
-            return
-        yield Static(self.text(item, "title"), markup=False, id="detail-title", classes="lead")
-        yield Static(self.t("inbox.sent", sent_at=item.created_at), markup=False, id="detail-time")
-        yield Static(self.text(item, "body"), markup=False, id="detail-body")
+            return self.t("inbox.hint")
+        return Group(block.heading(self.text(item, "title")), block.text(self.t("inbox.sent", sent_at=item.created_at)),
+                     block.text(""), block.text(self.text(item, "body")))
 
     def text(self, item: NotificationView, part: str) -> str:
         """The notification's title or body; a kind this kiosk does not know gets a general text."""
@@ -73,46 +99,40 @@ class NotificationsScreen(KioskScreen):
         except (KeyError, IndexError):
             return self.t(f"inbox.unknown_{part}")
 
-    def on_mount(self) -> None:
-        self._focus_list()
-
-    def after_relabel(self) -> None:
-        self._focus_list()
-
-    def _focus_list(self) -> None:
-        for inbox in self.query("#inbox").results(OptionList):
-            inbox.highlighted = min(self._highlighted, len(self.items) - 1)
-            inbox.focus()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return bool(self.items) if action == "open" else True
+        return bool(self.view and self.view.items) if action == "open" else True
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._highlighted = event.option_index
 
-    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        await self._open(event.option_index)
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option_index)
 
-    async def action_open(self) -> None:
-        for inbox in self.query("#inbox").results(OptionList):
-            if inbox.highlighted is not None:
-                await self._open(inbox.highlighted)
-
-    async def _open(self, index: int) -> None:
-        item = self.items[index]
-        try:
-            opened = notifications.open_notification(self.rt, self.identity.participant_id, item.id)
-        except NotFound as error:
-            self.show_error(error)
-            return
-        self.items[index] = opened
-        self.opened = opened
+    def action_open(self) -> None:
         inbox = self.query_one("#inbox", OptionList)
-        inbox.replace_option_prompt_at_index(index, self._option(opened).prompt)
-        self.query_one("#inbox-count", Static).update(self._count_text())
-        detail = self.query_one("#inbox-detail", Vertical)
-        await detail.remove_children()
-        await detail.mount_all(list(self._detail()))
+        if inbox.highlighted is not None:
+            self._open(inbox.highlighted)
+
+    def _open(self, index: int) -> None:
+        if self.view is not None:
+            self._mark_read(index, self.view.items[index].id)
+
+    @work(thread=True, exclusive=True, group="open")
+    def _mark_read(self, index: int, notification_id: int) -> None:
+        try:
+            opened = notifications.open_notification(self.rt, self.identity.participant_id, notification_id)
+        except NotFound as error:
+            self.app.call_from_thread(self.show_error, error)
+            return
+        self.app.call_from_thread(self._opened, index, opened)
+
+    def _opened(self, index: int, opened: NotificationView) -> None:
+        assert self.view is not None
+        items = list(self.view.items)
+        items[index] = opened
+        self.view = Inbox(tuple(items), opened)
+        self.query_one("#inbox", OptionList).replace_option_prompt_at_index(index, self._option(opened).prompt)
+        self.redraw()
         self.set_status("")
 
     def action_back(self) -> None:

@@ -6,24 +6,28 @@ the check (argon2) and the write run in a worker thread.
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input
 
 from kidb_tui import validation
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import KioskScreen
+from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import profile
-from kidb_tui.services.profile import CONTACT_FIELDS, Contact
+from kidb_tui.services.profile import CONTACT_FIELDS, Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import Block, KeyButton
 
 MAX_LENGTHS = {"address": validation.MAX_ADDRESS, "postal_code": 10, "phone": 20, "email": 254}
+REAUTH_NEEDED = "profile.reauth_required"
 
 
-class ProfileScreen(KioskScreen):
+class ProfileScreen(KioskScreen[ProfileView]):
     TITLE_KEY = "profile.title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -37,41 +41,44 @@ class ProfileScreen(KioskScreen):
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
-        view = profile.get_profile(self.rt, self.identity.participant_id)
         with VerticalScroll(classes="card", id="profile-body"):
-            with Vertical(id="profile-identity"):
-                yield Static(self.t("profile.identity"), markup=False, classes="section")
-                for key, value in (
-                    ("nib", view.nib),
-                    ("full_name", view.full_name),
-                    ("birth_date", self.app.i18n.date(view.birth_date)),
-                    ("membership_start", self.app.i18n.date(view.membership_start)),
-                ):
-                    with Horizontal(classes="readonly-row"):
-                        yield Static(self.t(f"field.{key}"), markup=False, classes="field-label")
-                        yield Static(value, markup=False, classes="readonly-value", id=f"show-{key}")
-            if view.contact_confirmed_at is None:
-                heading = self.t("profile.contact_never")
-            else:
-                heading = self.t("profile.contact", confirmed_at=view.contact_confirmed_at)
-            yield Static(heading, markup=False, classes="section", id="contact-heading")
+            yield Block(self._identity_rows, id="profile-identity")
+            yield Block(self._contact_heading, classes="section", id="contact-heading")
             for name in CONTACT_FIELDS:
-                yield FormField(name, Input(getattr(view.contact, name), id=name, max_length=MAX_LENGTHS[name]))
-            secret = FormField(
-                "secret",
-                Input(id="secret", password=True, max_length=128, placeholder=self.t("profile.secret_placeholder")),
-            )
-            secret.display = self.asking_secret
+                yield FormField(name, Input(id=name, max_length=MAX_LENGTHS[name]))
+            secret = FormField("secret", Input(id="secret", password=True, max_length=128),
+                               placeholder_key="profile.secret_placeholder")
+            secret.display = False
             yield secret
             with Horizontal(classes="buttons"):
-                yield Button(self.t("profile.save"), id="save", variant="primary")
+                yield KeyButton("profile.save", id="save", variant="primary")
+
+    def load(self) -> ProfileView:
+        return profile.get_profile(self.rt, self.identity.participant_id)
+
+    def show(self, view: ProfileView) -> None:
+        for name in CONTACT_FIELDS:
+            self.query_one(f"#{name}", Input).value = getattr(view.contact, name)
+        self.redraw()
+
+    def _identity_rows(self, block: Block) -> RenderableType:
+        view = self.view
+        if view is None:
+            return block.heading(self.t("profile.identity"))
+        i18n = self.terminal.i18n
+        rows = (("nib", view.nib), ("full_name", view.full_name), ("birth_date", i18n.date(view.birth_date)),
+                ("membership_start", i18n.date(view.membership_start)))
+        return Group(block.heading(self.t("profile.identity")),
+                     block.rows([(self.t(f"field.{key}"), value) for key, value in rows], label_width=25))
+
+    def _contact_heading(self, _block: Block) -> str:
+        if self.view is None or self.view.contact_confirmed_at is None:
+            return self.t("profile.contact_never")
+        return self.t("profile.contact", confirmed_at=self.view.contact_confirmed_at)
 
     def on_mount(self) -> None:
         self.query_one("#address", Input).focus()
-        self.set_status(self.t("profile.hint"))
-
-    def after_relabel(self) -> None:
-        self.set_status(self.t("profile.hint"))
+        self.set_status(lambda: self.t("profile.hint"))
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -83,21 +90,17 @@ class ProfileScreen(KioskScreen):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        if self.saving:
+        if self.saving or self.view is None:
             return
         raw = Contact(*(self.query_one(f"#{name}", Input).value for name in CONTACT_FIELDS))
         self.clear_errors()
         try:
-            clean = profile.validate_contact(raw)
+            profile.validate_contact(raw)
         except FormErrors as error:
             self.show_error(error)
             return
         secret: SecretStr | None = None
-        if profile.needs_reauth(self.rt, self.identity.participant_id, clean):
-            if not self.asking_secret:
-                self._ask_secret(True)
-                self.set_status(self.t("profile.reauth_required"))
-                return
+        if self.asking_secret:
             secret = masked(self.query_one("#secret", Input).value)
             if not secret.get_secret_value():
                 self.show_error(FormErrors([ValidationError("secret", "required")]))
@@ -113,36 +116,34 @@ class ProfileScreen(KioskScreen):
         except DomainError as error:
             self.app.call_from_thread(self._failed, error)
             return
-        self.app.call_from_thread(self._saved, changed)
+        view = profile.get_profile(self.rt, self.identity.participant_id)
+        self.app.call_from_thread(self._saved, changed, view)
 
-    def _saved(self, changed: list[str]) -> None:
+    def _saved(self, changed: list[str], view: ProfileView) -> None:
         self._busy(False)
         self._ask_secret(False)
+        self.view = view
+        self.show(view)
         self.query_one("#address", Input).focus()
-        view = profile.get_profile(self.rt, self.identity.participant_id)
-        for name in CONTACT_FIELDS:
-            self.query_one(f"#{name}", Input).value = getattr(view.contact, name)
-        self.query_one("#contact-heading", Static).update(self.t("profile.contact", confirmed_at=view.contact_confirmed_at))
         if changed:
-            fields = ", ".join(self.t(f"field.{name}") for name in changed)
-            self.set_status(self.t("profile.saved", fields=fields))
+            self.set_status(lambda: self.t("profile.saved", fields=", ".join(self.t(f"field.{name}") for name in changed)))
         else:
-            self.set_status(self.t("profile.confirmed"))
+            self.set_status(lambda: self.t("profile.confirmed"))
 
-    async def _failed(self, error: DomainError) -> None:
+    def _failed(self, error: DomainError) -> None:
         self._busy(False)
         secret = self.query_one("#secret", Input)
         secret.value = ""
         if isinstance(error, AuthError) and error.key == "auth.reauth_locked":
-            message = self.app.i18n.error(error)
-            await self.app.sign_out()
-            self.app.screen.set_status(message, error=True)
+            self.post_message(SignOutRequested("locked", self.terminal.i18n.error(error)))
             return
-        if error.key == "profile.reauth_required":
+        if error.key == REAUTH_NEEDED:
             self._ask_secret(True)
+            self.set_status(lambda: self.t(REAUTH_NEEDED))
+            return
         self.show_error(error)
         if isinstance(error, AuthError):
-            self.query_one("#field-secret", FormField).show_error(self.app.i18n.error(error))
+            self.query_one("#field-secret", FormField).show_error(lambda: self.terminal.i18n.error(error))
             secret.focus()
 
     def _ask_secret(self, asking: bool) -> None:

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kidb_tui.money import format_rupiah
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services import claims, reference
 from kidb_tui.services.claims import ClaimView
-from kidb_tui.widgets.timeline import StageTimeline
+from kidb_tui.services.reference import ClaimTypeInfo
+from kidb_tui.widgets.text import Block
+from kidb_tui.widgets.timeline import timeline_notes, timeline_text
 
 TYPE_WIDTH = 26
 
 
-class StatusScreen(KioskScreen):
+@dataclass(frozen=True)
+class Claims:
+    claims: tuple[ClaimView, ...]
+    types: tuple[ClaimTypeInfo, ...]
+
+
+class StatusScreen(KioskScreen[Claims]):
     TITLE_KEY = "status.title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -26,59 +38,78 @@ class StatusScreen(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.claims: list[ClaimView] = []
         self._row = 0
-        self._names: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
-        self.claims = claims.claims_of(self.rt, self.identity.participant_id)
         with Vertical(classes="card", id="status-body"):
-            if not self.claims:
-                yield Static(self.t("status.empty"), markup=False, classes="lead")
-                yield Static(self.t("status.empty_how"), markup=False, classes="hint")
-                return
             yield DataTable(id="claims", cursor_type="row")
-            yield Static("", markup=False, id="claim-summary", classes="lead")
-            yield StageTimeline(id="timeline")
+            yield Block(self._summary, id="claim-summary", classes="lead")
+            yield Block(self._timeline, id="timeline")
 
-    def on_mount(self) -> None:
+    def load(self) -> Claims:
+        return Claims(tuple(claims.claims_of(self.rt, self.identity.participant_id)), tuple(reference.claim_types(self.rt)))
+
+    def show(self, view: Claims) -> None:
+        self.query_one("#claims").display = bool(view.claims)
         self._fill()
 
     def after_relabel(self) -> None:
         self._fill()
 
+    def _type_name(self, code: str) -> str:
+        assert self.view is not None
+        language = self.terminal.language
+        return next((info.name(language) for info in self.view.types if info.code == code), code)
+
     def _fill(self) -> None:
-        if not self.claims:
+        if self.view is None:
             return
-        self._names = {info.code: info.name(self.app.i18n.language) for info in reference.claim_types(self.rt)}
         table = self.query_one("#claims", DataTable)
+        table.clear(columns=True)
         table.add_column(Text(self.t("status.col_reference")), key="reference")
         table.add_column(Text(self.t("status.col_type")), key="type", width=TYPE_WIDTH)
         table.add_column(Text(self.t("status.col_amount")), key="amount")
         table.add_column(Text(self.t("status.col_stage")), key="stage")
-        for claim in self.claims:
+        for claim in self.view.claims:
             table.add_row(
                 Text(claim.reference),
-                Text(self._names.get(claim.type_code, claim.type_code), overflow="ellipsis", no_wrap=True),
+                Text(self._type_name(claim.type_code), overflow="ellipsis", no_wrap=True),
                 Text(format_rupiah(claim.amount), justify="right"),
                 Text(self.t(f"timeline.short.{claim.stage}")),
             )
-        table.move_cursor(row=min(self._row, len(self.claims) - 1))
-        table.focus()
-        self._show(table.cursor_row)
+        if self.view.claims:
+            table.move_cursor(row=min(self._row, len(self.view.claims) - 1))
+            table.focus()
+        self.redraw()
+
+    def _current(self) -> ClaimView | None:
+        if self.view is None or not self.view.claims:
+            return None
+        return self.view.claims[min(self._row, len(self.view.claims) - 1)]
+
+    def _summary(self, _block: Block) -> str:
+        if self.view is not None and not self.view.claims:
+            return self.t("status.empty")
+        claim = self._current()
+        if claim is None:
+            return ""
+        return self.t("status.summary", reference=claim.reference, type=self._type_name(claim.type_code),
+                      amount=claim.amount, bank=claim.bank_name, account=claim.account_masked)
+
+    def _timeline(self, block: Block) -> RenderableType:
+        if self.view is not None and not self.view.claims:
+            return self.t("status.empty_how")
+        claim = self._current()
+        if claim is None:
+            return ""
+        notes = Text("\n".join(timeline_notes(claim, self.t)))
+        legend = Text(self.t("timeline.legend"), style=block.get_component_rich_style("block--label"))
+        return Group(Text(timeline_text(claim, self.t, self.terminal.i18n.datetime)), Padding(notes, (0, 0, 0, 4)),
+                     Text(""), legend)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._row = event.cursor_row
-        self._show(event.cursor_row)
-
-    def _show(self, row: int) -> None:
-        claim = self.claims[row]
-        summary = self.t(
-            "status.summary", reference=claim.reference, type=self._names.get(claim.type_code, claim.type_code),
-            amount=claim.amount, bank=claim.bank_name, account=claim.account_masked,
-        )
-        self.query_one("#claim-summary", Static).update(summary)
-        self.query_one("#timeline", StageTimeline).show(claim)
+        self.redraw()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -7,14 +7,16 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import AuthError, DomainError
 from kidb_tui.masked import SecretStr
-from kidb_tui.screens.auth.new_secret import NewSecretScreen, clear_new_secret, secret_fields, set_busy
+from kidb_tui.screens.auth.new_secret import NewSecretScreen
+from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import auth
 from kidb_tui.services.auth import Identity
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton
 
 
 class ActivationScreen(NewSecretScreen):
@@ -22,17 +24,15 @@ class ActivationScreen(NewSecretScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="activation-box", classes="card auth-form"):
-            yield Static(self.t("activation.intro"), markup=False, classes="intro")
-            yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("activation.nib_placeholder")))
-            yield FormField("nik", Input(id="nik", max_length=20, placeholder=self.t("activation.nik_placeholder")))
-            yield FormField(
-                "birth_date",
-                Input(id="birth_date", max_length=10, placeholder=self.t("activation.birth_date_placeholder")),
-            )
-            yield from secret_fields(self)
+            yield self.say("activation.intro", classes="intro")
+            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="activation.nib_placeholder")
+            yield FormField("nik", Input(id="nik", max_length=20), placeholder_key="activation.nik_placeholder")
+            yield FormField("birth_date", Input(id="birth_date", max_length=10),
+                            placeholder_key="activation.birth_date_placeholder")
+            yield from self.secret_fields()
             with Horizontal(classes="buttons"):
-                yield Button(self.t("activation.submit"), id="submit", variant="primary")
-                yield Static(self.t("activation.keys_hint"), markup=False, classes="button-hint")
+                yield KeyButton("activation.submit", id="submit", variant="primary")
+                yield self.say("activation.keys_hint", classes="button-hint")
 
     def on_mount(self) -> None:
         self.query_one("#nib", Input).focus()
@@ -46,7 +46,7 @@ class ActivationScreen(NewSecretScreen):
     def submit(self) -> None:
         values = [self.query_one(f"#{name}", Input).value for name in ("nib", "nik", "birth_date")]
         self.clear_errors()
-        set_busy(self, True)
+        self.set_busy(True)
         self.set_status(self.t("activation.checking"))
         self._activate(*values, *self.chosen_secret())
 
@@ -62,17 +62,16 @@ class ActivationScreen(NewSecretScreen):
         self.app.call_from_thread(self._activated, identity)
 
     def _activated(self, identity: Identity) -> None:
-        self.app.pop_screen()
-        self.app.signed_in(identity)
-        self.app.notify(self.t("activation.done"), title=self.t("activation.done_title"), timeout=10, markup=False)
+        self.post_message(SignedIn(identity, self.t("activation.done"), self.t("activation.done_title")))
 
     def _refused(self, error: DomainError) -> None:
         if self.show_form_errors(error):
             return
         if isinstance(error, AuthError) and error.key == "activation.mismatch":
             settings = self.rt.settings
-            self.set_status(self.t(error.key, attempts=settings.lock_threshold, minutes=settings.lock_minutes), error=True)
+            self.set_status(lambda: self.t(error.key, attempts=settings.lock_threshold, minutes=settings.lock_minutes),
+                            error=True)
             self.query_one("#nib", Input).focus()
             return
         self.show_error(error)
-        clear_new_secret(self)
+        self.clear_new_secret()

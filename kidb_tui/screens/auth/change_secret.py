@@ -5,13 +5,15 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.screens.auth.new_secret import NewSecretScreen, secret_fields, set_busy
+from kidb_tui.screens.auth.new_secret import NewSecretScreen
+from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import auth
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton
 
 
 class ChangeSecretScreen(NewSecretScreen):
@@ -19,15 +21,13 @@ class ChangeSecretScreen(NewSecretScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="change-box", classes="card auth-form"):
-            yield Static(self.t("change.intro"), markup=False, classes="intro")
-            yield FormField(
-                "secret_current",
-                Input(id="secret_current", password=True, max_length=128, placeholder=self.t("change.current_placeholder")),
-            )
-            yield from secret_fields(self, "change.new_secret", "change.new_secret_confirm")
+            yield self.say("change.intro", classes="intro")
+            yield FormField("secret_current", Input(id="secret_current", password=True, max_length=128),
+                            placeholder_key="change.current_placeholder")
+            yield from self.secret_fields("change.new_secret", "change.new_secret_confirm")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("change.submit"), id="submit", variant="primary")
-                yield Static(self.t("change.keys_hint"), markup=False, classes="button-hint")
+                yield KeyButton("change.submit", id="submit", variant="primary")
+                yield self.say("change.keys_hint", classes="button-hint")
 
     def on_mount(self) -> None:
         self.query_one("#secret_current", Input).focus()
@@ -44,7 +44,7 @@ class ChangeSecretScreen(NewSecretScreen):
         if not self.query_one("#secret_current", Input).value:
             self.show_error(FormErrors([ValidationError("secret_current", "required")]))
             return
-        set_busy(self, True)
+        self.set_busy(True)
         self.set_status(self.t("change.checking"))
         self._change(masked(self.query_one("#secret_current", Input).value), kind, secret, confirmation)
 
@@ -61,17 +61,15 @@ class ChangeSecretScreen(NewSecretScreen):
         self.app.pop_screen()
         self.app.notify(self.t("change.done"), title=self.t("change.done_title"), timeout=10, markup=False)
 
-    async def _refused(self, error: DomainError) -> None:
-        set_busy(self, False)
+    def _refused(self, error: DomainError) -> None:
+        self.set_busy(False)
         if isinstance(error, AuthError) and error.key == "auth.reauth_locked":
-            app, message = self.app, self.app.i18n.error(error)
-            await app.sign_out()
-            app.notify(message, severity="error", timeout=15, markup=False)
+            self.post_message(SignOutRequested("locked", self.terminal.i18n.error(error)))
             return
         if self.show_form_errors(error):
             return
         self.show_error(error)
         current = self.query_one("#secret_current", Input)
         current.value = ""
-        self.query_one("#field-secret_current", FormField).show_error(self.app.i18n.error(error))
+        self.query_one("#field-secret_current", FormField).show_error(lambda: self.terminal.i18n.error(error))
         current.focus()

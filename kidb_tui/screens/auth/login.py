@@ -1,5 +1,6 @@
-"""Login: NIB and masked PIN/password; links to account activation and help. The dummy hash for
-unknown NIBs is made as soon as the screen is up, so the first login of a process costs no more."""
+"""Login: NIB and masked PIN/password; links to account activation, PIN reset and help. The
+dummy hash for unknown NIBs is made as soon as the screen is up, so the first login of a
+process costs no more."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.auth.activation import ActivationScreen
 from kidb_tui.screens.auth.reset import ResetScreen
-from kidb_tui.screens.base import KioskScreen
+from kidb_tui.screens.base import BACKGROUND, KioskScreen
 from kidb_tui.screens.help import HelpScreen
+from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import auth
 from kidb_tui.services.auth import LoginResult
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton
 
 
-class LoginScreen(KioskScreen):
+class LoginScreen(KioskScreen[None]):
     TITLE_KEY = "login.title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -32,23 +35,21 @@ class LoginScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="login-box", classes="card"):
-            yield Static(self.t("login.welcome"), markup=False, classes="lead")
-            yield Static(self.t("login.instructions"), markup=False, classes="hint")
-            yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("login.nib_placeholder")))
-            yield FormField(
-                "secret",
-                Input(id="secret", password=True, max_length=128, placeholder=self.t("login.secret_placeholder")),
-            )
+            yield self.say("login.welcome", classes="lead")
+            yield self.say("login.instructions", classes="hint")
+            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
+            yield FormField("secret", Input(id="secret", password=True, max_length=128),
+                            placeholder_key="login.secret_placeholder")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("login.submit"), id="login", variant="primary")
-                yield Button(self.t("login.activate"), id="activate")
-            yield Static(self.t("login.forgot"), markup=False, classes="hint")
+                yield KeyButton("login.submit", id="login", variant="primary")
+                yield KeyButton("login.activate", id="activate")
+            yield self.say("login.forgot", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#nib", Input).focus()
         self._prepare_dummy()
 
-    @work(thread=True, group="prepare-dummy")
+    @work(thread=True, group=BACKGROUND)
     def _prepare_dummy(self) -> None:
         self.rt.hasher.prepare_dummy()
 
@@ -77,7 +78,7 @@ class LoginScreen(KioskScreen):
 
     def _finish(self, result: LoginResult) -> None:
         if result.identity is not None:
-            self.app.signed_in(result.identity)
+            self.post_message(SignedIn(result.identity))
             return
         self._busy(False)
         secret = self.query_one("#secret", Input)
@@ -85,7 +86,7 @@ class LoginScreen(KioskScreen):
         key = result.error_key or "auth.failed"
         settings = self.rt.settings
         params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
-        self.set_status(self.t(key, **params), error=True)
+        self.set_status(lambda: self.t(key, **params), error=True)
         if key == "auth.nib_format":
             self.query_one("#nib", Input).focus()
         else:

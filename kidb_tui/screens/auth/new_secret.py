@@ -7,23 +7,34 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, RadioButton, RadioSet, Static
+from textual.content import Content
+from textual.widgets import Input, RadioButton, RadioSet
 
 from kidb_tui.errors import DomainError, FormErrors
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services.secret_policy import KINDS
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import Translated
 
 SECRET_FIELDS = ("secret", "secret_confirm", "secret_kind")
 
 
-class KindButton(RadioButton):
+class KindButton(Translated, RadioButton):
     """A radio button whose dot shows only when chosen, so the choice does not rest on colour."""
 
+    def __init__(self, label_key: str, value: bool = False) -> None:
+        super().__init__(value=value)
+        self.label_key = label_key
+        self.relabel()
+
     @property
-    def BUTTON_INNER(self) -> str:
+    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual's name)
         return "●" if self.value else " "
+
+    def relabel(self) -> None:
+        self.label = Content(self.app.t(self.label_key))  # type: ignore[attr-defined]
+        self.refresh(layout=True)
 
 
 class SecretKindChoice(RadioSet):
@@ -31,8 +42,9 @@ class SecretKindChoice(RadioSet):
 
     BINDINGS = [Binding("enter", "choose", show=False)]
 
-    def __init__(self, pin_label: str, password_label: str) -> None:
-        super().__init__(KindButton(pin_label, value=True), KindButton(password_label), id="secret_kind", compact=True)
+    def __init__(self) -> None:
+        super().__init__(KindButton("policy.pin", value=True), KindButton("policy.password"), id="secret_kind",
+                         compact=True)
 
     @property
     def kind(self) -> str:
@@ -43,49 +55,25 @@ class SecretKindChoice(RadioSet):
         self.screen.focus_next()
 
 
-def secret_fields(screen: KioskScreen, new_label_key: str | None = None, repeat_label_key: str | None = None) -> ComposeResult:
-    """The kind choice, the policy in two lines, and the new secret typed twice (shared with Ganti PIN)."""
-    yield FormField(
-        "secret_kind",
-        SecretKindChoice(screen.t("policy.pin"), screen.t("policy.password")),
-        label_key="policy.kind_label",
-    )
-    yield Static(screen.t("policy.rules"), markup=False, classes="policy")
-    yield FormField(
-        "secret",
-        Input(id="secret", password=True, max_length=128, placeholder=screen.t("policy.pin_placeholder")),
-        label_key=new_label_key,
-    )
-    yield FormField(
-        "secret_confirm",
-        Input(id="secret_confirm", password=True, max_length=128, placeholder=screen.t("policy.repeat_placeholder")),
-        label_key=repeat_label_key,
-    )
-
-
-def update_secret_placeholder(screen: KioskScreen, kind: str) -> None:
-    screen.query_one("#secret", Input).placeholder = screen.t(f"policy.{kind}_placeholder")
-
-
-def set_busy(screen: KioskScreen, busy: bool) -> None:
-    for widget in screen.query("Input, Button, RadioSet"):
-        widget.disabled = busy
-
-
-def clear_new_secret(screen: KioskScreen) -> None:
-    for name in ("secret", "secret_confirm"):
-        screen.query_one(f"#{name}", Input).value = ""
-    screen.query_one("#secret", Input).focus()
-
-
-class NewSecretScreen(KioskScreen):
-    """Base of the screens with `secret_fields`: placeholder follows the kind, Esc goes back."""
+class NewSecretScreen(KioskScreen[None]):
+    """Base of the screens that set a new secret: placeholder follows the kind, Esc goes back."""
 
     BINDINGS = [*KioskScreen.BINDINGS, Binding("escape", "back", "key.back")]
 
+    def secret_fields(self, new_label_key: str | None = None, repeat_label_key: str | None = None) -> ComposeResult:
+        """The kind choice, the policy in two lines, and the new secret typed twice."""
+        yield FormField("secret_kind", SecretKindChoice(), label_key="policy.kind_label")
+        yield self.say("policy.rules", classes="policy")
+        yield FormField("secret", Input(id="secret", password=True, max_length=128), label_key=new_label_key,
+                        placeholder_key="policy.pin_placeholder")
+        yield FormField("secret_confirm", Input(id="secret_confirm", password=True, max_length=128),
+                        label_key=repeat_label_key, placeholder_key="policy.repeat_placeholder")
+
     @on(RadioSet.Changed, "#secret_kind")
     def _kind_changed(self, event: RadioSet.Changed) -> None:
-        update_secret_placeholder(self, KINDS[event.index])
+        field = self.query_one("#field-secret", FormField)
+        field.placeholder_key = f"policy.{KINDS[event.index]}_placeholder"
+        field.relabel()
 
     def chosen_secret(self) -> tuple[str, SecretStr, SecretStr]:
         """(kind, secret, confirmation) as typed, the secrets masked."""
@@ -95,14 +83,23 @@ class NewSecretScreen(KioskScreen):
             masked(self.query_one("#secret_confirm", Input).value),
         )
 
+    def set_busy(self, busy: bool) -> None:
+        for widget in self.query("Input, Button, RadioSet"):
+            widget.disabled = busy
+
+    def clear_new_secret(self) -> None:
+        for name in ("secret", "secret_confirm"):
+            self.query_one(f"#{name}", Input).value = ""
+        self.query_one("#secret", Input).focus()
+
     def show_form_errors(self, error: DomainError) -> bool:
         """Show FormErrors under their fields (a refused new secret is cleared); False for others."""
-        set_busy(self, False)
+        self.set_busy(False)
         if not isinstance(error, FormErrors):
             return False
         self.show_error(error)
         if any(field_error.field in SECRET_FIELDS for field_error in error.errors):
-            clear_new_secret(self)
+            self.clear_new_secret()
         return True
 
     def action_back(self) -> None:

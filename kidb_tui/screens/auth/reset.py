@@ -6,14 +6,16 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import AuthError, DomainError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.screens.auth.new_secret import NewSecretScreen, secret_fields, set_busy
+from kidb_tui.screens.auth.new_secret import NewSecretScreen
+from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import reset_codes
 from kidb_tui.services.auth import Identity
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import KeyButton
 
 
 class ResetScreen(NewSecretScreen):
@@ -21,12 +23,12 @@ class ResetScreen(NewSecretScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="reset-box", classes="card auth-form", can_focus=False):
-            yield Static(self.t("reset.intro"), markup=False, classes="intro")
-            yield FormField("nib", Input(id="nib", max_length=20, placeholder=self.t("login.nib_placeholder")))
-            yield FormField("reset_code", Input(id="reset_code", max_length=12, placeholder=self.t("reset.code_placeholder")))
-            yield from secret_fields(self, "reset.new_secret", "reset.new_secret_confirm")
+            yield self.say("reset.intro", classes="intro")
+            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
+            yield FormField("reset_code", Input(id="reset_code", max_length=12), placeholder_key="reset.code_placeholder")
+            yield from self.secret_fields("reset.new_secret", "reset.new_secret_confirm")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("reset.submit"), id="submit", variant="primary")
+                yield KeyButton("reset.submit", id="submit", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#nib", Input).focus()
@@ -40,7 +42,7 @@ class ResetScreen(NewSecretScreen):
     def submit(self) -> None:
         nib = self.query_one("#nib", Input).value
         self.clear_errors()
-        set_busy(self, True)
+        self.set_busy(True)
         self.set_status(self.t("reset.checking"))
         self._redeem(nib, masked(self.query_one("#reset_code", Input).value), *self.chosen_secret())
 
@@ -54,9 +56,7 @@ class ResetScreen(NewSecretScreen):
         self.app.call_from_thread(self._done, identity)
 
     def _done(self, identity: Identity) -> None:
-        self.app.pop_screen()
-        self.app.signed_in(identity)
-        self.app.notify(self.t("reset.done"), timeout=10, markup=False)
+        self.post_message(SignedIn(identity, self.t("reset.done")))
 
     def _refused(self, error: DomainError) -> None:
         if self.show_form_errors(error):

@@ -6,30 +6,35 @@ with every attempt, so pressing Simpan twice or retrying after an error makes on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.money import format_rupiah
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.flow import ValidDraft, claim_type, document_names, summary_row
-from kidb_tui.screens.claim.receipt import ReceiptScreen
+from kidb_tui.screens.claim.common import ValidDraft, document_names
+from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import claims
-from kidb_tui.services.auth import Identity
 from kidb_tui.services.claims import Receipt
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
-from kidb_tui.services.runtime import Runtime
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import Block, KeyButton
+
+if TYPE_CHECKING:
+    from kidb_tui.screens.claim.flow import ClaimFlow
 
 LOCKED = "auth.reauth_locked"
 
 
-class ConfirmScreen(KioskScreen):
+class ConfirmScreen(KioskScreen[None]):
     TITLE_KEY = "claim.confirm_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -39,42 +44,44 @@ class ConfirmScreen(KioskScreen):
         Binding("pageup", "scroll_summary(-1)", show=False),
     ]
 
-    def __init__(self, step: ValidDraft, contact: Contact) -> None:
+    def __init__(self, flow: ClaimFlow, step: ValidDraft, contact: Contact) -> None:
         super().__init__()
+        self.flow = flow
         self.step = step
         self.contact = contact
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
-        clean, contact = self.step.clean, self.contact
-        info = claim_type(self.rt, clean.type_code)
         with VerticalScroll(id="summary", classes="card"):
-            yield Static(self.t("claim.confirm_lead"), markup=False, classes="lead")
-            yield from summary_row(self.t("field.claim_type"), info.name(self.app.i18n.language))
-            yield from summary_row(self.t("claim.amount"), format_rupiah(clean.amount))
-            yield from summary_row(
-                self.t("field.bank"),
-                self.t("claim.account_summary", bank=clean.bank_name, account=mask_tail(clean.account_number)),
-            )
-            yield from summary_row(self.t("field.account_holder"), clean.account_holder)
-            yield from summary_row(self.t("field.reason"), clean.reason)
-            yield from summary_row(self.t("field.documents"), ", ".join(document_names(self, clean.documents)))
-            yield from summary_row(self.t("field.address"), contact.address)
-            yield from summary_row(self.t("field.postal_code"), contact.postal_code)
-            yield from summary_row(self.t("field.phone"), contact.phone)
-            yield from summary_row(self.t("field.email"), contact.email)
+            yield Block(self._summary)
         with Vertical(id="confirm-box", classes="card"):
-            yield Static(self.t("claim.confirm_secret_hint"), markup=False, classes="hint")
-            placeholder = self.t("login.secret_placeholder")
-            yield FormField("secret", Input(id="secret", password=True, max_length=128, placeholder=placeholder))
+            yield self.say("claim.confirm_secret_hint", classes="hint")
+            yield FormField("secret", Input(id="secret", password=True, max_length=128),
+                            placeholder_key="login.secret_placeholder")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("claim.save_button"), id="save", variant="primary")
+                yield KeyButton("claim.save_button", id="save", variant="primary")
+
+    def _summary(self, block: Block) -> RenderableType:
+        clean, contact = self.step.clean, self.contact
+        assert self.flow.requirements is not None
+        info = self.flow.requirements.info
+        rows = [
+            (self.t("field.claim_type"), info.name(self.terminal.language)),
+            (self.t("claim.amount"), format_rupiah(clean.amount)),
+            (self.t("field.bank"), self.t("claim.account_summary", bank=clean.bank_name,
+                                          account=mask_tail(clean.account_number))),
+            (self.t("field.account_holder"), clean.account_holder),
+            (self.t("field.reason"), clean.reason),
+            (self.t("field.documents"), ", ".join(document_names(self.t, clean.documents))),
+            (self.t("field.address"), contact.address),
+            (self.t("field.postal_code"), contact.postal_code),
+            (self.t("field.phone"), contact.phone),
+            (self.t("field.email"), contact.email),
+        ]
+        return Group(block.text(""), block.heading(self.t("claim.confirm_lead")), block.text(""), block.rows(rows))
 
     def on_mount(self) -> None:
         self.query_one("#secret", Input).focus()
-
-    def after_relabel(self) -> None:
-        self._busy(self.saving)
 
     def action_scroll_summary(self, direction: int) -> None:
         summary = self.query_one("#summary", VerticalScroll)
@@ -99,16 +106,16 @@ class ConfirmScreen(KioskScreen):
             return
         self._busy(True)
         self.set_status(self.t("claim.saving"))
-        self._submit(self.rt, self.identity, masked(self.query_one("#secret", Input).value))
+        self._submit(masked(self.query_one("#secret", Input).value))
 
     @work(thread=True, group="claim-submit")
-    def _submit(self, rt: Runtime, identity: Identity, secret: SecretStr) -> None:
+    def _submit(self, secret: SecretStr) -> None:
         try:
-            receipt = claims.submit_claim(rt, identity, self.step.draft, self.contact, secret, self.step.key)
+            receipt = claims.submit_claim(self.rt, self.identity, self.step.draft, self.contact, secret, self.step.key)
         except DomainError as error:
             self.app.call_from_thread(self._failed, error)
             return
-        self.app.call_from_thread(self._saved, receipt)
+        self.app.call_from_thread(self.flow.saved, receipt)
 
     def _busy(self, busy: bool) -> None:
         self.saving = busy
@@ -116,27 +123,27 @@ class ConfirmScreen(KioskScreen):
             widget.disabled = busy
         self.refresh_bindings()
 
-    def _saved(self, receipt: Receipt) -> None:
-        self.app.switch_screen(ReceiptScreen(receipt))
+    def system_busy(self) -> None:
+        self._busy(False)
+        super().system_busy()
 
-    async def _failed(self, error: DomainError) -> None:
+    def _failed(self, error: DomainError) -> None:
+        i18n = self.terminal.i18n
         if isinstance(error, AuthError) and error.key == LOCKED:
-            message = self.app.i18n.error(error)
-            await self.app.sign_out(reason="locked")
-            self.app.screen.set_status(message, error=True)
+            self.post_message(SignOutRequested("locked", i18n.error(error)))
             return
         self._busy(False)
         secret = self.query_one("#secret", Input)
         secret.value = ""
         secret.focus()
         if isinstance(error, FormErrors):
-            messages = [self.app.i18n.error(item) for item in error.errors]
-            self.set_status(" ".join([*messages, self.t("claim.go_back_to_fix")]), error=True)
+            errors = error.errors
+            self.set_status(lambda: " ".join([*(i18n.error(item) for item in errors), self.t("claim.go_back_to_fix")]),
+                            error=True)
             return
-        message = self.app.i18n.error(error)
         if isinstance(error, AuthError):
-            self.query_one("#field-secret", FormField).show_error(message)
-        self.set_status(message, error=True)
+            self.query_one("#field-secret", FormField).show_error(lambda: i18n.error(error))
+        self.set_status(lambda: i18n.error(error), error=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

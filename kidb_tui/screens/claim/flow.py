@@ -1,45 +1,64 @@
-"""What the claim screens share: the validated draft handed from step to step, and small text helpers."""
+"""The coordinator of Daftar Pencairan: one run of the flow owns what the steps hand on (the
+type's requirements, the form's idempotency key, the contact data typed) and opens each step in
+turn, so no step knows the next: type -> requirements -> form -> personal data -> confirm ->
+receipt, Esc going back a step with what was typed kept."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from kidb_tui.screens.claim.common import Requirements, ValidDraft
+from kidb_tui.screens.claim.confirm import ConfirmScreen
+from kidb_tui.screens.claim.form import ClaimFormScreen
+from kidb_tui.screens.claim.personal_data import PersonalDataScreen
+from kidb_tui.screens.claim.receipt import ReceiptScreen
+from kidb_tui.screens.claim.requirements import RequirementsScreen
+from kidb_tui.screens.claim.type_select import ClaimTypeScreen
+from kidb_tui.services import claims
+from kidb_tui.services.claims import Receipt
+from kidb_tui.services.profile import Contact
 
-from kidb_tui.services import reference
-from kidb_tui.services.claims import ClaimDraft, CleanClaim
-from kidb_tui.services.reference import ClaimTypeInfo
-
-
-@dataclass(frozen=True)
-class ValidDraft:
-    """The form as typed (sent to `submit_claim`), as validated (shown), and its idempotency key."""
-
-    key: str
-    draft: ClaimDraft
-    clean: CleanClaim
+if TYPE_CHECKING:
+    from kidb_tui.app import KidbApp
 
 
-def claim_type(rt, type_code: str) -> ClaimTypeInfo:
-    return next(info for info in reference.claim_types(rt) if info.code == type_code)
+class ClaimFlow:
+    """`ClaimFlow(app).start()` opens the first step; each step calls the method for what it
+    finished, and the flow opens the next."""
 
+    def __init__(self, app: KidbApp) -> None:
+        self.app = app
+        self.requirements: Requirements | None = None
+        self.key = ""
+        self.contact: Contact | None = None
 
-def limit_text(screen, info: ClaimTypeInfo) -> str:
-    """"maks. 30% saldo", or "seluruh saldo" for the types that pay the whole balance."""
-    if info.full_balance:
-        return screen.t("claim.limit_full")
-    return screen.t("claim.limit_share", pct=info.max_share_pct)
+    def start(self) -> None:
+        self.app.push_screen(ClaimTypeScreen(self))
 
+    def type_chosen(self, type_code: str) -> None:
+        self.app.push_screen(RequirementsScreen(self, type_code))
 
-def document_names(screen, codes: Iterable[str]) -> list[str]:
-    return [screen.t(f"doc.{code}") for code in codes]
+    def requirements_met(self, requirements: Requirements) -> None:
+        """A new form: a new idempotency key, and no contact data typed yet."""
+        self.requirements = requirements
+        self.key = claims.new_idempotency_key()
+        self.contact = None
+        self.app.push_screen(ClaimFormScreen(self, requirements))
 
+    def form_valid(self, step: ValidDraft) -> None:
+        self.app.push_screen(PersonalDataScreen(self, step))
 
-def summary_row(label: str, value: str) -> ComposeResult:
-    """A label column and a plain-text value that wraps under itself."""
-    with Horizontal(classes="claim-row"):
-        yield Static(label, markup=False, classes="claim-row-label")
-        yield Static(value, markup=False, classes="claim-row-value")
+    def keep_contact(self, contact: Contact) -> None:
+        """What was typed on the personal data step, shown again when the person comes back to it."""
+        self.contact = contact
+
+    def contact_valid(self, step: ValidDraft, contact: Contact) -> None:
+        self.app.push_screen(ConfirmScreen(self, step, contact))
+
+    def saved(self, receipt: Receipt) -> None:
+        assert self.requirements is not None
+        self.app.switch_screen(ReceiptScreen(self, receipt, self.requirements.info))
+
+    async def finish(self) -> None:
+        """Back to the menu; every screen of the flow leaves the stack."""
+        await self.app.back_to_menu()

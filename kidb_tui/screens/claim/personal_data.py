@@ -5,24 +5,29 @@ Nothing is written here: the contact data is saved together with the claim on "S
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import DomainError
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.confirm import ConfirmScreen
-from kidb_tui.screens.claim.flow import ValidDraft
+from kidb_tui.screens.claim.common import ValidDraft
 from kidb_tui.services import profile
-from kidb_tui.services.profile import Contact
+from kidb_tui.services.profile import Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.text import Block, KeyButton
+
+if TYPE_CHECKING:
+    from kidb_tui.screens.claim.flow import ClaimFlow
 
 FIELDS = (("address", 300), ("postal_code", 5), ("phone", 20), ("email", 254))
 
 
-class PersonalDataScreen(KioskScreen):
+class PersonalDataScreen(KioskScreen[ProfileView]):
     TITLE_KEY = "claim.personal_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -30,27 +35,36 @@ class PersonalDataScreen(KioskScreen):
         Binding("escape", "back", "key.back"),
     ]
 
-    def __init__(self, step: ValidDraft, contact: Contact | None = None) -> None:
+    def __init__(self, flow: ClaimFlow, step: ValidDraft) -> None:
         super().__init__()
+        self.flow = flow
         self.step = step
-        self.initial = contact
 
     def compose_body(self) -> ComposeResult:
-        view = profile.get_profile(self.rt, self.identity.participant_id)
-        contact = self.initial or view.contact
-        confirmed = view.contact_confirmed_at
         with VerticalScroll(id="personal-data", classes="card"):
-            yield Static(self.t("claim.personal_lead"), markup=False, classes="lead")
-            if confirmed is None:
-                when = self.t("claim.personal_never_confirmed")
-            else:
-                when = self.t("claim.personal_confirmed", confirmed_at=confirmed)
-            yield Static(when, markup=False, classes="claim-confirmed")
+            yield self.say("claim.personal_lead", classes="lead")
+            yield Block(self._confirmed, classes="claim-confirmed")
             for name, length in FIELDS:
-                yield FormField(name, Input(getattr(contact, name), id=name, max_length=length))
-            yield Static(self.t("claim.personal_note"), markup=False, classes="hint")
+                yield FormField(name, Input(id=name, max_length=length))
+            yield self.say("claim.personal_note", classes="hint")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("claim.next_button"), id="next", variant="primary")
+                yield KeyButton("claim.next_button", id="next", variant="primary")
+
+    def load(self) -> ProfileView:
+        return profile.get_profile(self.rt, self.identity.participant_id)
+
+    def show(self, view: ProfileView) -> None:
+        contact = self.flow.contact or view.contact
+        for name, _ in FIELDS:
+            self.query_one(f"#{name}", Input).value = getattr(contact, name)
+        self.redraw()
+
+    def _confirmed(self, _block: Block) -> str:
+        if self.view is None:
+            return ""
+        if self.view.contact_confirmed_at is None:
+            return self.t("claim.personal_never_confirmed")
+        return self.t("claim.personal_confirmed", confirmed_at=self.view.contact_confirmed_at)
 
     def on_mount(self) -> None:
         self.query_one("#address", Input).focus()
@@ -64,13 +78,18 @@ class PersonalDataScreen(KioskScreen):
 
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
+        if self.view is None:
+            return
         self.clear_errors()
         try:
             clean = profile.validate_contact(self.typed())
         except DomainError as error:
             self.show_error(error)
             return
-        self.app.push_screen(ConfirmScreen(self.step, clean))
+        self.flow.keep_contact(self.typed())
+        self.flow.contact_valid(self.step, clean)
 
     def action_back(self) -> None:
-        self.dismiss(self.typed())
+        if self.view is not None:
+            self.flow.keep_contact(self.typed())
+        self.app.pop_screen()

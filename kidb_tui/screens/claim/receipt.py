@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from kidb_tui.money import format_rupiah
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.flow import claim_type, document_names, summary_row
+from kidb_tui.screens.claim.common import document_names
 from kidb_tui.services.claims import Receipt
+from kidb_tui.services.reference import ClaimTypeInfo
+from kidb_tui.widgets.text import Block, KeyButton
+
+if TYPE_CHECKING:
+    from kidb_tui.screens.claim.flow import ClaimFlow
 
 
-class ReceiptScreen(KioskScreen):
+class ReceiptScreen(KioskScreen[None]):
     TITLE_KEY = "claim.receipt_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -22,35 +30,40 @@ class ReceiptScreen(KioskScreen):
         Binding("escape", "done", "claim.key_menu", show=False),
     ]
 
-    def __init__(self, receipt: Receipt) -> None:
+    def __init__(self, flow: ClaimFlow, receipt: Receipt, info: ClaimTypeInfo) -> None:
         super().__init__()
+        self.flow = flow
         self.receipt = receipt
+        self.info = info
 
     def compose_body(self) -> ComposeResult:
-        receipt = self.receipt
-        info = claim_type(self.rt, receipt.type_code)
         with VerticalScroll(id="receipt", classes="card"):
-            yield Static(self.t("claim.receipt_lead"), markup=False, classes="lead")
-            yield from summary_row(self.t("claim.reference"), receipt.reference)
-            yield from summary_row(self.t("field.claim_type"), info.name(self.app.i18n.language))
-            yield from summary_row(self.t("claim.amount"), format_rupiah(receipt.amount))
-            yield from summary_row(self.t("claim.recorded"), self.app.i18n.datetime(receipt.created_at))
-            yield from summary_row(self.t("claim.stage_now"), self.t(f"stage.{receipt.stage}"))
-            if receipt.next_stage:
-                yield from summary_row(self.t("claim.stage_next"), self.t(f"stage.{receipt.next_stage}"))
-            yield from summary_row(
-                self.t("claim.service_level"),
-                self.t("claim.service_level_text", expected_date=receipt.expected_by, days=receipt.service_days),
-            )
-            yield from summary_row(self.t("claim.bring"), ", ".join(document_names(self, info.documents)))
-            yield Static(self.t("claim.receipt_note"), markup=False, classes="hint")
+            yield Block(self._receipt)
             with Horizontal(classes="buttons"):
-                yield Button(self.t("claim.menu_button"), id="done", variant="primary")
+                yield KeyButton("claim.menu_button", id="done", variant="primary")
+
+    def _receipt(self, block: Block) -> RenderableType:
+        receipt, info = self.receipt, self.info
+        rows = [
+            (self.t("claim.reference"), receipt.reference),
+            (self.t("field.claim_type"), info.name(self.terminal.language)),
+            (self.t("claim.amount"), format_rupiah(receipt.amount)),
+            (self.t("claim.recorded"), self.terminal.i18n.datetime(receipt.created_at)),
+            (self.t("claim.stage_now"), self.t(f"stage.{receipt.stage}")),
+        ]
+        if receipt.next_stage:
+            rows.append((self.t("claim.stage_next"), self.t(f"stage.{receipt.next_stage}")))
+        rows += [
+            (self.t("claim.service_level"),
+             self.t("claim.service_level_text", expected_date=receipt.expected_by, days=receipt.service_days)),
+            (self.t("claim.bring"), ", ".join(document_names(self.t, info.documents))),
+        ]
+        return Group(block.text(""), block.heading(self.t("claim.receipt_lead")), block.text(""), block.rows(rows),
+                     block.text(""), block.text(self.t("claim.receipt_note")))
 
     def on_mount(self) -> None:
         self.query_one("#done", Button).focus()
 
     @on(Button.Pressed, "#done")
-    def action_done(self) -> None:
-        """Back to the menu; every screen of the claim flow leaves the stack."""
-        self.app.back_to_menu()
+    async def action_done(self) -> None:
+        await self.flow.finish()

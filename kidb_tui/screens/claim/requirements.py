@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.flow import claim_type, limit_text
-from kidb_tui.screens.claim.form import ClaimFormScreen
-from kidb_tui.services import requirements
-from kidb_tui.services.requirements import IN_FLOW, MET, Requirement, RequirementReport
+from kidb_tui.screens.claim.common import Requirements, limit_text
+from kidb_tui.services import reference, requirements
+from kidb_tui.services.requirements import IN_FLOW, MET, Requirement
+from kidb_tui.widgets.text import Block, KeyButton
+
+if TYPE_CHECKING:
+    from kidb_tui.screens.claim.flow import ClaimFlow
 
 MARKS = {MET: "[x]", IN_FLOW: "[~]"}
 UNMET_MARK = "[ ]"
 
 
-class RequirementsScreen(KioskScreen):
+def requirement_text(t, item: Requirement) -> str:  # noqa: ANN001  (a translate function)
+    key = f"req.{item.key}.{item.status}"
+    if item.key == "contact_recent" and "confirmed_date" not in item.params:
+        key = f"{key}_never"
+    return t(key, **item.params)
+
+
+class RequirementsScreen(KioskScreen[Requirements]):
     TITLE_KEY = "claim.req_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -26,60 +39,59 @@ class RequirementsScreen(KioskScreen):
         Binding("escape", "back", "key.back"),
     ]
 
-    def __init__(self, type_code: str) -> None:
+    def __init__(self, flow: ClaimFlow, type_code: str) -> None:
         super().__init__()
+        self.flow = flow
         self.type_code = type_code
-        self.report: RequirementReport | None = None
 
     def compose_body(self) -> ComposeResult:
-        report = requirements.check(self.rt, self.identity.participant_id, self.type_code)
-        self.report = report
-        info = claim_type(self.rt, self.type_code)
         with VerticalScroll(id="requirements", classes="card"):
-            yield Static(
-                self.t("claim.req_lead", type=info.name(self.app.i18n.language), limit=limit_text(self, info)),
-                markup=False, classes="lead",
-            )
-            for item in report.items:
-                with Horizontal(classes=f"requirement -{item.status}"):
-                    yield Static(MARKS.get(item.status, UNMET_MARK), markup=False, classes="mark")
-                    yield Static(self._text(item), markup=False, classes="requirement-text")
-            yield Static(self.t("claim.req_legend"), markup=False, classes="hint req-legend")
-            max_line = self.t("claim.max_amount_line", max_amount=report.max_amount)
-            yield Static(max_line, markup=False, classes="req-max")
-            verdict = "claim.req_can_proceed" if report.can_proceed else "claim.req_blocked"
-            yield Static(self.t(verdict), markup=False, id="verdict")
-            if report.can_proceed:
-                with Horizontal(classes="buttons"):
-                    yield Button(self.t("claim.next_button"), id="next", variant="primary")
+            yield Block(self._report)
+            with Horizontal(classes="buttons"):
+                yield KeyButton("claim.next_button", id="next", variant="primary")
 
-    def _text(self, item: Requirement) -> str:
-        key = f"req.{item.key}.{item.status}"
-        if item.key == "contact_recent" and "confirmed_date" not in item.params:
-            key = f"{key}_never"
-        return self.t(key, **item.params)
+    def load(self) -> Requirements:
+        info = next(info for info in reference.claim_types(self.rt) if info.code == self.type_code)
+        report = requirements.check(self.rt, self.identity.participant_id, self.type_code)
+        return Requirements(info, report, tuple(reference.banks(self.rt)))
+
+    def show(self, view: Requirements) -> None:
+        self.redraw()
+        self.query_one("#next").display = view.report.can_proceed
+        self._focus_default()
+        self.refresh_bindings()
+
+    def _report(self, block: Block) -> RenderableType:
+        view = self.view
+        if view is None:
+            return ""
+        info, report = view.info, view.report
+        lead = block.heading(self.t("claim.req_lead", type=info.name(self.terminal.language), limit=limit_text(self.t, info)))
+        items = block.marked([(MARKS.get(item.status, UNMET_MARK), requirement_text(self.t, item)) for item in report.items])
+        verdict = "claim.req_can_proceed" if report.can_proceed else "claim.req_blocked"
+        return Group(
+            block.text(""), lead, items, block.text(""), block.text(self.t("claim.req_legend")), block.text(""),
+            block.heading(self.t("claim.max_amount_line", max_amount=report.max_amount)), block.text(""),
+            block.text(self.t(verdict)),
+        )
 
     def on_mount(self) -> None:
-        self._focus_default()
-
-    def after_relabel(self) -> None:
-        self._focus_default()
+        self.query_one("#next").display = False
+        self.query_one("#requirements").focus()
 
     def _focus_default(self) -> None:
-        for button in self.query("#next"):
-            button.focus()
-            return
-        self.query_one("#requirements").focus()
+        button = self.query_one("#next", Button)
+        (button if button.display else self.query_one("#requirements")).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next":
-            return self.report is not None and self.report.can_proceed
+            return self.view is not None and self.view.report.can_proceed
         return True
 
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
-        if self.report is not None and self.report.can_proceed:
-            self.app.push_screen(ClaimFormScreen(self.type_code))
+        if self.view is not None and self.view.report.can_proceed:
+            self.flow.requirements_met(self.view)
 
     def action_back(self) -> None:
         self.app.pop_screen()

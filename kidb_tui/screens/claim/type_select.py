@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.flow import limit_text
-from kidb_tui.screens.claim.requirements import RequirementsScreen
+from kidb_tui.screens.claim.common import limit_text
 from kidb_tui.services import reference
+from kidb_tui.services.reference import ClaimTypeInfo
+
+if TYPE_CHECKING:
+    from kidb_tui.screens.claim.flow import ClaimFlow
 
 NAME_WIDTH = 40
 
 
-class ClaimTypeScreen(KioskScreen):
+class ClaimTypeScreen(KioskScreen[tuple[ClaimTypeInfo, ...]]):
     TITLE_KEY = "claim.type_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -24,47 +29,47 @@ class ClaimTypeScreen(KioskScreen):
         Binding("escape", "back", "key.back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, flow: ClaimFlow) -> None:
         super().__init__()
-        self._highlighted = 0
+        self.flow = flow
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="card"):
-            yield Static(self.t("claim.type_lead"), markup=False, classes="lead")
-            yield OptionList(*self._options(), id="claim-types", markup=False)
-            yield Static(self.t("claim.type_hint"), markup=False, classes="hint")
+            yield self.say("claim.type_lead", classes="lead")
+            yield OptionList(id="claim-types", markup=False)
+            yield self.say("claim.type_hint", classes="hint")
 
-    def _options(self) -> list[Option]:
-        language = self.app.i18n.language
-        return [
-            Option(f"{info.name(language):<{NAME_WIDTH}} {limit_text(self, info)}", id=info.code)
-            for info in reference.claim_types(self.rt)
-        ]
+    def load(self) -> tuple[ClaimTypeInfo, ...]:
+        return tuple(reference.claim_types(self.rt))
 
-    def on_mount(self) -> None:
-        self._focus_list()
-
-    def after_relabel(self) -> None:
-        self._focus_list()
-
-    def _focus_list(self) -> None:
+    def show(self, view: tuple[ClaimTypeInfo, ...]) -> None:
         options = self.query_one("#claim-types", OptionList)
-        options.highlighted = self._highlighted
+        options.set_options(self._options())
+        options.highlighted = 0
         options.focus()
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._highlighted = event.option_index
+    def _options(self) -> list[Option]:
+        language = self.terminal.language
+        return [
+            Option(f"{info.name(language):<{NAME_WIDTH}} {limit_text(self.t, info)}", id=info.code)
+            for info in self.view or ()
+        ]
+
+    def after_relabel(self) -> None:
+        options = self.query_one("#claim-types", OptionList)
+        for index, option in enumerate(self._options()):
+            options.replace_option_prompt_at_index(index, option.prompt)
+
+    def on_mount(self) -> None:
+        self.query_one("#claim-types", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self._open(event.option.id or "")
+        self.flow.type_chosen(event.option.id or "")
 
     def action_choose(self) -> None:
         options = self.query_one("#claim-types", OptionList)
-        if options.highlighted is not None:
-            self._open(options.get_option_at_index(options.highlighted).id or "")
-
-    def _open(self, type_code: str) -> None:
-        self.app.push_screen(RequirementsScreen(type_code))
+        if options.highlighted is not None and options.option_count:
+            self.flow.type_chosen(options.get_option_at_index(options.highlighted).id or "")
 
     def action_back(self) -> None:
         self.app.pop_screen()

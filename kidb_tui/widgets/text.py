@@ -1,0 +1,108 @@
+"""Read-only text drawn from a function, so one widget shows a whole block (a summary, a
+timeline, a list of requirements) and a language switch only redraws it. Text is never markup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.content import Content
+from textual.visual import SupportsVisual
+from textual.widget import Widget
+from textual.widgets import Button
+
+Shown = str | Callable[[], str]
+"""A text, or a function giving it in the current language (redrawn after a language switch)."""
+
+
+def shown(text: Shown) -> str:
+    return text() if callable(text) else text
+
+
+class Translated:
+    """A widget whose words come from the catalogue: `relabel()` redraws it in the new language."""
+
+    def relabel(self) -> None:
+        raise NotImplementedError
+
+
+class Block(Translated, Widget):
+    """`Block(draw)`: `draw(block)` gives the text (a plain `str`, never markup) or a Rich/Textual
+    renderable, and is called whenever the block is drawn; `block.rows(...)` and
+    `block.heading(...)` build the usual shapes with the styles of the component classes below."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"block--label", "block--heading"}
+    DEFAULT_CSS = """
+    Block { height: auto; }
+    Block > .block--label { color: $text-muted; }
+    Block > .block--heading { text-style: bold; }
+    """
+
+    def __init__(self, draw: Callable[[Block], RenderableType | str], *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._draw = draw
+
+    def render(self) -> RenderableType | SupportsVisual:
+        drawn = self._draw(self)
+        return Content(drawn) if isinstance(drawn, str) else drawn
+
+    def relabel(self) -> None:
+        self.refresh(layout=True)
+
+    def rows(self, rows: Sequence[tuple[str, str]], label_width: int = 24) -> Table:
+        """Label and value side by side; a long value wraps under itself, never under the label."""
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=label_width - 1, style=self.get_component_rich_style("block--label"), no_wrap=True)
+        table.add_column(ratio=1, overflow="fold")
+        for label, value in rows:
+            table.add_row(Text(label), Text(value))
+        return table
+
+    def marked(self, items: Sequence[tuple[str, str]]) -> Table:
+        """`[x]`/`[ ]` marks before texts that wrap under themselves."""
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(width=3, style=self.get_component_rich_style("block--heading"), no_wrap=True)
+        table.add_column(ratio=1, overflow="fold")
+        for mark, text in items:
+            table.add_row(Text(mark), Text(text))
+        return table
+
+    @staticmethod
+    def text(value: str) -> Text:
+        """Plain text for a Rich layout (a `str` there would be read as markup)."""
+        return Text(value)
+
+    def heading(self, text: str) -> Text:
+        return Text(text, style=self.get_component_rich_style("block--heading"))
+
+
+class Say(Block):
+    """A line or a paragraph: a string, or a function giving it in the current language."""
+
+    def __init__(self, text: Shown = "", *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(self._text_of, id=id, classes=classes)
+        self._text = text
+
+    def _text_of(self, _block: Block) -> str:
+        return shown(self._text)
+
+    def say(self, text: Shown) -> None:
+        self._text = text
+        self.refresh(layout=True)
+
+
+class KeyButton(Translated, Button):
+    """A button whose label is the catalogue text of `label_key`."""
+
+    def __init__(self, label_key: str, *, id: str | None = None, variant: str = "default") -> None:
+        super().__init__(id=id, variant=variant)  # type: ignore[arg-type]
+        self.label_key = label_key
+        self.relabel()
+
+    def relabel(self) -> None:
+        self.label = Content(self.app.t(self.label_key))  # type: ignore[attr-defined]
+        self.refresh(layout=True)
