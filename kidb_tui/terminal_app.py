@@ -284,6 +284,9 @@ class TerminalApp(App[None]):
         screen = self._first_screens[kind]()
         if isinstance(screen, TerminalScreen):
             screen.notice = notice
+        # Textual re-parses every style sheet when a mode starts on a screen it has not styled
+        # yet (about 50 ms); the sheets have not changed, so the new screen is marked current.
+        screen._css_update_count = self._css_update_count
         return screen
 
     async def _enter(self, kind: str, notice: str = "") -> None:

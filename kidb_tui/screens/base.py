@@ -5,6 +5,7 @@ busy database answered on the screen."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from textual import events, work
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from kidb_tui.services.runtime import Runtime
     from kidb_tui.terminal_app import TerminalApp
 
+WAIT_SECONDS = 0.25
+"""How long a new screen waits for its data before it is drawn without it (its loading state)."""
 BUSY_RETRY_SECONDS = 3.0
 """After a busy database kept a screen from loading its data, it tries again this much later."""
 BACKGROUND = "background"
@@ -40,6 +43,9 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
     model) and `show(view)` (fills the screen); until then `self.view` is None."""
 
     TITLE_KEY = "app.title"
+    AUTO_FOCUS = ""
+    """Each screen focuses its first control itself (Textual's automatic focus would first
+    focus the form's scrolling container, restyling the whole form twice)."""
     BINDINGS = [Binding("f2", "app.toggle_language", "key.language", priority=True)]
 
     def __init__(self) -> None:
@@ -50,6 +56,8 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._language = ""
         self._last_focus: Widget | None = None
         self._loaded = asyncio.Event()
+        self._arrived = asyncio.Event()
+        self._first_view: ViewT | None = None
 
     @property
     def terminal(self) -> TerminalApp:
@@ -63,6 +71,8 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         return self.terminal.t(key, **params)
 
     def compose(self) -> ComposeResult:
+        if self.has_data:
+            self._load_view()
         yield Say(self._title_text, id="title-bar")
         yield from self.compose_body()
         yield Say("", id="status-line")
@@ -78,17 +88,22 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
     def _title_text(self) -> str:
         return f"KIDB · {self.t(self.TITLE_KEY)}"
 
-    def on_mount(self) -> None:
-        """Textual calls this for every subclass too (handlers run along the MRO): subclasses
-        define their own `on_mount`/`on_screen_resume` without calling `super()`."""
+    async def on_mount(self) -> None:
+        """Textual calls this for every subclass too (handlers run along the MRO, the subclass's
+        first): subclasses define their own `on_mount`/`on_screen_resume` without `super()`.
+        The data, read since `compose` began, is shown before the screen's first layout if it
+        comes within WAIT_SECONDS: the first frame has it; otherwise the loading state shows."""
         self._language = self.terminal.language
         self.watch(self.app, "language", self._language_changed, init=False)
         if self.notice:
             self.set_status(self.notice, error=True)
-        if self.has_data:
-            self._load_view()
-        else:
+        if not self.has_data:
             self._loaded.set()
+            return
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._arrived.wait(), WAIT_SECONDS)
+        if self._first_view is not None and self.view is None:
+            self._apply(self._first_view)
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -113,15 +128,23 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
 
     @work(thread=True, exclusive=True, group="load")
     def _load_view(self) -> None:
-        self.post_message(ViewLoaded(self.load()))
+        view = self.load()
+        if self._first_view is None:
+            self._first_view = view
+            self.app.call_from_thread(self._arrived.set)
+        self.post_message(ViewLoaded(view))
 
     def reload(self) -> None:
         """Read the data again (after a change the screen made, or a busy database)."""
         self._load_view()
 
     def on_view_loaded(self, message: ViewLoaded[ViewT]) -> None:
-        self.view = message.view
-        self.show(message.view)
+        if message.view is not self.view:
+            self._apply(message.view)
+
+    def _apply(self, view: ViewT) -> None:
+        self.view = view
+        self.show(view)
         self._loaded.set()
 
     # -- language -------------------------------------------------------------------------------

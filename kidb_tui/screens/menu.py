@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from kidb_tui.screens.account.balance import BalanceScreen
 from kidb_tui.screens.account.notifications import NotificationsScreen
@@ -20,6 +19,7 @@ from kidb_tui.screens.claim.flow import ClaimFlow
 from kidb_tui.screens.help import HelpScreen
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import notifications
+from kidb_tui.widgets.choice_list import ChoiceList
 
 MENU_ITEMS = (
     ("1", "claim", "menu.claim"),
@@ -58,40 +58,37 @@ class MenuScreen(KioskScreen[MenuView]):
         identity = self.identity
         with Vertical(classes="card"):
             yield self.say("menu.greeting", classes="lead", name=identity.full_name, nib=identity.nib)
-            yield OptionList(*self._options(), id="menu", markup=False)
+            menu = ChoiceList(id="menu")
+            menu.set_choices(self._choices())
+            yield menu
             yield self.say("menu.hint", classes="hint")
 
     def load(self) -> MenuView:
         return MenuView(notifications.unread_count(self.rt, self.identity.participant_id))
 
     def show(self, view: MenuView) -> None:
-        self._refill()
+        self.query_one("#menu", ChoiceList).relabel()
 
-    def _options(self) -> list[Option]:
+    def _choices(self) -> list[tuple[str, Callable[[], str]]]:
+        return [(item, lambda key=key, item=item, label=label: f"{key}  {self._item_text(item, label)}")
+                for key, item, label in MENU_ITEMS]
+
+    def _item_text(self, item: str, label: str) -> str:
         unread = self.view.unread if self.view is not None else 0
-        options = []
-        for key, item, label in MENU_ITEMS:
-            text = self.t("menu.notifications_unread", count=unread) if item == "notifications" and unread else self.t(label)
-            options.append(Option(f"{key}  {text}", id=item))
-        return options
-
-    def _refill(self) -> None:
-        menu = self.query_one("#menu", OptionList)
-        for index, option in enumerate(self._options()):
-            menu.replace_option_prompt_at_index(index, option.prompt)
+        return self.t("menu.notifications_unread", count=unread) if item == "notifications" and unread else self.t(label)
 
     def after_relabel(self) -> None:
-        self._refill()
+        self.query_one("#menu", ChoiceList).relabel()
 
     def on_mount(self) -> None:
-        self.query_one("#menu", OptionList).focus()
+        self.query_one("#menu", ChoiceList).focus()
 
     def on_screen_resume(self) -> None:
         if self.view is not None:
             self.reload()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.run_worker(self.action_open(event.option.id or ""))
+    async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
+        await self.action_open(event.choice_id)
 
     async def action_open(self, item: str) -> None:
         if item == "logout":

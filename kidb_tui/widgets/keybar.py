@@ -17,6 +17,7 @@ class KeyBar(Translated, Static):
 
     def __init__(self) -> None:
         super().__init__("", markup=False, id="keybar")
+        self._shown = ""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -43,7 +44,10 @@ class KeyBar(Translated, Static):
         settings = app.rt.settings
         terminal = " · ".join(part for part in (settings.terminal_id, settings.branch) if part)
         keys = "  ".join(parts)
-        self.update(f"{terminal} | {keys}" if terminal else keys)
+        text = f"{terminal} | {keys}" if terminal else keys
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
 
 
 def _key_label(display: str) -> str:

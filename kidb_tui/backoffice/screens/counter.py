@@ -38,7 +38,7 @@ class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
     ]
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="counter", classes="card"):
+        with VerticalScroll(id="counter", classes="card", can_focus=False):
             yield self.say("bo.counter.lead", classes="intro")
             yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="bo.counter.nib_placeholder")
             yield self.say("bo.counter.who_empty", id="who")

@@ -41,7 +41,7 @@ class ProfileScreen(KioskScreen[ProfileView]):
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(classes="card", id="profile-body"):
+        with VerticalScroll(classes="card", id="profile-body", can_focus=False):
             yield Block(self._identity_rows, id="profile-identity")
             yield Block(self._contact_heading, classes="section", id="contact-heading")
             for name in CONTACT_FIELDS:

@@ -52,7 +52,7 @@ class ConfirmScreen(KioskScreen[None]):
         self.saving = False
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="summary", classes="card"):
+        with VerticalScroll(id="summary", classes="card", can_focus=False):
             yield Block(self._summary)
         with Vertical(id="confirm-box", classes="card"):
             yield self.say("claim.confirm_secret_hint", classes="hint")

@@ -42,7 +42,7 @@ class ClaimFormScreen(KioskScreen[None]):
         info, report = self.requirements.info, self.requirements.report
         prefill = format_rupiah(report.max_amount)[2:] if info.full_balance else ""
         lead_key = "claim.form_lead_full" if info.full_balance else "claim.form_lead"
-        with VerticalScroll(id="claim-form", classes="card"):
+        with VerticalScroll(id="claim-form", classes="card", can_focus=False):
             yield Say(lambda: self.t(lead_key, type=info.name(self.terminal.language), max_amount=report.max_amount),
                       classes="lead")
             yield HintedField("amount", Input(prefill, id="amount", max_length=20), placeholder_key="claim.amount_placeholder")

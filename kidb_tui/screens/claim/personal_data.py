@@ -41,7 +41,7 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
         self.step = step
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="personal-data", classes="card"):
+        with VerticalScroll(id="personal-data", classes="card", can_focus=False):
             yield self.say("claim.personal_lead", classes="lead")
             yield Block(self._confirmed, classes="claim-confirmed")
             for name, length in FIELDS:

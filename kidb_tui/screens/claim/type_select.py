@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import limit_text
 from kidb_tui.services import reference
 from kidb_tui.services.reference import ClaimTypeInfo
+from kidb_tui.widgets.choice_list import ChoiceList
 
 if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
@@ -36,40 +35,29 @@ class ClaimTypeScreen(KioskScreen[tuple[ClaimTypeInfo, ...]]):
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="card"):
             yield self.say("claim.type_lead", classes="lead")
-            yield OptionList(id="claim-types", markup=False)
+            yield ChoiceList(id="claim-types")
             yield self.say("claim.type_hint", classes="hint")
 
     def load(self) -> tuple[ClaimTypeInfo, ...]:
         return tuple(reference.claim_types(self.rt))
 
     def show(self, view: tuple[ClaimTypeInfo, ...]) -> None:
-        options = self.query_one("#claim-types", OptionList)
-        options.set_options(self._options())
-        options.highlighted = 0
-        options.focus()
+        self.query_one("#claim-types", ChoiceList).set_choices(
+            [(info.code, lambda info=info: self._line(info)) for info in view])
 
-    def _options(self) -> list[Option]:
-        language = self.terminal.language
-        return [
-            Option(f"{info.name(language):<{NAME_WIDTH}} {limit_text(self.t, info)}", id=info.code)
-            for info in self.view or ()
-        ]
+    def _line(self, info: ClaimTypeInfo) -> str:
+        return f"{info.name(self.terminal.language):<{NAME_WIDTH}} {limit_text(self.t, info)}"
 
     def after_relabel(self) -> None:
-        options = self.query_one("#claim-types", OptionList)
-        for index, option in enumerate(self._options()):
-            options.replace_option_prompt_at_index(index, option.prompt)
+        self.query_one("#claim-types", ChoiceList).relabel()
 
     def on_mount(self) -> None:
-        self.query_one("#claim-types", OptionList).focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.flow.type_chosen(event.option.id or "")
+        self.query_one("#claim-types", ChoiceList).focus()
 
     def action_choose(self) -> None:
-        options = self.query_one("#claim-types", OptionList)
-        if options.highlighted is not None and options.option_count:
-            self.flow.type_chosen(options.get_option_at_index(options.highlighted).id or "")
+        choice = self.query_one("#claim-types", ChoiceList).highlighted_id
+        if choice is not None:
+            self.flow.type_chosen(choice)
 
     def action_back(self) -> None:
         self.app.pop_screen()
