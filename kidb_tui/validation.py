@@ -14,8 +14,10 @@ from stdnum.id import nik as stdnum_nik
 from kidb_tui.errors import ValidationError
 from kidb_tui.money import parse_rupiah
 
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_FORBIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}{_INVISIBLE}]")
+"""Unicode categories Cc (C0, DEL, C1) and Cs (surrogates), bidi controls, zero-width characters."""
 _DIGITS = re.compile(r"[0-9]+")
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
 
@@ -27,18 +29,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def has_forbidden_characters(value: str) -> bool:
     """Control characters (C0, C1, DEL), bidi overrides, zero-width characters and unpaired surrogates."""
-    return any(
-        ch in _BIDI_CONTROLS or ch in _INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs") for ch in value
-    )
+    return _FORBIDDEN.search(value) is not None
 
 
 def clean_text(value: str, field: str, max_length: int, required: bool = True) -> str:
     """NFKC-normalise, reject control and bidi characters, fold runs of spaces, check length."""
     if has_forbidden_characters(value):
         raise ValidationError(field, "control_characters")
-    text = " ".join(unicodedata.normalize("NFKC", value).split())
-    if has_forbidden_characters(text):
-        raise ValidationError(field, "control_characters")
+    if value.isascii():  # NFKC leaves ASCII as it is
+        text = " ".join(value.split())
+    else:
+        text = " ".join(unicodedata.normalize("NFKC", value).split())
+        if has_forbidden_characters(text):
+            raise ValidationError(field, "control_characters")
     if required and not text:
         raise ValidationError(field, "required")
     if len(text) > max_length:
@@ -115,8 +118,7 @@ def phone(value: str) -> str:
         parsed.country_code != 62
         or not national.startswith("8")
         or not 10 <= len(national) + 1 <= 13
-        or not phonenumbers.is_valid_number(parsed)
-        or phonenumbers.number_type(parsed) not in mobile_types
+        or phonenumbers.number_type(parsed) not in mobile_types  # a valid number's type is never UNKNOWN
     ):
         raise ValidationError("phone", "phone_invalid")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
