@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -211,10 +212,6 @@ def read_rows(text: str, today: date, progress: Progress | None = None,
     return rows, found
 
 
-class _Rejected(Exception):
-    """Raised inside the import transaction to roll it back."""
-
-
 def _existing(session, name: str, values: list[str], chunk: int = _ID_CHUNK) -> dict[str, Row]:
     """The participants already stored with these values of `name` (nib or nik), by value, as
     rows of (id, nib, nik, reserved) (read by position: faster than by name), fetched a chunk
@@ -230,67 +227,101 @@ def _existing(session, name: str, values: list[str], chunk: int = _ID_CHUNK) -> 
 
 
 def import_text(rt: Runtime, text: str, actor: str = "cli", progress: Progress | None = None) -> ImportReport:
-    """Validate every row (no lock held meanwhile), then store every row or none in one short
-    write transaction. A NIB or NIK written by another import between our check and our commit
-    (the unique index refuses it) is retried once, so that the second pass reports it by line;
-    if it keeps happening the file is refused as a whole."""
+    """Validate every row, then check it against the database, both with no lock held, then
+    store every row or none in one short write transaction (see `_store`). What changed in
+    between (a NIB or NIK another import stored, a balance a kiosk reserved) makes the write
+    fail and the whole thing is done once more, so that the second pass reports it by line; if
+    it keeps happening the file is refused as a whole."""
     rows, errors = read_rows(text, rt.now().date(), progress)
     if errors:
         return ImportReport(errors=errors)
     for _ in range(2):
         try:
             return _store(rt, rows, actor, progress)
-        except IntegrityError:
+        except (IntegrityError, _Changed):
             continue
     return ImportReport(errors=[RowError(0, "database", "changed_by_a_concurrent_import_try_again")])
 
 
+class _Changed(Exception):
+    """A participant changed between the check and the write; raised to roll the write back."""
+
+
+class _Bulk:
+    """One INSERT or UPDATE of participants for executemany straight to the driver: compiled
+    once, and each row's values put through the column types' bind processors (what SQLAlchemy
+    does inside `execute`) before the write lock is taken rather than while it is held."""
+
+    def __init__(self, statement, dialect, columns: dict[str, Any]) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.order = list(compiled.positiontup or []) if compiled.positional else None
+        self.processors = {name: column.type.bind_processor(dialect) for name, column in columns.items()}
+
+    def parameters(self, rows: list[dict[str, object]]) -> list:
+        processors = list(self.processors.items())
+        processed = [{name: process(row[name]) if process else row[name] for name, process in processors}
+                     for row in rows]
+        if self.order is None:
+            return processed
+        return [tuple(values[name] for name in self.order) for values in processed]
+
+
+def _conflicts(rows: list[tuple[int, dict[str, object]]], by_nib: dict[str, Row], by_nik: dict[str, Row]) -> list[RowError]:
+    """NIKs that belong to another NIB, and balances below what the participant's open claims reserve."""
+    errors = []
+    for line, values in rows:
+        holder = by_nik.get(str(values["nik"]))
+        if holder is not None and holder[1] != values["nib"]:
+            errors.append(RowError(line, "nik", f"belongs_to_nib_{holder[1]}"))
+        found = by_nib.get(str(values["nib"]))
+        if found is not None and int(values["balance"]) < found[3]:  # type: ignore[call-overload]
+            errors.append(RowError(line, "balance", "below_amount_reserved_by_open_claims"))
+    return errors
+
+
 def _store(rt: Runtime, rows: list[tuple[int, dict[str, object]]], actor: str,
            progress: Progress | None = None) -> ImportReport:
-    """Bulk insert the new NIBs and bulk update the known ones (two executemany statements)
-    after checking, under the write lock, that no NIK belongs to another NIB and no balance
-    drops below what open claims reserve. `lock_seconds` is how long the transaction ran."""
-    report = ImportReport()
+    """Read the participants the file names and check the rows against them, then, in the write
+    transaction, one executemany INSERT of the new NIBs and one executemany UPDATE of the known
+    ones, each update only while the balance still covers what is reserved. A row inserted or a
+    balance reserved since the read fails the write (IntegrityError, _Changed): import_text
+    starts again. `lock_seconds` is how long the write transaction ran."""
+    with rt.read() as session:
+        by_nib = _existing(session, "nib", [str(values["nib"]) for _, values in rows])
+        by_nik = _existing(session, "nik", [str(values["nik"]) for _, values in rows])
+    errors = _conflicts(rows, by_nib, by_nik)
+    if errors:
+        return ImportReport(errors=errors)
     now = rt.now()
     table = Participant.__table__
-    inserts: list[dict[str, object]] = []
-    updates: list[dict[str, object]] = []
+    names = list(rows[0][1])
+    inserts = [{**values, "reserved": 0, "created_at": now, "updated_at": now}
+               for _, values in rows if str(values["nib"]) not in by_nib]
+    updates = [{**values, "updated_at": now, "target_id": by_nib[str(values["nib"])][0]}
+               for _, values in rows if str(values["nib"]) in by_nib]
+    dialect = rt.engine.dialect
+    insert_columns = {name: table.c[name] for name in [*names, "reserved", "created_at", "updated_at"]}
+    add = _Bulk(insert(table).values({name: bindparam(name) for name in insert_columns}), dialect, insert_columns)
+    changed = [name for name in names if name != "nib"] + ["updated_at"]
+    update_columns = {**{name: table.c[name] for name in changed}, "target_id": table.c.id}
+    change = _Bulk(
+        update(table).where(table.c.id == bindparam("target_id"), table.c.reserved <= bindparam("balance"))
+        .values({name: bindparam(name) for name in changed}),
+        dialect, update_columns)
+    insert_parameters, update_parameters = add.parameters(inserts), change.parameters(updates)
     if progress:
         progress("store", 0, len(rows))
     started = time.perf_counter()
-    try:
-        with rt.write() as session:
-            by_nib = _existing(session, "nib", [str(values["nib"]) for _, values in rows])
-            by_nik = _existing(session, "nik", [str(values["nik"]) for _, values in rows])
-            for line, values in rows:
-                holder = by_nik.get(str(values["nik"]))
-                if holder is not None and holder[1] != values["nib"]:
-                    report.errors.append(RowError(line, "nik", f"belongs_to_nib_{holder[1]}"))
-                found = by_nib.get(str(values["nib"]))
-                if found is None:
-                    inserts.append({**values, "reserved": 0, "created_at": now, "updated_at": now})
-                    continue
-                if int(values["balance"]) < found[3]:  # type: ignore[call-overload]
-                    report.errors.append(RowError(line, "balance", "below_amount_reserved_by_open_claims"))
-                updates.append({**{f"new_{name}": value for name, value in values.items()},
-                                "new_updated_at": now, "target_id": found[0]})
-            if report.errors:
-                raise _Rejected
-            connection = session.connection()
-            if inserts:
-                connection.execute(insert(table), inserts)
-            if updates:
-                names = [name for name in updates[0] if name.startswith("new_")]
-                connection.execute(
-                    update(table).where(table.c.id == bindparam("target_id"))
-                    .values({name.removeprefix("new_"): bindparam(name) for name in names}),
-                    updates)
-            report.created, report.updated = len(inserts), len(updates)
-            audit.record(session, rt, actor, "participants.imported", "", created=report.created, updated=report.updated)
-    except _Rejected:
-        report.created = report.updated = 0
-    report.lock_seconds = time.perf_counter() - started
-    if progress and report.ok:
+    with rt.write() as session:
+        connection = session.connection()
+        if insert_parameters:
+            connection.exec_driver_sql(add.sql, insert_parameters)
+        if update_parameters and connection.exec_driver_sql(change.sql, update_parameters).rowcount != len(updates):
+            raise _Changed
+        audit.record(session, rt, actor, "participants.imported", "", created=len(inserts), updated=len(updates))
+    report = ImportReport(created=len(inserts), updated=len(updates), lock_seconds=time.perf_counter() - started)
+    if progress:
         progress("store", len(rows), len(rows))
     return report
 
