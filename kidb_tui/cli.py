@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 import time
 from pathlib import Path
@@ -124,7 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"kidb: {error}", file=sys.stderr)
         return 2
-    os.environ["KIDB_LOG_FORMAT"] = loaded.options.log_format
     if args.command == "config":
         from kidb_tui.operations import show_config
 

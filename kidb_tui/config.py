@@ -340,8 +340,7 @@ def _sources(flags: dict[str, Any], file_values: dict[str, Any], config_file: Pa
 
 def load_options(flags: dict[str, Any] | None = None, config_file: Path | None = None) -> Loaded:
     """Every setting from flags > environment > config file > defaults, validated; SettingsError
-    names the first bad one. A config file's `data_dir` is published as `KIDB_DATA_DIR` (when
-    the environment sets none) so that every part of kidb, and its child processes, agree."""
+    names the first bad one. See `_publish` for what is then set in the environment."""
     flags = {name: value for name, value in (flags or {}).items() if value is not None}
     path = config_file_path(config_file)
     file_values = _read_config_file(path) if path is not None else {}
@@ -360,11 +359,20 @@ def load_options(flags: dict[str, Any] | None = None, config_file: Path | None =
         raise SettingsError(
             f"{_origin('argon2_memory_kib', flags, path)}={options.argon2_memory_kib} is too small; allowed: "
             f"at least 8 per lane of argon2_parallelism ({8 * options.argon2_parallelism})")
-    if path is not None and config_file is not None:
-        os.environ[CONFIG_ENV] = str(path)
-    if options.data_dir is not None and not os.environ.get("KIDB_DATA_DIR"):
-        os.environ["KIDB_DATA_DIR"] = str(options.data_dir)
-    return Loaded(options, _sources(flags, file_values, path), path)
+    sources = _sources(flags, file_values, path)
+    _publish(options, sources, config_file)
+    return Loaded(options, sources, path)
+
+
+def _publish(options: Options, sources: dict[str, str], config_file: Path | None) -> None:
+    """Settings that other modules and child processes (sessions, the session host) read from
+    the environment, set there when a flag or the config file chose them."""
+    if config_file is not None:
+        os.environ[CONFIG_ENV] = str(config_file)
+    for name in ("data_dir", "log_format"):
+        env_name = ENV_PREFIX + name.upper()
+        if sources[name] != "default" and sources[name] != env_name:
+            os.environ[env_name] = str(getattr(options, name))
 
 
 def load_settings(database_url: str | None = None, *, loaded: Loaded | None = None) -> Settings:

@@ -79,8 +79,8 @@ def show_config(loaded: Loaded) -> str:
 class Checks:
     """`kidb check`'s lines: `ok   name: detail` or `FAIL name: detail`, and whether all passed."""
 
-    def __init__(self, out=sys.stdout) -> None:
-        self.out = out
+    def __init__(self, out=None) -> None:
+        self.out = out or sys.stdout
         self.failed = 0
 
     def report(self, name: str, ok: bool, detail: str) -> bool:

@@ -58,9 +58,14 @@ def sqlite_path(database_url: str) -> Path | None:
 
 
 def timestamped(folder: Path, label: str) -> Path:
-    """`folder/kidb-<label>-<UTC time>.sqlite3`, for the copies kidb makes by itself."""
+    """`folder/kidb-<label>-<UTC time>.sqlite3` (`-2`, `-3`… within the same second), for the
+    copies kidb makes by itself."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return folder / f"kidb-{label}-{stamp}.sqlite3"
+    path, number = folder / f"kidb-{label}-{stamp}.sqlite3", 1
+    while path.exists():
+        number += 1
+        path = folder / f"kidb-{label}-{stamp}-{number}.sqlite3"
+    return path
 
 
 def _revision(connection: sqlite3.Connection) -> str | None:
@@ -125,20 +130,14 @@ def restore_sqlite(source: Path, database: Path, keep_folder: Path) -> tuple[str
     """Replace `database` with the backup `source`, through the backup API into a connection
     that holds the database exclusively. Refused while anything else has the database open (a
     kiosk, the back office, `kidb serve`): leaving WAL mode needs the only connection. A
-    database with tables in it is first copied to `keep_folder`. Returns the restored revision
-    and the path of that copy, if one was made."""
+    database with tables in it is first copied to `keep_folder`, under the same lock. Returns
+    the restored revision and the path of that copy, if one was made."""
     revision = _check_backup(source)
-    kept = None
     if not database.exists():
         _private_new_file(database)
-    else:
-        with closing(sqlite3.connect(database)) as current:
-            has_tables = current.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-        if has_tables:
-            kept = backup_sqlite(database, timestamped(keep_folder, "before-restore")).path
+    kept = None
     try:
-        with closing(sqlite3.connect(database, isolation_level=None)) as target, \
-                closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup:
+        with closing(sqlite3.connect(database, isolation_level=None)) as target:
             target.execute("PRAGMA busy_timeout = 0")
             target.execute("PRAGMA locking_mode = EXCLUSIVE")
             try:
@@ -148,7 +147,13 @@ def restore_sqlite(source: Path, database: Path, keep_folder: Path) -> tuple[str
             except sqlite3.OperationalError:
                 raise BackupError(f"{database} is in use (kiosks, back office or kidb serve have it open): "
                                   "stop them, then restore") from None
-            backup.backup(target)
+            if target.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]:
+                kept = timestamped(keep_folder, "before-restore")
+                _private_new_file(kept)
+                with closing(sqlite3.connect(kept)) as copy:
+                    target.backup(copy)
+            with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup:
+                backup.backup(target)
             target.execute("PRAGMA journal_mode = WAL")
     except sqlite3.Error as error:
         raise BackupError(f"restore into {database} failed: {error}") from None
