@@ -56,7 +56,7 @@ class TerminalApp(App):
         super().__init__()
         self.rt = rt
         self.kiosk = kiosk
-        self.i18n = Translator(language or rt.settings.language)
+        self.i18n = Translator(language or rt.settings.language, rt.settings.timezone)
         settings = rt.settings
         self.timer = SessionTimer(
             settings.idle_seconds, settings.idle_warning_seconds, settings.session_limit_seconds, rt.now()
