@@ -237,7 +237,6 @@ class Options(BaseSettings):
 
 
 FLAGS = {"database_url": "--database", "language": "--language", "log_format": "--log-format"}
-SECRET_FIELDS = ("pepper", "audit_key")
 
 
 @dataclass(frozen=True)
@@ -368,7 +367,7 @@ def _publish(options: Options, sources: dict[str, str], config_file: Path | None
     """Settings that other modules and child processes (sessions, the session host) read from
     the environment, set there when a flag or the config file chose them."""
     if config_file is not None:
-        os.environ[CONFIG_ENV] = str(config_file)
+        os.environ[CONFIG_ENV] = os.path.abspath(config_file)
     for name in ("data_dir", "log_format"):
         env_name = ENV_PREFIX + name.upper()
         if sources[name] != "default" and sources[name] != env_name:
