@@ -19,7 +19,7 @@ from kidb_tui.ssh import limits
 from kidb_tui.ssh.log_limits import BOUNDED, FloodGuard
 
 ATTACH_MODULES = {"kidb_tui", "kidb_tui.attach", "kidb_tui.host", "kidb_tui.host.protocol", "kidb_tui.resources",
-                  "kidb_tui.ssh", "kidb_tui.ssh.key_lines", "kidb_tui.ssh.limits", "kidb_tui.cli"}
+                  "kidb_tui.ssh", "kidb_tui.ssh.key_lines", "kidb_tui.ssh.limits", "kidb_tui.cli", "kidb_tui.time_zones"}
 
 
 def imported_by(module: str) -> set[str]:
@@ -91,6 +91,7 @@ def good_request(**changes) -> dict:
     ({"terminal_id": "../etc"}, "terminal_id"), ({"terminal_id": ""}, "terminal_id"),
     ({"branch": "Pusat\x1b[2J"}, "branch"), ({"role": "root"}, "role"), ({"term": "xterm\n"}, "term"),
     ({"columns": 65535}, "columns"), ({"rows": 0}, "rows"), ({"rows": "24"}, "rows"), ({"language": "fr"}, "language"),
+    ({"timezone": "UTC"}, "timezone"), ({"timezone": None}, "timezone"),
 ])
 def test_the_host_checks_every_field_of_a_request(changes, field):
     with pytest.raises(protocol.ProtocolError, match=f"bad {field}"):
