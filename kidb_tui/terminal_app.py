@@ -71,7 +71,7 @@ class TerminalApp(App[None]):
         super().__init__()
         self.rt = rt
         self.kiosk = kiosk
-        self.i18n = Translator(language or rt.settings.language)
+        self.i18n = Translator(language or rt.settings.language, rt.settings.timezone)
         self.set_reactive(TerminalApp.language, self.i18n.language)
         self._first_screens: dict[str, Callable[[], Screen[Any]]] = {
             mode: first for mode, first in self.MODES.items() if callable(first)}

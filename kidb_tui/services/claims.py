@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, ValidationError
-from kidb_tui.i18n import DISPLAY_TIMEZONE
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, Participant
 from kidb_tui.services import audit, auth, notifications, profile, requirements
@@ -168,7 +167,7 @@ def _service_days(rt: Runtime, participant: Participant) -> int:
 def _receipt(rt: Runtime, claim: Claim, participant: Participant) -> Receipt:
     created = as_utc(claim.created_at)
     days = _service_days(rt, participant)
-    local_day = created.astimezone(DISPLAY_TIMEZONE).date()
+    local_day = created.astimezone(rt.settings.zone).date()
     return Receipt(
         claim.reference or "", claim.claim_type_code, claim.amount, claim.stage, next_stage(claim.stage),
         days, add_working_days(local_day, days), created,
@@ -240,7 +239,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         )
         session.add(claim)
         session.flush()
-        claim.reference = f"KIDB-{now.astimezone(DISPLAY_TIMEZONE).year}-{claim.id:06d}"
+        claim.reference = f"KIDB-{now.astimezone(rt.settings.zone).year}-{claim.id:06d}"
         participant.reserved += clean.amount
         participant.updated_at = now
         session.add_all([claim, participant])
