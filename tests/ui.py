@@ -157,16 +157,22 @@ def shows(app: App, *phrases: str) -> bool:
     return all(" ".join(phrase.split()) in screen for phrase in phrases)
 
 
+async def workers_done(app: App) -> None:
+    """Until every worker has finished; one that failed is the app's to report (a busy database
+    on the screen), not the test's (Textual's `wait_for_complete` would raise its error)."""
+    await asyncio.gather(*(worker.wait() for worker in app.workers), return_exceptions=True)
+
+
 async def settle(pilot: Pilot) -> None:
     """Keys typed ahead handed on, workers (argon2, database loads) finished, the screen redrawn."""
     app = pilot.app
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     waiting = getattr(app, "typing_ahead", 0)
     while waiting:
         await pilot.pause(0.01)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         waiting = app.typing_ahead
     await pilot.pause()
 
@@ -208,7 +214,7 @@ async def until(pilot: Pilot, condition: Callable[[], bool], seconds: float = WA
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {seconds} s; the screen shows:\n{text(pilot.app)}")
         await pilot.pause(0.02)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
 
 
 async def focus_field(pilot: Pilot, label: str, limit: int = 20) -> None:
