@@ -101,8 +101,8 @@ class PtyKiosk:
             self.pump()
 
     def log_in(self, nib: str, secret: str) -> None:
-        """NIB, Enter, then the secret once focus has reached its field (keys typed in one burst
-        are misrouted today: see docs/known-gaps.md)."""
+        """NIB, Enter, then the secret once focus has reached its field, as a person would type
+        (keys written in one burst: tests/faults/test_type_ahead_in_terminal.py)."""
         self.wait_for("NIB (nomor peserta)")
         self.send(nib)
         self.wait_for(nib)

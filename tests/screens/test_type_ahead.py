@@ -1,0 +1,54 @@
+"""Keys that arrive together (a fast typist, a paste, a lagging link) land where the person meant:
+each key acts on the state the keys before it produced. The keys are queued all at once before
+the app handles the first (`ui.burst`), then read back from the screen and the database."""
+
+from sqlmodel import select
+
+from kidb_tui.models import AuditEvent
+from tests import ui
+from tests.conftest import RINA, SITI
+
+NIB_LABEL = "NIB (nomor peserta)"
+SECRET_LABEL = "PIN / kata sandi"
+
+
+async def test_nib_tab_pin_in_one_burst_puts_the_pin_in_its_masked_field(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.burst(pilot, *SITI.nib, "tab", *SITI.secret)
+        assert ui.focused_label(app) == SECRET_LABEL
+        assert ui.focused_value(app) == "•" * len(SITI.secret)
+        assert ui.row_after(app, NIB_LABEL) == SITI.nib
+        assert SITI.secret not in ui.text(app)
+
+
+async def test_nib_tab_pin_enter_in_one_burst_signs_in(make_app, demo_rt):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.burst(pilot, *SITI.nib, "tab", *SITI.secret, "enter")
+        assert ui.at(app, "menu.title")
+        assert SITI.name in ui.title(app)
+    with demo_rt.read() as session:
+        actions = session.exec(select(AuditEvent.action).where(AuditEvent.subject == SITI.nib)).all()
+    assert "auth.login" in actions
+    assert "auth.login_failed" not in actions
+
+
+async def test_keys_typed_ahead_of_the_menu_act_on_the_menu(make_app):
+    """NIB, Enter, PIN, Enter and the menu key 3 in one burst: the 3 waits for the login to be
+    checked and the menu to be shown, then opens the balance."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.burst(pilot, *SITI.nib, "enter", *SITI.secret, "enter", "3")
+        assert ui.at(app, "balance.title")
+
+
+async def test_nib_enter_nik_in_one_burst_during_activation_puts_the_nik_in_its_field(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.burst(pilot, "f3", *RINA.nib, "enter", *RINA.nik)
+        assert ui.at(app, "activation.title")
+        fields = [line.strip() for line in ui.lines(app)]
+        assert any(line.endswith(RINA.nik) and RINA.nib not in line for line in fields), ui.text(app)
+        assert not any(RINA.nib + RINA.nik[:1] in line for line in fields), ui.text(app)
+        assert ui.focused_value(app) == RINA.nik
