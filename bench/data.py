@@ -32,7 +32,8 @@ def settings(database_url: str) -> Settings:
 def kiosk_environment(data_dir: Path) -> dict[str, str]:
     """Environment for `python -m kidb_tui` with the same pepper, audit key and argon2 parameters."""
     return {
-        **os.environ, "KIDB_PEPPER": PEPPER, "KIDB_AUDIT_KEY": AUDIT_KEY, "KIDB_DATA_DIR": str(data_dir), "KIDB_FAILURE_DELAY": "0",
+        **os.environ, "KIDB_PEPPER": PEPPER, "KIDB_AUDIT_KEY": AUDIT_KEY, "KIDB_DATA_DIR": str(data_dir),
+        "KIDB_FAILURE_DELAY": "0",
         "KIDB_ARGON2_MEMORY_KIB": str(FAST_ARGON2.memory_kib), "KIDB_ARGON2_TIME_COST": str(FAST_ARGON2.time_cost),
         "KIDB_ARGON2_PARALLELISM": str(FAST_ARGON2.parallelism),
     }

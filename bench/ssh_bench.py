@@ -42,13 +42,31 @@ import asyncssh
 
 from bench import machine
 from bench.ssh_sessions import (
-    PIN, Memory, Person, TimedTerm, at_login, login, memory, mib, percentile, seed, summary, type_and_time,
+    PIN,
+    Memory,
+    Person,
+    TimedTerm,
+    at_login,
+    login,
+    memory,
+    mib,
+    percentile,
+    seed,
+    summary,
+    type_and_time,
 )
 from kidb_tui.bootstrap import build_demo
 from kidb_tui.config import load_settings
 from tests.ssh.harness import (
-    ServeProcess, has_terminal, key_line, kiosk_environment, pids_with_environment, pty_terminal,
-    start_crowd_server, stop_server, terminal,
+    ServeProcess,
+    has_terminal,
+    key_line,
+    kiosk_environment,
+    pids_with_environment,
+    pty_terminal,
+    start_crowd_server,
+    stop_server,
+    terminal,
 )
 from tests.ssh.sshd import SessionHost, client_environment, running_sshd, ssh_command, sshd_available
 
@@ -334,7 +352,7 @@ def report(serve: list[ServeFigures], attach: dict[str, list[float]], started_lo
         lines.append(f"| {name} | {summary(timings)} | {target} |")
     if not sshd_available():
         lines.append("| through sshd | skipped: needs Debian's sshd and root | |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 async def run(args) -> list[str]:

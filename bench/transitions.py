@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual._compositor import CompositorUpdate
 from textual.screen import Screen
 from textual.widgets import Input
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from kidb_tui import __version__
-
 from kidb_tui.attach import add_arguments as add_attach_arguments
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+DISPLAY_TIMEZONE = ZoneInfo("Asia/Jakarta")
+"""The zone of dates computed for display when no branch zone is at hand (WIB)."""
 
 
 class Clock(Protocol):

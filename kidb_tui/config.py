@@ -7,6 +7,7 @@ directory (load_key)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -18,12 +19,12 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from pydantic import Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
-from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kidb_tui import time_zones
 from kidb_tui.masked import SecretBytes, masked_bytes
@@ -57,8 +58,8 @@ class Argon2Params:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
-    pepper: SecretBytes = SecretBytes(b"")
-    audit_key: SecretBytes = SecretBytes(b"")
+    pepper: SecretBytes = SecretBytes(b"")  # noqa: RUF009  (immutable, like the frozen Settings)
+    audit_key: SecretBytes = SecretBytes(b"")  # noqa: RUF009
     argon2: Argon2Params = Argon2Params()
     language: str = "id"
     lock_threshold: int = 5
@@ -118,10 +119,8 @@ def _create_key_file(key_file: Path) -> None:
             handle.write(secrets.token_bytes(KEY_MIN_BYTES))
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(draft, key_file)
-        except FileExistsError:
-            pass
     finally:
         draft.unlink()
 
@@ -163,7 +162,7 @@ class SettingsError(Exception):
     """A setting that cannot be used; the message is one line for the operator."""
 
 
-_file_values: ContextVar[dict[str, Any]] = ContextVar("kidb_config_file_values", default={})
+_file_values: ContextVar[dict[str, Any]] = ContextVar("kidb_config_file_values", default={})  # noqa: B039  (never mutated: replaced whole)
 
 
 class _ConfigFileSource(PydanticBaseSettingsSource):

@@ -84,9 +84,8 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: commits on success, rolls back on any exception."""
-    with Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager

@@ -19,7 +19,6 @@ from kidb_tui.resources import data_dir
 
 LANGUAGES = ("id", "en")
 _BABEL_LOCALE = {"id": "id_ID", "en": "en_GB"}
-DISPLAY_TIMEZONE = ZoneInfo("Asia/Jakarta")
 
 
 @cache

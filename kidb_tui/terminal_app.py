@@ -11,7 +11,6 @@ import asyncio
 import logging
 import signal
 import time
-
 from collections.abc import Callable
 from typing import Any
 

@@ -57,7 +57,8 @@ class TypeAhead:
                 screen = await self._settled(deadline)
                 handed = loop.create_future()
 
-                async def hand(screen: Screen = screen, handed: asyncio.Future[bool] = handed) -> None:
+                async def hand(screen: Screen = screen, handed: asyncio.Future[bool] = handed,
+                               deadline: float = deadline) -> None:
                     """In the app's loop: still the same, settled screen? Then the key is its."""
                     if self._app.screen is not screen and loop.time() < deadline:
                         handed.set_result(False)

@@ -3,9 +3,8 @@ the demo data, and the kiosk app built on them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import os
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import settings as hypothesis_settings

@@ -88,15 +88,14 @@ def text_uses() -> list[Use]:
             uses.append(Use(key, passed(call), where))
         elif name == "Binding" and (key := literal(arg(call, 2, "description"))):
             uses.append(Use(key, frozenset(), where))
-        elif name in domain and (key := literal(arg(call, 0))):
-            uses.append(Use(key, None, where))
-        elif name in ("LoginResult", "OfficerLogin") and (key := literal(arg(call, 1, "error_key"))):
+        elif (name in domain and (key := literal(arg(call, 0)))) or (
+                name in ("LoginResult", "OfficerLogin") and (key := literal(arg(call, 1, "error_key")))):
             uses.append(Use(key, None, where))
     for where, tree in modules().items():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and any(name_of(t) == "TITLE_KEY" for t in node.targets):
-                if key := literal(node.value):
-                    uses.append(Use(key, frozenset(), f"{where}:{node.lineno}"))
+            if (isinstance(node, ast.Assign) and any(name_of(t) == "TITLE_KEY" for t in node.targets)
+                    and (key := literal(node.value))):
+                uses.append(Use(key, frozenset(), f"{where}:{node.lineno}"))
     return uses
 
 

@@ -8,6 +8,7 @@ sessions share their memory pages instead of copying them."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import importlib
@@ -47,14 +48,14 @@ def _import_all() -> None:
 
 def _load_data() -> None:
     """Catalogues and date formats of both languages, the password list, character widths."""
-    from kidb_tui import i18n
+    from kidb_tui import clock, i18n
     from kidb_tui.services import secret_policy
 
     for language in i18n.LANGUAGES:
         i18n.catalogue(language)
         translator = i18n.Translator(language)
         translator.date(date(2026, 1, 1))
-        translator.datetime(datetime(2026, 1, 1, 8, 0, tzinfo=i18n.DISPLAY_TIMEZONE))
+        translator.datetime(datetime(2026, 1, 1, 8, 0, tzinfo=clock.DISPLAY_TIMEZONE))
     secret_policy.common_secrets()
     cell_len("•…—·")  # rich loads its table of character widths on the first wide or symbol character
 
@@ -63,10 +64,8 @@ def _fixed_mmap_threshold() -> None:
     """glibc raises its mmap threshold after the first large free (argon2's 19 MiB), so that a
     session's later hashes would stay in its heap, private, for good; fixed, they are mapped
     and returned each time."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
 
 
 def warm_up(settings: Settings) -> tuple[SecretHasher, float]:

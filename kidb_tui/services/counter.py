@@ -86,7 +86,8 @@ def set_card_status(rt: Runtime, officer: OfficerIdentity, nib_text: str, blocke
         session.add(participant)
         kind = "card_blocked" if blocked else "card_unblocked"
         notifications.notify(session, rt, participant.id, kind, reason=text)
-        audit.record(session, rt, officer.username, f"counter.{kind}", nib, before=before, after=participant.card_status, reason=text)
+        audit.record(session, rt, officer.username, f"counter.{kind}", nib,
+                     before=before, after=participant.card_status, reason=text)
 
 
 def waiting_terminals(rt: Runtime) -> list[WaitingTerminal]:

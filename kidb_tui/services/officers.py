@@ -14,7 +14,12 @@ from kidb_tui.services import audit, throttle
 from kidb_tui.services.auth import failure_delay
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.secret_policy import (
-    OFFICER_SCORE, check_strength, common_secrets, is_repeated, is_sequential, name_inputs,
+    OFFICER_SCORE,
+    check_strength,
+    common_secrets,
+    is_repeated,
+    is_sequential,
+    name_inputs,
 )
 from kidb_tui.validation import has_forbidden_characters
 

@@ -152,7 +152,7 @@ def _validate_chunk(
         if len(fields) != len(header):
             checked.append((line, None, [("row", "column_count")]))
             continue
-        values, errors = _parse_row(dict(zip(header, fields)), today)
+        values, errors = _parse_row(dict(zip(header, fields, strict=False)), today)
         checked.append((line, values, [(error.field, error.rule) for error in errors]))
     return checked
 
@@ -167,7 +167,7 @@ def _validated(header: tuple[str, ...], records: list[tuple[int, list[str]]], to
     if len(records) >= PARALLEL_FROM and workers > 1:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for chunk, checked in zip(chunks, pool.map(_validate_chunk, repeat(header), chunks, repeat(today))):
+            for chunk, checked in zip(chunks, pool.map(_validate_chunk, repeat(header), chunks, repeat(today)), strict=False):
                 done += len(chunk)
                 if progress:
                     progress("validate", done, len(records))

@@ -4,6 +4,7 @@ zxcvbn strength score (3 for participants, 4 for officers)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import date
 from functools import cache
@@ -48,7 +49,7 @@ def is_repeated(secret: str) -> bool:
 def is_sequential(secret: str) -> bool:
     if len(secret) < 3:
         return False
-    steps = {ord(b) - ord(a) for a, b in zip(secret, secret[1:])}
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(secret)}
     if secret.isdigit():
         steps = {step % 10 for step in steps}
         return steps in ({1}, {9})

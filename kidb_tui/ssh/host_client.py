@@ -117,7 +117,7 @@ async def _receive(sock: socket.socket, timeout: float) -> tuple[dict | None, li
         except BlockingIOError:
             pass
         readable = loop.create_future()
-        loop.add_reader(sock, lambda: readable.done() or readable.set_result(None))
+        loop.add_reader(sock, lambda readable=readable: readable.done() or readable.set_result(None))
         try:
             await asyncio.wait_for(readable, max(deadline - time.monotonic(), 0))
         finally:

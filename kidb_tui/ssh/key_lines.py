@@ -7,7 +7,8 @@ that `kidb attach` can read them): options, key, and the terminal named in the c
 `terminal=` is required (1-40 of A-Z a-z 0-9 . _ -, unique in the file). `branch=` is optional
 and runs up to the next `name=` field or the end of the line, so it may contain spaces.
 `role=` is `kiosk` (default) or `backoffice`. `tz=` names the branch's time zone
-(Asia/Jakarta, Asia/Pontianak, Asia/Makassar or Asia/Jayapura; default: the server's). Words before the first field are a free label.
+(Asia/Jakarta, Asia/Pontianak, Asia/Makassar or Asia/Jayapura; default: the server's). Words
+before the first field are a free label.
 Options are optional and limited to the ones that only take rights away (`restrict`, `pty`,
 `no-*`), so the same file also works for OpenSSH (see docs/openssh.md). Blank lines and
 lines starting with `#` are ignored.

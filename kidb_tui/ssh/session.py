@@ -15,6 +15,7 @@ Whatever is still alive in its process group after GRACE_SECONDS is killed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -290,7 +291,5 @@ class KioskSession(asyncssh.SSHServerSession):
 
     def _killpg(self, signum: int) -> None:
         assert self._child is not None
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._child.pid, signum)
-        except (ProcessLookupError, PermissionError):
-            pass

@@ -49,7 +49,7 @@ class Checklist(FormField):
         super().__init__(name, self.boxes[0])
         self._hint_text = hint
 
-    def compose(self):  # noqa: ANN201  (ComposeResult)
+    def compose(self):  # -> ComposeResult
         yield from self.boxes
 
     def control_rows(self) -> int:

@@ -43,7 +43,7 @@ class FormField(Translated, Widget):
         self._error: Shown = ""
         self._hint: Shown = ""
 
-    def compose(self):  # noqa: ANN201  (ComposeResult)
+    def compose(self):  # -> ComposeResult
         yield self._control
 
     def on_mount(self) -> None:

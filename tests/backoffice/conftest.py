@@ -6,10 +6,10 @@ import pytest
 from sqlmodel import select
 
 from kidb_tui.backoffice.app import BackofficeApp
-from kidb_tui.terminal_app import SIGNED_IN
 from kidb_tui.models import Claim, Notification, Participant
 from kidb_tui.services import officers, review
 from kidb_tui.services.officers import OfficerIdentity
+from kidb_tui.terminal_app import SIGNED_IN
 from tests.conftest import BUDI
 
 ANI = ("ani.petugas", "Kantor-Cabang-Jkt-77")

@@ -3,7 +3,9 @@ naming the first edited, deleted or inserted row (an edit of any one column), th
 that chain rows written before the chain existed and re-key an unkeyed chain, and no secret or
 full identity number in any row (kidb_tui/services/audit.py, kidb_tui/audit_chain.py)."""
 
+import itertools
 import json
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
@@ -11,7 +13,12 @@ from sqlmodel import col, select
 
 from kidb_tui import migrate
 from kidb_tui.audit_chain import (
-    GENESIS, AuditKeyMissing, first_break, keyed_digest, legacy_digest, row_hash,
+    GENESIS,
+    AuditKeyMissing,
+    first_break,
+    keyed_digest,
+    legacy_digest,
+    row_hash,
 )
 from kidb_tui.db import make_engine
 from kidb_tui.errors import AuthError
@@ -22,7 +29,14 @@ from kidb_tui.services.demo import OFFICERS, PEOPLE
 from kidb_tui.services.export import export_claims
 from kidb_tui.services.runtime import Runtime
 from tests.backoffice_services.helpers import (
-    ANI, BAMBANG, OLD_ROWS, claim_of, file_claim, insert_old_rows, officer, walk,
+    ANI,
+    BAMBANG,
+    OLD_ROWS,
+    claim_of,
+    file_claim,
+    insert_old_rows,
+    officer,
+    walk,
 )
 from tests.conftest import AUDIT_KEY, BUDI, RINA, SITI
 
@@ -58,7 +72,7 @@ def test_each_row_links_to_the_one_before(demo_rt):
     with demo_rt.read() as session:
         events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     assert events[0].prev_hash == GENESIS
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.row_hash
     for event in events:
         content = (event.id, event.at, event.actor, event.action, event.subject, event.details,
@@ -124,9 +138,8 @@ def test_an_edit_of_the_id_is_named(demo_rt):
 def test_no_row_is_written_or_checked_without_an_audit_key(demo_rt):
     before = audit_ids(demo_rt)
     keyless = Runtime(demo_rt.engine, demo_rt.settings.with_(audit_key=b""), demo_rt.clock, demo_rt.hasher)
-    with pytest.raises(AuditKeyMissing, match="KIDB_AUDIT_KEY"):
-        with keyless.write() as session:
-            audit.record(session, keyless, "cli", "test.keyless")
+    with pytest.raises(AuditKeyMissing, match="KIDB_AUDIT_KEY"), keyless.write() as session:
+        audit.record(session, keyless, "cli", "test.keyless")
     assert audit_ids(demo_rt) == before
     with pytest.raises(AuditKeyMissing):
         verify_chain(keyless)
@@ -186,9 +199,8 @@ def test_new_rows_continue_a_verified_chain(demo_rt):
 @pytest.mark.parametrize("key", ["secret", "pin", "password", "nik", "account_number", "code"])
 def test_unmasked_detail_keys_are_refused(demo_rt, key):
     before = audit_ids(demo_rt)
-    with pytest.raises(ValueError, match=key):
-        with demo_rt.write() as session:
-            audit.record(session, demo_rt, "cli", "test.leak", "", **{key: "x"})
+    with pytest.raises(ValueError, match=key), demo_rt.write() as session:
+        audit.record(session, demo_rt, "cli", "test.leak", "", **{key: "x"})
     assert audit_ids(demo_rt) == before
 
 

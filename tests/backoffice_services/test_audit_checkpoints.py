@@ -14,7 +14,13 @@ from kidb_tui.audit_chain import GENESIS, keyed_digest, legacy_digest, parse_at,
 from kidb_tui.services import audit
 from kidb_tui.services.audit import verify_chain
 from kidb_tui.services.audit_checkpoint import (
-    Checkpoint, CheckpointFileError, checkpoint_every, head, parse_checkpoints, read_checkpoints, verify,
+    Checkpoint,
+    CheckpointFileError,
+    checkpoint_every,
+    head,
+    parse_checkpoints,
+    read_checkpoints,
+    verify,
     write_checkpoint,
 )
 from tests.backoffice_services.test_audit_chain import audit_ids, raw
@@ -150,7 +156,7 @@ def test_checkpoint_lines_may_carry_a_syslog_prefix_and_other_lines_are_refused(
     assert parse_checkpoints([f"Nov 30 10:15:00 kidb-host kidb-serve[812]: {line}", ""], "log") == [
         parse_checkpoints([line], "file")[0]
     ]
-    with pytest.raises(CheckpointFileError, match="^copy line 2: not an audit checkpoint$"):
+    with pytest.raises(CheckpointFileError, match=r"^copy line 2: not an audit checkpoint$"):
         parse_checkpoints([line, line.replace("hash=", "hash=zz")], "copy")
 
 

@@ -66,7 +66,7 @@ def test_officer_add_defaults_to_the_officer_role(kidb, rt):
     ("citra.dewi-2026!", "password_contains_username"),
 ])
 def test_officer_add_with_a_weak_password_fails_with_the_rule(kidb, rt, password, rule):
-    code, out, err = kidb("officer", "add", "citra.dewi", "--password-stdin", stdin=password + "\n")
+    code, _out, err = kidb("officer", "add", "citra.dewi", "--password-stdin", stdin=password + "\n")
     assert code == 1
     assert f"password: {rule}" in err.splitlines()
     assert officers_in(rt) == []

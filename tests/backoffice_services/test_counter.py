@@ -7,7 +7,14 @@ from kidb_tui.errors import AuthError, DomainError, ValidationError
 from kidb_tui.models import LoginThrottle
 from kidb_tui.services import auth, counter, reset_codes
 from tests.backoffice_services.helpers import (
-    ANI, audit_rows, form_errors, notifications_of, officer, participant, rows, runtime_with,
+    ANI,
+    audit_rows,
+    form_errors,
+    notifications_of,
+    officer,
+    participant,
+    rows,
+    runtime_with,
 )
 from tests.conftest import DEWI, RINA, SITI
 

@@ -7,8 +7,17 @@ import pytest
 from kidb_tui.errors import FormErrors
 from kidb_tui.services import claims, review
 from tests.backoffice_services.helpers import (
-    ANI, BAMBANG, STEPS, assert_money_invariants, claim, claim_of, file_claim, notifications_of, officer,
-    participant, walk,
+    ANI,
+    BAMBANG,
+    STEPS,
+    assert_money_invariants,
+    claim,
+    claim_of,
+    file_claim,
+    notifications_of,
+    officer,
+    participant,
+    walk,
 )
 from tests.conftest import BUDI, SITI
 

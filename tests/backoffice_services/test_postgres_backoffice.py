@@ -14,8 +14,21 @@ from kidb_tui.services.audit import verify_chain
 from kidb_tui.services.review import ConcurrentChange
 from kidb_tui.services.runtime import Runtime
 from tests.backoffice_services.helpers import (
-    ANI, BAMBANG, OLD_ROWS, assert_money_invariants, audit_rows, claim, claim_of, count, file_claim, insert_old_rows,
-    notifications_of, officer, participant, run_together, walk,
+    ANI,
+    BAMBANG,
+    OLD_ROWS,
+    assert_money_invariants,
+    audit_rows,
+    claim,
+    claim_of,
+    count,
+    file_claim,
+    insert_old_rows,
+    notifications_of,
+    officer,
+    participant,
+    run_together,
+    walk,
 )
 from tests.conftest import AGUS, BUDI, JOKO, SITI
 

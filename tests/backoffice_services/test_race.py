@@ -8,8 +8,18 @@ from kidb_tui.models import ClaimEvent
 from kidb_tui.services import review
 from kidb_tui.services.review import ConcurrentChange
 from tests.backoffice_services.helpers import (
-    ANI, BAMBANG, assert_money_invariants, audit_rows, claim, claim_of, count, notifications_of, officer,
-    participant, rows, run_together,
+    ANI,
+    BAMBANG,
+    assert_money_invariants,
+    audit_rows,
+    claim,
+    claim_of,
+    count,
+    notifications_of,
+    officer,
+    participant,
+    rows,
+    run_together,
 )
 from tests.conftest import BUDI
 

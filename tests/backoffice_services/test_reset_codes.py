@@ -10,7 +10,13 @@ from kidb_tui.errors import AuthError, DomainError
 from kidb_tui.models import ResetCode
 from kidb_tui.services import auth, reset_codes
 from tests.backoffice_services.helpers import (
-    ANI, audit_rows, form_errors, notifications_of, officer, rows, run_together,
+    ANI,
+    audit_rows,
+    form_errors,
+    notifications_of,
+    officer,
+    rows,
+    run_together,
 )
 from tests.conftest import RINA, SITI
 from tests.frames import plain_in_frames

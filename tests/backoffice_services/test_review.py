@@ -9,8 +9,22 @@ from kidb_tui.models import ClaimEvent
 from kidb_tui.services import claims, officers, requirements, review
 from kidb_tui.services.review import ConcurrentChange
 from tests.backoffice_services.helpers import (
-    ANI, BAMBANG, STEPS, TRANSFER, audit_rows, claim, claim_of, count, file_claim, form_errors, notifications_of,
-    officer, participant, rows, runtime_with, walk,
+    ANI,
+    BAMBANG,
+    STEPS,
+    TRANSFER,
+    audit_rows,
+    claim,
+    claim_of,
+    count,
+    file_claim,
+    form_errors,
+    notifications_of,
+    officer,
+    participant,
+    rows,
+    runtime_with,
+    walk,
 )
 from tests.conftest import BUDI, JOKO, SITI
 

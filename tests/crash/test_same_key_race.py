@@ -58,7 +58,8 @@ def test_every_caller_of_one_key_gets_the_one_claim(runtime):
         draft = ClaimDraft(type_code, "1.000.000", population.BANK_CODE, population.ACCOUNT_NUMBER,
                            population.full_name(1), "Biaya rawat inap", population.DOCUMENTS[type_code])
         key = f"simpan-pressed-{round_number}"
-        outcomes = submit_together(lambda: submit_claim(runtime, identity, draft, contact, population.PIN, key))
+        outcomes = submit_together(
+            lambda draft=draft, key=key: submit_claim(runtime, identity, draft, contact, population.PIN, key))
         with runtime.read() as session:
             stored = session.exec(select(Claim).where(Claim.idempotency_key == key)).all()
         assert len(stored) == 1

@@ -95,7 +95,7 @@ class PtyKiosk:
     def wait_for_cursor_on(self, label: str) -> None:
         """Until the cursor stands on the line of the field labelled `label` (focus has moved)."""
         end = time.monotonic() + DEADLINE
-        while not (label in self.screen.display[self.screen.cursor.y]):
+        while label not in self.screen.display[self.screen.cursor.y]:
             if time.monotonic() > end:
                 raise AssertionError(f"the cursor never reached {label!r}:\n{self.text()}")
             self.pump()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from tests.conftest import RINA, SITI
-from tests.faults.test_crash_in_terminal import PtyKiosk, data_dir, start_kiosk  # noqa: F401  (fixtures)
+from tests.faults.test_crash_in_terminal import PtyKiosk, data_dir, start_kiosk  # noqa: F401  (fixtures used by name)
 
 F3 = "\x1bOR"
 
@@ -32,7 +32,7 @@ def _watch(kiosk: PtyKiosk, until: str, label: str, never: str) -> None:
         assert frames < 1200, f"{until!r} never appeared:\n{kiosk.text()}"
 
 
-def test_nib_tab_pin_enter_in_one_write_signs_in_and_never_shows_the_pin(data_dir, start_kiosk):  # noqa: F811
+def test_nib_tab_pin_enter_in_one_write_signs_in_and_never_shows_the_pin(data_dir, start_kiosk):
     kiosk = start_kiosk("plain")
     kiosk.wait_for("NIB (nomor peserta)")
     os.write(kiosk.master, f"{SITI.nib}\t{SITI.secret}\r".encode())
@@ -43,7 +43,7 @@ def test_nib_tab_pin_enter_in_one_write_signs_in_and_never_shows_the_pin(data_di
     assert SITI.secret.encode() not in kiosk.raw
 
 
-def test_nib_enter_nik_in_one_write_puts_the_nik_in_its_field(data_dir, start_kiosk):  # noqa: F811
+def test_nib_enter_nik_in_one_write_puts_the_nik_in_its_field(data_dir, start_kiosk):
     kiosk = start_kiosk("plain")
     kiosk.wait_for("NIB (nomor peserta)")
     os.write(kiosk.master, f"{F3}{RINA.nib}\r{RINA.nik}".encode())

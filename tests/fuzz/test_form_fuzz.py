@@ -55,7 +55,8 @@ def test_claim_form_survives_anything(make_app, demo_rt, amount, account, holder
 
     _run(drive())
     with demo_rt.read() as session:
-        assert session.exec(select(func.count()).select_from(Claim).where(Claim.participant_id == _participant(demo_rt).id)).one() == 0
+        owned = select(func.count()).select_from(Claim).where(Claim.participant_id == _participant(demo_rt).id)
+        assert session.exec(owned).one() == 0
 
 
 @SLOW
@@ -108,7 +109,7 @@ def test_login_activation_and_reset_survive_anything(make_app, demo_rt, values):
             ):
                 if key:
                     await ui.keys(pilot, key)
-                for label, value in zip(fields, values):
+                for label, value in zip(fields, values, strict=False):
                     await ui.put(pilot, ui.t(label), value)
                 await ui.keys(pilot, "enter")
                 assert app.is_running
@@ -131,7 +132,7 @@ def test_personal_data_step_and_change_pin_survive_anything(make_app, demo_rt, v
             await open_form(pilot)
             await fill_form(pilot)
             await ui.keys(pilot, "f5")
-            for name, value in zip(("address", "postal_code", "phone", "email"), values):
+            for name, value in zip(("address", "postal_code", "phone", "email"), values, strict=False):
                 await ui.put(pilot, LABEL[name], value)
             await ui.keys(pilot, "f5")
             assert app.is_running
@@ -141,7 +142,8 @@ def test_personal_data_step_and_change_pin_survive_anything(make_app, demo_rt, v
                 await ui.keys(pilot, "escape")
             await ui.keys(pilot, "7")
             assert ui.at(app, "change.title")
-            for label, value in zip(("field.secret_current", "change.new_secret", "change.new_secret_confirm"), secrets):
+            labels = ("field.secret_current", "change.new_secret", "change.new_secret_confirm")
+            for label, value in zip(labels, secrets, strict=False):
                 await ui.put(pilot, ui.t(label), value)
             await ui.keys(pilot, "enter")
             assert app.is_running

@@ -241,7 +241,7 @@ async def test_escape_goes_back_and_keeps_what_was_typed(make_app, demo_rt, monk
         await save(pilot, SITI.secret)
         assert ui.at(app, "claim.receipt_title")
     assert len(keys) == 2 and keys[0] == keys[1]
-    [claim] = claims_of(demo_rt, SITI)
+    [_claim] = claims_of(demo_rt, SITI)
     assert participant(demo_rt, SITI).postal_code == "10120"
 
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 from kidb_tui.models import Claim, ClaimType, Participant
 from tests import ui
 from tests.conftest import JOKO, SITI
-from tests.screens.claim_steps import LABEL, fill_form, open_form, save
+from tests.screens.claim_steps import fill_form, open_form, save
 
 NAME = "Siti [b]Rahayu[/b]"
 ADDRESS = "Jl. [red]Merdeka[/red] No. 10 [@click=app.quit]x[/]"

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from kidb_tui.models import Claim, ClaimEvent, Participant
 from tests import ui
-from tests.conftest import BUDI, FROZEN_AT, JOKO, SITI, settle
+from tests.conftest import BUDI, FROZEN_AT, JOKO, SITI
 
 MARKUP = "[bold]x[/bold] [@click=app.quit]"
 TALL = (80, 40)

@@ -1,6 +1,8 @@
 """Audit rows: written in the caller's transaction, masked, hash-chained; no secret, full NIK or
 full account number anywhere after a whole kiosk journey (kidb_tui/services/audit.py, masking.py)."""
 
+import itertools
+
 import pytest
 from sqlalchemy import text
 
@@ -17,9 +19,8 @@ from tests.services.helpers import BCA_ACCOUNT, all_rows, audit_dump, contact_of
 
 
 def test_record_writes_one_row_with_terminal_and_branch(rt, settings, clock):
-    with runtime_with(rt.settings, clock, terminal_id="KIOSK-02", branch="Bandung") as other:
-        with other.write() as session:
-            audit.record(session, other, "petugas-01", "test.action", "26010000001", count=2)
+    with runtime_with(rt.settings, clock, terminal_id="KIOSK-02", branch="Bandung") as other, other.write() as session:
+        audit.record(session, other, "petugas-01", "test.action", "26010000001", count=2)
     [row] = all_rows(rt, AuditEvent)
     assert (row.actor, row.action, row.subject) == ("petugas-01", "test.action", "26010000001")
     assert row.details == {"count": 2}
@@ -54,7 +55,7 @@ def test_chain_holds_and_links_each_row_to_the_one_before(demo_rt):
     rows = all_rows(demo_rt, AuditEvent)
     assert audit.verify_chain(demo_rt) is None
     assert rows[0].prev_hash == GENESIS
-    assert all(later.prev_hash == earlier.row_hash for earlier, later in zip(rows, rows[1:]))
+    assert all(later.prev_hash == earlier.row_hash for earlier, later in itertools.pairwise(rows))
 
 
 def test_edited_row_breaks_the_chain(demo_rt):

@@ -13,7 +13,14 @@ from kidb_tui.services.claims import add_working_days, balance_of, claims_of, ne
 from kidb_tui.services.profile import Contact
 from tests.conftest import AGUS, BUDI, JOKO, SITI, sign_in
 from tests.services.helpers import (
-    BCA_ACCOUNT, all_rows, audit_dump, contact_of, count, draft, participant_row, runtime_with,
+    BCA_ACCOUNT,
+    all_rows,
+    audit_dump,
+    contact_of,
+    count,
+    draft,
+    participant_row,
+    runtime_with,
 )
 
 SITI_MEDIS_MAX = 25_500_000

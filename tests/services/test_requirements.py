@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from kidb_tui.clock import DISPLAY_TIMEZONE
 from kidb_tui.errors import NotFound
-from kidb_tui.i18n import DISPLAY_TIMEZONE
 from kidb_tui.models import Claim, ClaimType, Participant
 from kidb_tui.services import requirements
 from kidb_tui.services.claims import submit_claim

@@ -13,7 +13,14 @@ import pytest
 
 from tests.ssh import flows
 from tests.ssh.harness import (
-    ServeProcess, asyncio_wait, connect, is_running, key_line, start_server, stop_server, terminal,
+    ServeProcess,
+    asyncio_wait,
+    connect,
+    is_running,
+    key_line,
+    start_server,
+    stop_server,
+    terminal,
 )
 
 FORGED = "2026-11-30 10:00:00,000 kidb-serve INFO auth ok forged"

@@ -25,6 +25,7 @@ from tests.ssh import flows
 from tests.ssh.harness import pids_with_environment, processes, pty_terminal
 from tests.ssh.sshd import SessionHost, client_environment, running_sshd, ssh_command, sshd_available
 
+
 @pytest.fixture
 def host_socket(kiosk_env, monkeypatch):
     """A short socket path for the session host (AF_UNIX paths are limited), in KIDB_HOST_SOCKET."""
@@ -81,7 +82,7 @@ def attach_pids(data_dir: str) -> list[int]:
 
 
 async def test_kiosk_through_openssh_login_and_hang_up(sshd, session_host, kiosk_env):
-    port, identity, log = sshd
+    port, identity, _log = sshd
     argv = ssh_command(port, identity, "-tt")
     async with pty_terminal(argv, client_environment()) as (term, client):
         await flows.login_screen(term, timeout=30)
@@ -152,8 +153,8 @@ async def test_openssh_ctrl_c_at_start_shows_no_traceback(sshd, session_host, ki
 
 
 def test_openssh_refuses_commands_and_forwarding(sshd, session_host, kiosk_env):
-    port, identity, log = sshd
-    command = subprocess.run(ssh_command(port, identity, "-T") + ["id"], capture_output=True, text=True,
+    port, identity, _log = sshd
+    command = subprocess.run([*ssh_command(port, identity, "-T"), "id"], capture_output=True, text=True,
                              timeout=30, stdin=subprocess.DEVNULL)
     assert command.returncode == 1, command
     assert "interactive terminals only" in command.stderr

@@ -82,7 +82,7 @@ async def test_port_forwarding_is_refused(server):
 
 
 async def test_x11_forwarding_is_refused(server):
-    serve, terminal_key, mark = server
+    serve, terminal_key, _mark = server
     await refused(serve.port, terminal_key,
                   lambda conn: conn.create_process(term_type="xterm", x11_forwarding=True, x11_display="127.0.0.1:0"))
 

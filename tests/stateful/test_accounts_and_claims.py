@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlmodel import col, select
 
@@ -32,12 +33,12 @@ from kidb_tui.config import Settings
 from kidb_tui.errors import AuthError, DomainError, FormErrors, NotFound, RequirementError
 from kidb_tui.models import Claim, LoginThrottle, Officer, Participant
 from kidb_tui.services import audit, auth, counter, officers, participants, review
-from kidb_tui.services.throttle import TERMINAL_PREFIX, is_locked
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.claims import ClaimDraft, Receipt, submit_claim
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.profile import get_profile
 from kidb_tui.services.runtime import Runtime
+from kidb_tui.services.throttle import TERMINAL_PREFIX, is_locked
 from tests.conftest import AUDIT_KEY, FAST_ARGON2, FROZEN_AT
 from tests.crash import population
 

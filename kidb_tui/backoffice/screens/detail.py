@@ -4,7 +4,6 @@ the documents, the full history and the money; the key bar offers the current st
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll

@@ -6,7 +6,7 @@ Create Date: 2026-11-25
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 from kidb_tui.audit_chain import rechain_audit_rows

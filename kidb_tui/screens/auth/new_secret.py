@@ -29,7 +29,7 @@ class KindButton(Translated, RadioButton):
         self.relabel()
 
     @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802  (Textual's name)
+    def BUTTON_INNER(self) -> str:  # (Textual's name for it)
         return "●" if self.value else " "
 
     def relabel(self) -> None:

@@ -22,7 +22,6 @@ from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import ValidDraft, document_names
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import claims
-from kidb_tui.services.claims import Receipt
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
 from kidb_tui.widgets.form_field import FormField

@@ -24,7 +24,7 @@ MARKS = {MET: "[x]", IN_FLOW: "[~]"}
 UNMET_MARK = "[ ]"
 
 
-def requirement_text(t, item: Requirement) -> str:  # noqa: ANN001  (a translate function)
+def requirement_text(t, item: Requirement) -> str:  # `t`: a translate function
     key = f"req.{item.key}.{item.status}"
     if item.key == "contact_recent" and "confirmed_date" not in item.params:
         key = f"{key}_never"
