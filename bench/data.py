@@ -16,7 +16,7 @@ from kidb_tui.services import participants
 from kidb_tui.services.runtime import Runtime
 from tests.crash import population
 
-PEPPER = "bench-pepper"
+PEPPER = "bench-pepper-0123456789abcdef-0123456789"
 AUDIT_KEY = "bench-audit-key-0123456789abcdef-0123"
 FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
 BALANCE = 90_000_000

@@ -29,7 +29,7 @@ MODULES = (
     "textual.drivers.linux_driver", "textual._xterm_parser", "textual._compositor", "textual.screen",
     "textual.widgets", "textual.css.stylesheet", "textual.scrollbar", "textual.pilot",
     "textual.drivers.headless_driver", "concurrent.futures.thread", "sqlalchemy.sql.default_comparator",
-    "sqlalchemy.orm.strategies",
+    "sqlalchemy.orm.strategies", "zxcvbn", "zxcvbn.matching",
 )
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 256 * 1024

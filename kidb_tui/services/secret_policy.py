@@ -9,8 +9,6 @@ import threading
 from datetime import date
 from functools import cache
 
-from zxcvbn import matching, zxcvbn
-
 from kidb_tui.errors import ValidationError
 from kidb_tui.masked import SecretStr, reveal
 from kidb_tui.resources import data_dir
@@ -123,6 +121,8 @@ def check_strength(password: str, user_inputs: list[str], minimum: int, field: s
 
 def _estimate(password: str, user_inputs: list[str]) -> dict:
     with _ZXCVBN_LOCK:
+        from zxcvbn import matching, zxcvbn  # about 50 ms: loaded when a password is first checked
+
         if LOCAL_DICTIONARY not in matching.RANKED_DICTIONARIES:
             matching.add_frequency_lists({LOCAL_DICTIONARY: _common_list()})
         return zxcvbn(password, user_inputs=user_inputs, max_length=PASSWORD_MAX)

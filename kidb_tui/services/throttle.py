@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, select
 
 from kidb_tui.clock import as_utc
@@ -67,6 +66,8 @@ def _row(session: Session, key: str) -> LoginThrottle:
     """The throttle row of `key`, created if missing and locked until the transaction ends
     (PostgreSQL; SQLite write transactions are already serialised by `BEGIN IMMEDIATE`)."""
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert  # only a PostgreSQL run loads its dialect
+
         while True:  # a row that a concurrent success deleted while we waited for it is made again
             session.exec(
                 pg_insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"])
