@@ -1,5 +1,7 @@
 """Screen transitions of the claim flow, driven by the Textual pilot at 80x24 (headless):
-login -> menu -> claim type -> requirements -> form -> personal data -> confirm -> receipt.
+login -> menu -> claim type -> requirements -> form -> personal data -> confirm -> receipt,
+then menu -> status, balance, profile and notifications (Esc back to the menu between them);
+and F2 (the language) on every one of those screens, timed the same way.
 
 A transition is timed from the key press to the last frame of the new screen the app sends to
 its driver before it goes idle: the app's `_display` hook records when each frame is ready and
@@ -35,6 +37,10 @@ from textual.widgets import Input
 
 from bench import data
 from kidb_tui.app import KidbApp
+from kidb_tui.screens.account.balance import BalanceScreen
+from kidb_tui.screens.account.notifications import NotificationsScreen
+from kidb_tui.screens.account.profile import ProfileScreen
+from kidb_tui.screens.account.status import StatusScreen
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.claim.confirm import ConfirmScreen
 from kidb_tui.screens.claim.form import ClaimFormScreen
@@ -56,7 +62,13 @@ STEPS = (
     ("form -> personal data", PersonalDataScreen),
     ("personal data -> confirm", ConfirmScreen),
     ("confirm -> receipt", ReceiptScreen),
+    ("menu -> status", StatusScreen),
+    ("menu -> balance", BalanceScreen),
+    ("menu -> profile", ProfileScreen),
+    ("menu -> notifications", NotificationsScreen),
 )
+F2 = "F2 (language) on any screen of the flow"
+ACCOUNT_SCREENS = (("2", StatusScreen), ("3", BalanceScreen), ("4", ProfileScreen), ("5", NotificationsScreen))
 BASELINE = "bare app: push a screen with one Input"
 
 
@@ -100,6 +112,19 @@ async def _timed(pilot, keys: tuple[str, ...], target: type[Screen]) -> float:
     return max(at for at, screen in app.frames if screen is app.screen) - started
 
 
+async def _language(pilot, switches: list[float]) -> None:
+    """F2 on the screen in use, timed to its last frame, then F2 back (not timed)."""
+    app = pilot.app
+    app.frames = []
+    started = time.perf_counter()
+    await pilot.press("f2")
+    await _settle(pilot)
+    await _settle(pilot)
+    switches.append(max((at for at, screen in app.frames if screen is app.screen), default=started) - started)
+    await pilot.press("f2")
+    await _settle(pilot)
+
+
 async def _fill_form(pilot) -> None:
     screen = pilot.app.screen
     for name, value in (("amount", "5.000.000"), ("account_number", population.ACCOUNT_NUMBER),
@@ -119,7 +144,8 @@ class _BenchApp(DisplayClock, KidbApp):
         self.frames = []
 
 
-async def _claim_flow(rt: Runtime, n: int) -> list[float]:
+async def _claim_flow(rt: Runtime, n: int, switches: list[float]) -> list[float]:
+    """The claim flow, then each account screen from the menu; F2 timed on every screen."""
     app = _BenchApp(rt, n)
     times = []
     async with app.run_test(size=SIZE) as pilot:
@@ -127,14 +153,28 @@ async def _claim_flow(rt: Runtime, n: int) -> list[float]:
             await pilot.pause()
         await pilot.press(*population.nib(n), "enter", *population.PIN)
         times.append(await _timed(pilot, ("enter",), MenuScreen))
-        times.append(await _timed(pilot, ("1",), ClaimTypeScreen))
-        times.append(await _timed(pilot, ("enter",), RequirementsScreen))
-        times.append(await _timed(pilot, ("enter",), ClaimFormScreen))
+        await _language(pilot, switches)
+        for keys, target in ((("1",), ClaimTypeScreen), (("enter",), RequirementsScreen),
+                             (("enter",), ClaimFormScreen)):
+            times.append(await _timed(pilot, keys, target))
+            await _language(pilot, switches)
         await _fill_form(pilot)
         times.append(await _timed(pilot, ("f5",), PersonalDataScreen))
+        await _language(pilot, switches)
         times.append(await _timed(pilot, ("f5",), ConfirmScreen))
+        await _language(pilot, switches)
         await pilot.press(*population.PIN)
         times.append(await _timed(pilot, ("enter",), ReceiptScreen))
+        await _language(pilot, switches)
+        await pilot.press("enter")
+        while not isinstance(app.screen, MenuScreen):
+            await _settle(pilot)
+        for key, target in ACCOUNT_SCREENS:
+            times.append(await _timed(pilot, (key,), target))
+            await _language(pilot, switches)
+            await pilot.press("escape")
+            while not isinstance(app.screen, MenuScreen):
+                await _settle(pilot)
     return times
 
 
@@ -182,14 +222,18 @@ def measure(database_url: str, iterations: int) -> dict[str, Summary]:
     rt = data.populate(database_url, iterations + WARMUP)
     try:
         with _no_cursor_blink():
-            runs = []
+            runs, switches = [], []
             for n in range(1, iterations + WARMUP + 1):
-                runs.append(asyncio.run(_claim_flow(rt, n)))
+                flow_switches: list[float] = []
+                runs.append(asyncio.run(_claim_flow(rt, n, flow_switches)))
+                if n > WARMUP:
+                    switches.extend(flow_switches)
                 gc.collect()
             runs = runs[WARMUP:]
             bare = asyncio.run(_bare_flow(iterations + WARMUP))[WARMUP:]
     finally:
         rt.engine.dispose()
     result = {name: summarize([run[index] for run in runs]) for index, (name, _) in enumerate(STEPS)}
+    result[F2] = summarize(switches)
     result[BASELINE] = summarize(bare)
     return result
