@@ -11,8 +11,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, CursorResult, Row, text
 
 from kidb_tui.clock import as_utc
 from kidb_tui.masked import SecretBytes
@@ -96,12 +97,12 @@ def _expected_hash(row, prev_hash: str, digest: Digest) -> str | None:
         return None
 
 
-def raw_rows(connection: Connection) -> Iterable:
+def raw_rows(connection: Connection) -> CursorResult[Any]:
     """Every audit row in id order as stored (a malformed date or JSON is not parsed yet)."""
     return connection.execute(text(f"SELECT {_COLUMNS} FROM audit_event ORDER BY id"))
 
 
-def checked_rows(rows: Iterable, digest: Digest) -> Iterator[tuple[object, str | None]]:
+def checked_rows(rows: Iterable[Row[Any]], digest: Digest) -> Iterator[tuple[Row[Any], str | None]]:
     """Each row with the problem found in it (None when it holds), checked against the row before."""
     previous = GENESIS
     for row in rows:
@@ -142,6 +143,7 @@ def convert_chain(connection: Connection, old: Digest, new: Digest) -> ChainBrea
         if problem is not None:
             return ChainBreak(row.id, problem)
         current = _expected_hash(row, previous, new)
+        assert current is not None, "checked_rows let through a row that cannot be parsed"
         _store(connection, row.id, previous, current)
         previous = current
     return None

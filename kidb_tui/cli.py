@@ -181,11 +181,11 @@ def _progress(stream):
     labels = {"validate": "validating rows", "store": "storing rows"}
     if stream.isatty():
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import Progress, TaskID
 
         bar = Progress(console=Console(file=stream), transient=True)
         bar.start()
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def on_terminal(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
@@ -236,7 +236,7 @@ def _actor() -> str:
         user = getpass.getuser()
     except (OSError, KeyError, ImportError):
         user = ""
-    limit = AuditEvent.__table__.c.actor.type.length
+    limit = AuditEvent.__table__.c.actor.type.length  # type: ignore[attr-defined]  # SQLModel sets __table__ at class creation
     return f"cli:{escape(user) or 'unknown'}"[:limit]
 
 

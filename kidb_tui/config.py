@@ -84,7 +84,7 @@ class Settings:
         object.__setattr__(self, "pepper", masked_bytes(self.pepper))
         object.__setattr__(self, "audit_key", masked_bytes(self.audit_key))
 
-    def with_(self, **changes: object) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     @property

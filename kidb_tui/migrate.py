@@ -65,8 +65,10 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
     transaction) and checked before it commits."""
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        assert driver is not None, "a connection that is open has its driver's connection"
         if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            driver.execute("PRAGMA foreign_keys = OFF")
         try:
             with connection.execution_options(kidb_write=True).begin():
                 if connection.dialect.name == "postgresql":
@@ -76,7 +78,7 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
                     raise RuntimeError("the migration left rows whose foreign keys point nowhere")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+                driver.execute("PRAGMA foreign_keys = ON")
 
 
 def upgrade(engine: Engine, revision: str = "head", audit_key: SecretBytes | None = None) -> None:

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-def _utc_column(nullable: bool = False) -> Column:
+def stored_id(row_id: int | None) -> int:
+    """The id of a row the database has given one (SQLModel types every id as optional, for
+    rows not yet flushed)."""
+    if row_id is None:
+        raise ValueError("the row has no id yet: flush it first")
+    return row_id
+
+
+def _utc_column(nullable: bool = False) -> Column[Any]:
     return Column(DateTime(timezone=True), nullable=nullable)
 
 
-def _money_column() -> Column:
+def _money_column() -> Column[Any]:
     return Column(BigInteger, nullable=False, default=0)
 
 
@@ -142,7 +151,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     kind: str = Field(max_length=40)
-    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=_utc_column())
     read_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
 
@@ -161,7 +170,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=60)
     action: str = Field(max_length=60, index=True)
     subject: str = Field(default="", max_length=60)
-    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     terminal_id: str = Field(default="", max_length=40)
     branch: str = Field(default="", max_length=80)
     prev_hash: str = Field(default="", max_length=64)

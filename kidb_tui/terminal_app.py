@@ -11,7 +11,8 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import PurePath
 from typing import Any
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerFailed
 
 from kidb_tui.errors import SystemBusy
@@ -46,7 +48,7 @@ ERROR_BURST_SECONDS = 60.0
 log = logging.getLogger("kidb.session")
 
 
-def style_sheets() -> list[str]:
+def style_sheets() -> list[str | PurePath]:
     return [str(path) for path in sorted(styles_dir().glob("*.tcss"))]
 
 
@@ -148,11 +150,12 @@ class TerminalApp(App[None]):
         else:
             self._unexpected(cause)
 
-    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None) -> bool:
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
         """Key bindings run their actions in the app's own message loop, which Textual stops
         after an error: an action's error is answered here, so the loop goes on."""
         try:
-            return await super().run_action(action, default_namespace)
+            return await super().run_action(action, default_namespace, namespaces)
         except SystemBusy:
             await self._system_busy()
         except Exception as error:  # noqa: BLE001  (any action error: logged, audited, session wiped)
@@ -301,7 +304,7 @@ class TerminalApp(App[None]):
     def _session_in_use(self) -> bool:
         if self.signed_in_user() is not None:
             return True
-        return any(widget.value for screen in self.screen_stack for widget in screen.query("Input"))
+        return any(widget.value for screen in self.screen_stack for widget in screen.query(Input))
 
     async def check_session(self) -> None:
         """Every second: show the countdown in the last seconds, wipe the session at zero."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.message_pump import MessagePump
@@ -18,6 +18,7 @@ from textual.message_pump import MessagePump
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
+    from textual.worker import Worker
 
 HOLD_SECONDS = 30.0
 """Longest a key waits for the work of the keys before it (then it is handed on regardless)."""
@@ -31,7 +32,7 @@ class TypeAhead:
     `holds(worker)` whether a worker's work must finish before the next key."""
 
     def __init__(self, app: App, deliver: Callable[[events.Event], Awaitable[object]],
-                 ready: Callable[[Screen], bool], holds: Callable[[object], bool]) -> None:
+                 ready: Callable[[Screen], bool], holds: Callable[[Worker[Any]], bool]) -> None:
         self._app = app
         self._deliver = deliver
         self._ready = ready

@@ -98,10 +98,11 @@ def _take_terminal(fds: list[int]) -> None:
     if (columns, rows) != clamp_size(columns, rows) and columns and rows:
         columns, rows = clamp_size(columns, rows)
         fcntl.ioctl(0, termios.TIOCSWINSZ, _WINSIZE.pack(rows, columns, xpixels, ypixels))
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
-                                       closefd=False)
+    # The forked session's own terminal replaces the host's streams, the originals included.
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # type: ignore[misc]  # noqa: SIM115
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # type: ignore[misc]  # noqa: SIM115
+    sys.stderr = sys.__stderr__ = open(  # type: ignore[misc]  # noqa: SIM115
+        2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
 
 
 def _set_signals() -> None:

@@ -15,7 +15,7 @@ import stat
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,7 +214,7 @@ class Host:
         for client in self._clients.values():
             client.sock.detach()
 
-    def _answer(self, client: _Client, message: dict, fds: list[int] = ()) -> None:
+    def _answer(self, client: _Client, message: dict, fds: Sequence[int] = ()) -> None:
         try:
             protocol.send(client.sock, message, fds)
         except OSError:

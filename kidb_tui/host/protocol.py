@@ -19,6 +19,7 @@ import json
 import os
 import re
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 from kidb_tui import time_zones
@@ -105,7 +106,7 @@ def decode(data: bytes) -> dict:
     return message
 
 
-def send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
+def send(sock: socket.socket, message: dict, fds: Sequence[int] = ()) -> None:
     socket.send_fds(sock, [encode(message)], list(fds)) if fds else sock.send(encode(message))
 
 

@@ -8,6 +8,7 @@ rules are shared, as Textual already shares them between the parses of one style
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from types import SimpleNamespace
 
 from textual.app import App
@@ -45,13 +46,13 @@ def parse_all() -> int:
     """Keep parsed rules process-wide from now on and parse every source a session can meet:
     the .tcss files (any error stops the host) and the DEFAULT_CSS of each loaded widget class
     at each priority it can have. Returns the number of sources parsed."""
-    Stylesheet._parse_rules = _parse_rules
+    Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]  # the process-wide cache (see above)
     sheet = Stylesheet(variables=App().get_css_variables())
-    sheet.read_all(style_sheets())
+    sheet.read_all([PurePath(path) for path in style_sheets()])
     sheet.parse()
     for cls in _dom_classes():
         node = SimpleNamespace(_node_bases=DOMNode._css_bases(cls))
-        for read_from, css, tie_breaker, scope in DOMNode._get_default_css(node):
+        for read_from, css, tie_breaker, scope in DOMNode._get_default_css(node):  # type: ignore[arg-type]  # a class, not a node
             sheet._parse_rules(css, read_from, True, tie_breaker, scope)
     return sum(len(parsed) for parsed in _PARSED.values())
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -88,9 +89,10 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
     def _title_text(self) -> str:
         return f"KIDB · {self.t(self.TITLE_KEY)}"
 
-    async def on_mount(self) -> None:
+    @on(events.Mount)
+    async def _mounted(self) -> None:
         """Textual calls this for every subclass too (handlers run along the MRO, the subclass's
-        first): subclasses define their own `on_mount`/`on_screen_resume` without `super()`.
+        first): subclasses define their own `on_mount` without `super()`.
         The data, read since `compose` began, is shown before the screen's first layout if it
         comes within WAIT_SECONDS: the first frame has it; otherwise the loading state shows."""
         self._language = self.terminal.language
@@ -202,7 +204,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         for field_error in error.errors:
             target = fields.get(field_error.field)
             if target is not None:
-                target.show_error(lambda item=field_error: i18n.error(item))
+                target.show_error(partial(i18n.error, field_error))
             else:
                 unplaced.append(field_error)
         first = error.errors[0]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import Screen
 
 from kidb_tui.screens.account.balance import BalanceScreen
 from kidb_tui.screens.account.notifications import NotificationsScreen
@@ -31,7 +34,7 @@ MENU_ITEMS = (
     ("7", "change_secret", "menu.change_secret"),
     ("0", "logout", "menu.logout"),
 )
-SCREENS = {
+SCREENS: dict[str, Callable[[], Screen[Any]]] = {
     "status": StatusScreen,
     "balance": BalanceScreen,
     "profile": ProfileScreen,
@@ -70,8 +73,10 @@ class MenuScreen(KioskScreen[MenuView]):
         self.query_one("#menu", ChoiceList).relabel()
 
     def _choices(self) -> list[tuple[str, Callable[[], str]]]:
-        return [(item, lambda key=key, item=item, label=label: f"{key}  {self._item_text(item, label)}")
-                for key, item, label in MENU_ITEMS]
+        return [(item, partial(self._line, key, item, label)) for key, item, label in MENU_ITEMS]
+
+    def _line(self, key: str, item: str, label: str) -> str:
+        return f"{key}  {self._item_text(item, label)}"
 
     def _item_text(self, item: str, label: str) -> str:
         unread = self.view.unread if self.view is not None else 0

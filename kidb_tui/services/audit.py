@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from kidb_tui.audit_chain import GENESIS, ChainBreak, first_break, keyed_digest, row_hash
-from kidb_tui.models import AuditEvent
+from kidb_tui.models import AuditEvent, stored_id
 from kidb_tui.services.runtime import Runtime
 
 __all__ = ["ChainBreak", "record", "verify_chain"]
@@ -36,7 +36,7 @@ def record(session: Session, rt: Runtime, actor: str, action: str, subject: str 
     session.add(event)
     session.flush()
     event.row_hash = row_hash(
-        digest, event.id, event.at, event.actor, event.action, event.subject, dict(event.details),
+        digest, stored_id(event.id), event.at, event.actor, event.action, event.subject, dict(event.details),
         event.terminal_id, event.branch, event.prev_hash,
     )
     session.add(event)

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from kidb_tui import validation
 from kidb_tui.errors import AuthError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import KioskAccount, LoginThrottle, Participant
+from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id
 from kidb_tui.services import audit, notifications, throttle
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.secret_policy import check_confirmation, check_secret
@@ -53,7 +53,7 @@ def failure_delay(rt: Runtime, failures: int) -> float:
     """Progressive delay before a failure is reported: base, 2x base, 4x base, ... up to the max."""
     if failures <= 0:
         return 0.0
-    return min(rt.settings.failure_delay_base * 2 ** (failures - 1), rt.settings.failure_delay_max)
+    return float(min(rt.settings.failure_delay_base * 2 ** (failures - 1), rt.settings.failure_delay_max))
 
 
 def refused_after_proof(
@@ -106,6 +106,7 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
     with rt.write() as session:
         account = session.get(KioskAccount, account.id)
         participant = session.get(Participant, participant.id)
+        assert participant is not None and account is not None, "rows just read (accounts are never deleted)"
         throttle.succeeded(session, rt, attempt)
         refusal = refused_after_proof(session, rt, participant, account, "login")
         if refusal is not None:
@@ -116,7 +117,7 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
         account.last_login_at = rt.now()
         session.add(account)
         audit.record(session, rt, participant.nib, "auth.login", participant.nib)
-        return LoginResult(Identity(participant.id, account.id, participant.nib, participant.full_name))
+        return LoginResult(Identity(stored_id(participant.id), stored_id(account.id), participant.nib, participant.full_name))
 
 
 def reauthenticate(rt: Runtime, identity: Identity, secret: str | SecretStr) -> None:
@@ -203,7 +204,7 @@ def activate(
         if account is not None:
             raise AuthError("activation.already_active")
         account = KioskAccount(
-            participant_id=participant.id,
+            participant_id=stored_id(participant.id),
             secret_hash=secret_hash,
             secret_kind=secret_kind,
             status="active",
@@ -213,8 +214,8 @@ def activate(
         session.add(account)
         session.flush()
         audit.record(session, rt, nib, "auth.activated", nib, kind=secret_kind)
-        notifications.notify(session, rt, participant.id, "account_activated")
-        return Identity(participant.id, account.id, participant.nib, participant.full_name)
+        notifications.notify(session, rt, stored_id(participant.id), "account_activated")
+        return Identity(stored_id(participant.id), stored_id(account.id), participant.nib, participant.full_name)
 
 
 def check_new_secret(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 
 BACKUP_FOLDER = "backups"
 
@@ -196,7 +196,7 @@ def pg_restore_command(database_url: str, source: Path) -> Command:
     return Command(argv, url.password)
 
 
-def pg_in_use(engine) -> tuple[int, int]:
+def pg_in_use(engine: Engine) -> tuple[int, int]:
     """(other connections to the database, tables in its public schema) of a PostgreSQL database."""
     from sqlalchemy import text
 

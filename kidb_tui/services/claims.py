@@ -7,8 +7,10 @@ the amount against the available balance in the same transaction that inserts th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -17,7 +19,7 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, Participant
+from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, Participant, stored_id
 from kidb_tui.services import audit, auth, notifications, profile, requirements
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.masking import mask_tail
@@ -112,13 +114,14 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def _validate_draft(session: Session, participant: Participant, draft: ClaimDraft, report) -> CleanClaim:
+def _validate_draft(session: Session, participant: Participant, draft: ClaimDraft,
+                    report: requirements.RequirementReport) -> CleanClaim:
     claim_type = session.get(ClaimType, draft.type_code)
     bank = session.get(Bank, draft.bank_code) if draft.bank_code else None
     errors: list[ValidationError] = []
     values: dict[str, object] = {}
 
-    def attempt(name: str, check) -> None:
+    def attempt(name: str, check: Callable[[], object]) -> None:
         try:
             values[name] = check()
         except ValidationError as error:
@@ -147,7 +150,7 @@ def _validate_draft(session: Session, participant: Participant, draft: ClaimDraf
         raise FormErrors(errors)
     assert claim_type is not None and bank is not None
     return CleanClaim(
-        claim_type.code, int(values["amount"]), bank.code, bank.name, str(values["account_number"]),
+        claim_type.code, cast(int, values["amount"]), bank.code, bank.name, str(values["account_number"]),
         str(values["account_holder"]), str(values["reason"]), tuple(claim_type.documents),
     )
 
@@ -187,7 +190,9 @@ def receipt_for_key(rt: Runtime, identity: Identity, key: str) -> Receipt | None
         claim = _existing(session, identity, key)
         if claim is None:
             return None
-        return _receipt(rt, claim, session.get(Participant, claim.participant_id))
+        participant = session.get(Participant, claim.participant_id)
+        assert participant is not None, "a claim's participant (foreign key)"
+        return _receipt(rt, claim, participant)
 
 
 def submit_claim(
@@ -222,7 +227,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         claim = _existing(session, identity, key)
         if claim is not None:
             return _receipt(rt, claim, participant)
-        _, account, claim_type = requirements.load_context(session, participant.id, draft.type_code)
+        _, account, claim_type = requirements.load_context(session, stored_id(participant.id), draft.type_code)
         profile.apply_contact(session, rt, participant, contact)
         report = requirements.evaluate(session, rt, participant, account, claim_type)
         unmet = report.first_unmet()
@@ -231,7 +236,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         clean = _validate_draft(session, participant, draft, report)
         now = rt.now()
         claim = Claim(
-            idempotency_key=key, participant_id=participant.id, claim_type_code=clean.type_code,
+            idempotency_key=key, participant_id=stored_id(participant.id), claim_type_code=clean.type_code,
             amount=clean.amount, bank_code=clean.bank_code, account_number=clean.account_number,
             account_holder=clean.account_holder, reason=clean.reason, documents=list(clean.documents),
             stage="agenda", terminal_id=rt.settings.terminal_id, branch=rt.settings.branch,
@@ -243,8 +248,9 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         participant.reserved += clean.amount
         participant.updated_at = now
         session.add_all([claim, participant])
-        session.add(ClaimEvent(claim_id=claim.id, stage="agenda", actor=identity.nib, at=now))
-        notifications.notify(session, rt, participant.id, "claim_received", reference=claim.reference, amount=clean.amount)
+        session.add(ClaimEvent(claim_id=stored_id(claim.id), stage="agenda", actor=identity.nib, at=now))
+        notifications.notify(session, rt, stored_id(participant.id), "claim_received",
+                             reference=claim.reference, amount=clean.amount)
         audit.record(
             session, rt, identity.nib, "claim.submitted", claim.reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),

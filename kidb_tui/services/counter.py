@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, ValidationError
-from kidb_tui.models import KioskAccount, LoginThrottle, Participant
+from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id
 from kidb_tui.services import audit, notifications, throttle
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.officers import OfficerIdentity
@@ -85,7 +85,7 @@ def set_card_status(rt: Runtime, officer: OfficerIdentity, nib_text: str, blocke
         participant.updated_at = rt.now()
         session.add(participant)
         kind = "card_blocked" if blocked else "card_unblocked"
-        notifications.notify(session, rt, participant.id, kind, reason=text)
+        notifications.notify(session, rt, stored_id(participant.id), kind, reason=text)
         audit.record(session, rt, officer.username, f"counter.{kind}", nib,
                      before=before, after=participant.card_status, reason=text)
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from kidb_tui.models import Claim, KioskAccount, Participant
+from kidb_tui.models import Claim, KioskAccount, Participant, stored_id
 from kidb_tui.services import auth, participants, review
 from kidb_tui.services.claims import ClaimDraft, submit_claim
 from kidb_tui.services.officers import OfficerIdentity, add_officer
@@ -128,7 +128,7 @@ def _identity(rt: Runtime, nib: str) -> auth.Identity:
     with rt.read() as session:
         row = _participant(session, nib)
         account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == row.id)).one()
-        return auth.Identity(row.id, account.id, nib, row.full_name)
+        return auth.Identity(stored_id(row.id), stored_id(account.id), nib, row.full_name)
 
 
 def _file(rt: Runtime, person: DemoPerson, type_code: str, amount: str, key: str) -> None:
@@ -143,8 +143,9 @@ def _reject_first_claim(rt: Runtime, officer: OfficerIdentity, nib: str) -> None
     with rt.read() as session:
         participant = _participant(session, nib)
         claim = session.exec(select(Claim).where(Claim.participant_id == participant.id)).first()
+    assert claim is not None, "the demo gives this participant a claim first"
     note = "Nama di buku tabungan berbeda dengan nama peserta: ajukan lagi dengan rekening atas nama sendiri."
-    review.reject(rt, officer, claim.id, claim.version, "holder_name_mismatch", note)
+    review.reject(rt, officer, stored_id(claim.id), claim.version, "holder_name_mismatch", note)
 
 
 def seed(rt: Runtime) -> None:

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import and_, exists
+from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 from kidb_tui import time_zones
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import ValidationError
-from kidb_tui.models import Claim, ClaimExport, ExportBatch, Participant
+from kidb_tui.models import Claim, ClaimExport, ExportBatch, Participant, stored_id
 from kidb_tui.services import audit
 from kidb_tui.services.claims import REJECTED, STAGES
 from kidb_tui.services.runtime import Runtime
@@ -118,7 +119,7 @@ def _write(rt: Runtime, path: Path, rows: list[tuple[Claim, Participant]], batch
     return Exported(batch, len(rows), amount_total, approved_total)
 
 
-def _claims_query(*conditions):
+def _claims_query(*conditions: ColumnElement[bool]) -> Select[Claim, Participant]:
     return (select(Claim, Participant).join(Participant, col(Participant.id) == col(Claim.participant_id))
             .where(*conditions).order_by(col(Claim.created_at), col(Claim.id)))
 
@@ -145,7 +146,7 @@ def export_claims(rt: Runtime, stage: str, path: Path, actor: str = "cli", delim
                 session.flush()
                 assert batch.id is not None
                 name = batch_name(batch.id)
-                session.add_all([ClaimExport(batch_id=batch.id, claim_id=claim.id, stage=stage) for claim, _ in rows])
+                session.add_all([ClaimExport(batch_id=batch.id, claim_id=stored_id(claim.id), stage=stage) for claim, _ in rows])
                 session.flush()
             exported = _write(rt, path, rows, name, delimiter, bom)
             audit.record(session, rt, actor, "claims.exported", stage, count=len(rows), batch=name)

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound
-from kidb_tui.models import Notification
+from kidb_tui.models import Notification, stored_id
 from kidb_tui.services.runtime import Runtime
 
 
@@ -18,7 +18,7 @@ from kidb_tui.services.runtime import Runtime
 class NotificationView:
     id: int
     kind: str
-    params: dict
+    params: dict[str, object]
     created_at: datetime
     read: bool
 
@@ -29,7 +29,7 @@ def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **para
 
 
 def _view(row: Notification) -> NotificationView:
-    return NotificationView(row.id, row.kind, dict(row.params), as_utc(row.created_at), row.read_at is not None)
+    return NotificationView(stored_id(row.id), row.kind, dict(row.params), as_utc(row.created_at), row.read_at is not None)
 
 
 def inbox(rt: Runtime, participant_id: int) -> list[NotificationView]:

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from kidb_tui.errors import FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked, reveal
-from kidb_tui.models import Officer
+from kidb_tui.models import Officer, stored_id
 from kidb_tui.services import audit, throttle
 from kidb_tui.services.auth import failure_delay
 from kidb_tui.services.runtime import Runtime
@@ -94,7 +94,7 @@ def add_officer(
         session.add(officer)
         session.flush()
         audit.record(session, rt, actor, "officer.added", name, role=role, branch=branch)
-        return OfficerIdentity(officer.id, name, role, branch)
+        return OfficerIdentity(stored_id(officer.id), name, role, branch)
 
 
 def login(rt: Runtime, username: str, password: str | SecretStr) -> OfficerLogin:
@@ -131,7 +131,7 @@ def login(rt: Runtime, username: str, password: str | SecretStr) -> OfficerLogin
         row.last_login_at = rt.now()
         session.add(row)
         audit.record(session, rt, name, "officer.login", name)
-        return OfficerLogin(OfficerIdentity(row.id, row.username, row.role, row.branch))
+        return OfficerLogin(OfficerIdentity(stored_id(row.id), row.username, row.role, row.branch))
 
 
 def logout(rt: Runtime, officer: OfficerIdentity, reason: str = "user") -> None:

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import ClauseElement, Dialect, Row, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlmodel import Session
 
 from kidb_tui import validation
 from kidb_tui.errors import ValidationError
@@ -77,7 +79,10 @@ def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     return value.strip()
 
 
-_CHECKS = {
+Stored = Row[int, str, str, int]
+"""A stored participant as (id, nib, nik, reserved)."""
+
+_CHECKS: dict[str, Callable[[str], object]] = {
     "nib": validation.nib,
     "nik": validation.nik,
     "full_name": validation.full_name,
@@ -212,14 +217,14 @@ def read_rows(text: str, today: date, progress: Progress | None = None,
     return rows, found
 
 
-def _existing(session, name: str, values: list[str], chunk: int = _ID_CHUNK) -> dict[str, Row]:
+def _existing(session: Session, name: str, values: list[str], chunk: int = _ID_CHUNK) -> dict[str, Stored]:
     """The participants already stored with these values of `name` (nib or nik), by value, as
     rows of (id, nib, nik, reserved) (read by position: faster than by name), fetched a chunk
     at a time."""
-    table = Participant.__table__
+    table: Table = Participant.__table__  # type: ignore[attr-defined]  # SQLModel sets it on the class
     columns = (table.c.id, table.c.nib, table.c.nik, table.c.reserved)
     position = 1 if name == "nib" else 2
-    found: dict[str, Row] = {}
+    found: dict[str, Stored] = {}
     for start in range(0, len(values), chunk):
         query = select(*columns).where(table.c[name].in_(values[start : start + chunk]))
         found.update((person[position], person) for person in session.connection().execute(query))
@@ -252,13 +257,13 @@ class _Bulk:
     once, and each row's values put through the column types' bind processors (what SQLAlchemy
     does inside `execute`) before the write lock is taken rather than while it is held."""
 
-    def __init__(self, statement, dialect, columns: dict[str, Any]) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: ClauseElement, dialect: Dialect, columns: dict[str, Any]) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = str(compiled)
         self.order = list(compiled.positiontup or []) if compiled.positional else None
         self.processors = {name: column.type.bind_processor(dialect) for name, column in columns.items()}
 
-    def parameters(self, rows: list[dict[str, object]]) -> list:
+    def parameters(self, rows: list[dict[str, object]]) -> list[Any]:
         processors = list(self.processors.items())
         processed = [{name: process(row[name]) if process else row[name] for name, process in processors}
                      for row in rows]
@@ -267,7 +272,8 @@ class _Bulk:
         return [tuple(values[name] for name in self.order) for values in processed]
 
 
-def _conflicts(rows: list[tuple[int, dict[str, object]]], by_nib: dict[str, Row], by_nik: dict[str, Row]) -> list[RowError]:
+def _conflicts(rows: list[tuple[int, dict[str, object]]], by_nib: dict[str, Stored],
+               by_nik: dict[str, Stored]) -> list[RowError]:
     """NIKs that belong to another NIB, and balances below what the participant's open claims reserve."""
     errors = []
     for line, values in rows:
@@ -294,7 +300,7 @@ def _store(rt: Runtime, rows: list[tuple[int, dict[str, object]]], actor: str,
     if errors:
         return ImportReport(errors=errors)
     now = rt.now()
-    table = Participant.__table__
+    table: Table = Participant.__table__  # type: ignore[attr-defined]  # SQLModel sets it on the class
     names = list(rows[0][1])
     inserts = [{**values, "reserved": 0, "created_at": now, "updated_at": now}
                for _, values in rows if str(values["nib"]) not in by_nib]

@@ -11,7 +11,7 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Participant
+from kidb_tui.models import Participant, stored_id
 from kidb_tui.services import audit, auth, notifications
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.runtime import Runtime
@@ -74,7 +74,7 @@ def apply_contact(session: Session, rt: Runtime, participant: Participant, clean
     changed = changed_fields(participant, clean)
     for name in changed:
         setattr(participant, name, getattr(clean, name))
-        notifications.notify(session, rt, participant.id, "contact_changed", field=name)
+        notifications.notify(session, rt, stored_id(participant.id), "contact_changed", field=name)
     participant.contact_confirmed_at = rt.now()
     participant.updated_at = rt.now()
     session.add(participant)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from kidb_tui.models import Bank, ClaimType
 from kidb_tui.resources import data_dir
@@ -36,11 +37,12 @@ class BankInfo:
     account_length: int
 
 
-def _load(name: str) -> list[dict]:
-    return json.loads((data_dir() / name).read_text(encoding="utf-8"))
+def _load(name: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads((data_dir() / name).read_text(encoding="utf-8"))
+    return rows
 
 
-def _stored(session, model) -> list[dict]:
+def _stored(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
     return [row.model_dump() for row in session.exec(select(model))]
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound, ValidationError
-from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
+from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant, stored_id
 from kidb_tui.services.runtime import Runtime
 
 OPEN_STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran")
@@ -26,7 +26,7 @@ class Requirement:
 
     key: str
     status: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def evaluate(
     today = rt.now().astimezone(rt.settings.zone).date()
     items: list[Requirement] = []
 
-    def add(key: str, ok: bool, fallback: str = UNMET, **params: object) -> None:
+    def add(key: str, ok: bool, fallback: str = UNMET, /, **params: object) -> None:
         items.append(Requirement(key, MET if ok else fallback, params))
 
     add("card_active", participant.card_status == "active")
@@ -87,7 +87,7 @@ def evaluate(
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
     add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))
-    claims = _claims_of(session, participant.id)
+    claims = _claims_of(session, stored_id(participant.id))
     ignored = next((c for c in claims if c.id == ignore_claim_id), None)
     claims = [c for c in claims if c is not ignored]
     held_back = ignored.amount if ignored is not None and ignored.stage in RESERVING_STAGES else 0

@@ -6,15 +6,16 @@ once the code is proven, as at login."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, NotFound
 from kidb_tui.masked import SecretStr, masked, reveal
-from kidb_tui.models import KioskAccount, Participant, ResetCode
+from kidb_tui.models import KioskAccount, Participant, ResetCode, stored_id
 from kidb_tui.services import audit, notifications, throttle
 from kidb_tui.services.auth import Identity, check_new_secret, refused_after_proof, terminal_wait
 from kidb_tui.services.officers import OfficerIdentity
@@ -25,7 +26,7 @@ CODE_LENGTH = 8
 VALID_MINUTES = 15
 
 
-def _participant(session, nib: str) -> Participant:
+def _participant(session: Session, nib: str) -> Participant:
     row = session.exec(select(Participant).where(Participant.nib == nib)).first()
     if row is None:
         raise NotFound("counter.participant_not_found")
@@ -48,7 +49,7 @@ def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str) -> str:
             session.add(old)
         session.add(
             ResetCode(
-                participant_id=participant.id, code_hash=code_hash, issued_by=officer.username,
+                participant_id=stored_id(participant.id), code_hash=code_hash, issued_by=officer.username,
                 created_at=rt.now(), expires_at=rt.now() + timedelta(minutes=VALID_MINUTES),
             )
         )
@@ -68,7 +69,7 @@ def redeem(
         raise terminal_wait(attempt)
     with rt.read() as session:
         participant = session.exec(select(Participant).where(Participant.nib == nib)).first()
-        candidates = []
+        candidates: Sequence[ResetCode] = ()
         if participant is not None:
             candidates = session.exec(
                 select(ResetCode).where(ResetCode.participant_id == participant.id, col(ResetCode.used_at).is_(None))
@@ -102,5 +103,5 @@ def redeem(
         session.add_all([row, account])
         throttle.clear(session, nib)
         audit.record(session, rt, nib, "auth.secret_reset", nib, kind=kind, issued_by=row.issued_by)
-        notifications.notify(session, rt, participant.id, "password_reset")
-        return Identity(participant.id, account.id, participant.nib, participant.full_name)
+        notifications.notify(session, rt, stored_id(participant.id), "password_reset")
+        return Identity(stored_id(participant.id), stored_id(account.id), participant.nib, participant.full_name)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import DomainError, FormErrors, NotFound, ValidationError
-from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant
+from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant, stored_id
 from kidb_tui.services import audit, notifications, requirements
 from kidb_tui.services.claims import STAGES, StageEvent
 from kidb_tui.services.masking import mask_tail
@@ -110,8 +110,9 @@ def queue(
     with rt.read() as session:
         by_stage = session.exec(select(Claim.stage, func.count()).where(*filters).group_by(col(Claim.stage))).all()
         query = (
-            select(Claim.id, Claim.version, Claim.reference, Claim.stage, Claim.claim_type_code, Claim.amount,
-                   Participant.full_name, Claim.branch, Claim.created_at)
+            select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most 4 columns
+                Claim.id, Claim.version, Claim.reference, Claim.stage, Claim.claim_type_code, Claim.amount,
+                Participant.full_name, Claim.branch, Claim.created_at)
             .join(Participant, col(Participant.id) == col(Claim.participant_id))
             .where(*filters)
         )
@@ -143,13 +144,14 @@ def detail(rt: Runtime, claim_id: int) -> ClaimDetail:
         if claim is None:
             raise NotFound("review.claim_not_found")
         participant = session.get(Participant, claim.participant_id)
-        account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).first()
         claim_type = session.get(ClaimType, claim.claim_type_code)
+        assert participant is not None and claim_type is not None, "a claim's participant and type (foreign keys)"
+        account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).first()
         report = requirements.evaluate(session, rt, participant, account, claim_type, ignore_claim_id=claim.id)
         bank = session.get(Bank, claim.bank_code)
         events = session.exec(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(col(ClaimEvent.id))).all()
         return ClaimDetail(
-            claim.id, claim.version, claim.reference or "", claim.stage, claim.claim_type_code, claim.amount,
+            stored_id(claim.id), claim.version, claim.reference or "", claim.stage, claim.claim_type_code, claim.amount,
             claim.approved_amount, claim.paid_amount, bank.name if bank else claim.bank_code,
             mask_tail(claim.account_number), claim.account_holder, claim.reason, tuple(claim.documents),
             claim.documents_seen, claim.assessed_by, claim.approved_by, claim.payment_reference,
@@ -180,7 +182,7 @@ def _advance(
     claim.version += 1
     claim.updated_at = rt.now()
     session.add(claim)
-    session.add(ClaimEvent(claim_id=claim.id, stage=stage, note=note, actor=officer.username, at=rt.now()))
+    session.add(ClaimEvent(claim_id=stored_id(claim.id), stage=stage, note=note, actor=officer.username, at=rt.now()))
     notifications.notify(session, rt, claim.participant_id, kind, reference=claim.reference, **params)
     audit.record(
         session, rt, officer.username, f"review.{stage}", claim.reference or "",

@@ -8,6 +8,7 @@ import itertools
 import threading
 from datetime import date
 from functools import cache
+from typing import Any
 
 from kidb_tui.errors import ValidationError
 from kidb_tui.masked import SecretStr, reveal
@@ -119,16 +120,17 @@ def check_strength(password: str, user_inputs: list[str], minimum: int, field: s
         raise ValidationError(field, weakness_rule(result["sequence"]))
 
 
-def _estimate(password: str, user_inputs: list[str]) -> dict:
+def _estimate(password: str, user_inputs: list[str]) -> dict[str, Any]:
     with _ZXCVBN_LOCK:
         from zxcvbn import matching, zxcvbn  # about 50 ms: loaded when a password is first checked
 
         if LOCAL_DICTIONARY not in matching.RANKED_DICTIONARIES:
             matching.add_frequency_lists({LOCAL_DICTIONARY: _common_list()})
-        return zxcvbn(password, user_inputs=user_inputs, max_length=PASSWORD_MAX)
+        result: dict[str, Any] = zxcvbn(password, user_inputs=user_inputs, max_length=PASSWORD_MAX)
+        return result
 
 
-def weakness_rule(sequence: list[dict]) -> str:
+def weakness_rule(sequence: list[dict[str, Any]]) -> str:
     found = set()
     for match in sequence:
         pattern, dictionary = match["pattern"], match.get("dictionary_name")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.models import LoginThrottle
@@ -101,7 +101,7 @@ def wait_minutes(rt: Runtime, failures: int) -> int:
     over = failures - rt.settings.terminal_failure_limit
     if over < 0:
         return 0
-    return min(FIRST_WAIT_MINUTES * 2 ** min(over, 8), MAX_WAIT_MINUTES)
+    return int(min(FIRST_WAIT_MINUTES * 2 ** min(over, 8), MAX_WAIT_MINUTES))
 
 
 def _start_afresh_if_quiet(rt: Runtime, station: LoginThrottle) -> None:
@@ -212,4 +212,4 @@ def succeeded(session: Session, rt: Runtime, attempt: Attempt) -> None:
 
 def clear(session: Session, key: str) -> bool:
     """Forget the failures and lock of `key`; whether there were any."""
-    return bool(session.exec(delete(LoginThrottle).where(LoginThrottle.key == key)).rowcount)
+    return bool(session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == key)).rowcount)

@@ -116,8 +116,8 @@ async def _receive(sock: socket.socket, timeout: float) -> tuple[dict | None, li
             return protocol.receive(sock)
         except BlockingIOError:
             pass
-        readable = loop.create_future()
-        loop.add_reader(sock, lambda readable=readable: readable.done() or readable.set_result(None))
+        readable: asyncio.Future[None] = loop.create_future()
+        loop.add_reader(sock, _settle, readable)
         try:
             await asyncio.wait_for(readable, max(deadline - time.monotonic(), 0))
         finally:
@@ -178,6 +178,7 @@ class HostLauncher:
             return
         log.info("session host pid=%d starting", process.pid)
         try:
+            assert process.stdout is not None, "the host is started with stdout=PIPE"
             line = await asyncio.wait_for(process.stdout.readline(), START_SECONDS)
         except TimeoutError:
             line = b""
@@ -226,3 +227,8 @@ class HostLauncher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -6,7 +6,7 @@ child, the control: two widgets per field however long the form."""
 from __future__ import annotations
 
 import textwrap
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
 from textual import events
@@ -16,6 +16,9 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from kidb_tui.widgets.text import Shown, Translated, shown
+
+if TYPE_CHECKING:
+    from kidb_tui.terminal_app import TerminalApp
 
 LABEL_WIDTH = 24
 
@@ -48,7 +51,7 @@ class FormField(Translated, Widget):
 
     def on_mount(self) -> None:
         if self.placeholder_key and isinstance(self._control, Input):
-            self._control.placeholder = self.app.t(self.placeholder_key)
+            self._control.placeholder = self._t(self.placeholder_key)
         if self.HINT_WIDTH:
             self._control.styles.margin = (0, self.HINT_WIDTH, 0, LABEL_WIDTH)
 
@@ -60,8 +63,11 @@ class FormField(Translated, Widget):
     def control_rows(self) -> int:
         return 1
 
+    def _t(self, key: str) -> str:
+        return cast("TerminalApp", self.app).t(key)
+
     def label(self) -> str:
-        return self.app.t(self.label_key)
+        return self._t(self.label_key)
 
     def render(self) -> Content:
         lines = [self._first_line(), *(Content("") for _ in range(self.control_rows() - 1))]
@@ -114,7 +120,7 @@ class FormField(Translated, Widget):
 
     def relabel(self) -> None:
         if self.placeholder_key and isinstance(self._control, Input):
-            self._control.placeholder = self.app.t(self.placeholder_key)
+            self._control.placeholder = self._t(self.placeholder_key)
         self._fit()
 
 

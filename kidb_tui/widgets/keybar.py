@@ -3,9 +3,14 @@ and the terminal this session runs on."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.widgets import Static
 
 from kidb_tui.widgets.text import Translated
+
+if TYPE_CHECKING:
+    from kidb_tui.terminal_app import TerminalApp
 
 
 class KeyBar(Translated, Static):
@@ -26,14 +31,14 @@ class KeyBar(Translated, Static):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _bindings_changed(self, _screen) -> None:
+    def _bindings_changed(self, _screen: object) -> None:
         self.update_keys()
 
     def relabel(self) -> None:
         self.update_keys()
 
     def update_keys(self) -> None:
-        app = self.app
+        app = cast("TerminalApp", self.app)
         parts: list[str] = []
         seen: set[str] = set()
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():

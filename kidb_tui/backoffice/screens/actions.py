@@ -225,7 +225,7 @@ class RejectForm(ActionForm):
             select.set_options(self._reasons())
             if isinstance(chosen, str):
                 select.value = chosen
-            select.mutate_reactive(Select.value)
+            select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's documented idiom
 
     def request(self) -> Callable[[], None]:
         value = self.query_one("#rejection_code", Select).value

@@ -160,7 +160,7 @@ class QueueScreen(BackofficeScreen[QueueView]):
                     select.set_options(options)
                     if any(value == chosen for _, value in options):
                         select.value = chosen
-                    select.mutate_reactive(Select.value)
+                    select.mutate_reactive(Select.value)  # type: ignore[misc]  # Textual's documented idiom
 
     def _rows(self, view: QueueView) -> None:
         table = self.query_one(QueueTable)

@@ -27,7 +27,9 @@ def _rechain(to_keyed: bool) -> None:
     connection = op.get_bind()
     if connection.execute(sa.text("SELECT 1 FROM audit_event LIMIT 1")).first() is None:
         return
-    keyed = keyed_digest(op.get_context().config.attributes.get("audit_key") or b"")
+    config = op.get_context().config
+    assert config is not None, "kidb runs its migrations with a Config (kidb_tui/migrate.py)"
+    keyed = keyed_digest(config.attributes.get("audit_key") or b"")
     old, new = (legacy_digest, keyed) if to_keyed else (keyed, legacy_digest)
     problem = convert_chain(connection, old, new)
     if problem is not None:

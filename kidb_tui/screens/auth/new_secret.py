@@ -29,7 +29,7 @@ class KindButton(Translated, RadioButton):
         self.relabel()
 
     @property
-    def BUTTON_INNER(self) -> str:  # (Textual's name for it)
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # Textual's class constant, drawn per state here
         return "●" if self.value else " "
 
     def relabel(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -54,7 +55,7 @@ class ClaimFormScreen(KioskScreen[None]):
                             placeholder_key="claim.holder_placeholder")
             yield FormField("reason", Input(id="reason", max_length=500), placeholder_key="claim.reason_placeholder")
             yield Checklist(
-                "documents", [(code, lambda code=code: self.t(f"doc.{code}")) for code in info.documents],
+                "documents", [(code, partial(self.t, f"doc.{code}")) for code in info.documents],
                 hint=lambda: self.t("claim.documents_hint"), prefix="doc",
             )
             with Horizontal(classes="buttons"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -43,7 +44,7 @@ class ClaimTypeScreen(KioskScreen[tuple[ClaimTypeInfo, ...]]):
 
     def show(self, view: tuple[ClaimTypeInfo, ...]) -> None:
         self.query_one("#claim-types", ChoiceList).set_choices(
-            [(info.code, lambda info=info: self._line(info)) for info in view])
+            [(info.code, partial(self._line, info)) for info in view])
 
     def _line(self, info: ClaimTypeInfo) -> str:
         return f"{info.name(self.terminal.language):<{NAME_WIDTH}} {limit_text(self.t, info)}"
