@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     checkpoint = audit_commands.add_parser("checkpoint", help="append the chain's head to the checkpoints file")
     checkpoint.add_argument("--file", type=Path, metavar="FILE",
                             help="checkpoints file (default: audit-checkpoints in the data directory)")
+    audit_commands.add_parser("seal", help="chain the audit rows written since the last seal (kidb serve does it "
+                                           "every few seconds)")
     return parser
 
 
@@ -216,6 +218,8 @@ def _verify_audit(rt, args) -> int:
 
     if args.audit_command == "checkpoint":
         return _checkpoint_audit(rt, args)
+    if args.audit_command == "seal":
+        return _seal_audit(rt)
     path = args.checkpoints or audit_checkpoint.default_path()
     try:
         checkpoints = [] if args.checkpoints is None and not path.exists() else audit_checkpoint.read_checkpoints(path)
@@ -229,8 +233,29 @@ def _verify_audit(rt, args) -> int:
     if result.problem is not None:
         print(result.problem, file=sys.stderr)
         return 1
-    print(f"audit chain verified ({result.rows} rows, {result.checkpoints} checkpoints)")
+    pending = f"; {result.unsealed} row(s) written in the last minute not sealed yet" if result.unsealed else ""
+    print(f"audit chain verified ({result.rows} rows, {result.checkpoints} checkpoints){pending}")
     return 0
+
+
+def _seal_audit(rt) -> int:
+    from kidb_tui.errors import SystemBusy
+    from kidb_tui.services.audit_seal import seal_pending
+
+    try:
+        done = seal_pending(rt)
+    except SystemBusy:
+        print("kidb audit seal: the database is busy or unreachable; try again", file=sys.stderr)
+        return 2
+    for row_id in done.refused:
+        print(f"audit row {row_id} not sealed: its writer's signature does not hold", file=sys.stderr)
+    if done.busy:
+        print(f"sealed {done.rows} row(s); another sealer is at work on the rest")
+    elif done.rows:
+        print(f"sealed {done.rows} row(s): places {done.first_seq} to {done.last_seq}")
+    else:
+        print("nothing to seal")
+    return 1 if done.refused else 0
 
 
 def _checkpoint_audit(rt, args) -> int:
