@@ -54,6 +54,7 @@ class Settings:
     idle_warning_seconds: int = 20
     session_limit_seconds: int = 1800
     audit_checkpoint_seconds: int = 300
+    audit_seal_seconds: float = 5.0
     terminal_id: str = ""
     branch: str = ""
 
@@ -160,6 +161,7 @@ def load_settings(database_url: str | None = None) -> Settings:
         idle_warning_seconds=_int_env("KIDB_IDLE_WARNING_SECONDS", 20),
         session_limit_seconds=_int_env("KIDB_SESSION_LIMIT_SECONDS", 1800),
         audit_checkpoint_seconds=_int_env("KIDB_AUDIT_CHECKPOINT_SECONDS", 300),
+        audit_seal_seconds=_float_env("KIDB_AUDIT_SEAL_SECONDS", 5.0),
         terminal_id=os.environ.get("KIDB_TERMINAL_ID", ""),
         branch=os.environ.get("KIDB_BRANCH", ""),
     )

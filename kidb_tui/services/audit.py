@@ -1,12 +1,13 @@
 """Audit rows, written in the caller's transaction and signed with the audit key (no lock, no read
 of the chain: a sealer chains them later, see services/audit_seal.py); verification of the chain.
 
+The rows a transaction records are inserted together, in one statement, as it commits.
 Details must already be masked: no secret, and no full NIK or account number.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlmodel import Session
 
 from kidb_tui.audit_chain import ChainBreak, entry_mac, first_problem, keyed_digest, new_nonce
@@ -16,22 +17,32 @@ from kidb_tui.services.runtime import Runtime
 __all__ = ["ChainBreak", "record", "verify_chain"]
 
 _FORBIDDEN_DETAIL_KEYS = frozenset({"secret", "pin", "password", "nik", "account_number", "code"})
+_INSERT = insert(AuditEvent.__table__)
+_PENDING = "kidb.audit_rows"
 
 
 def record(session: Session, rt: Runtime, actor: str, action: str, subject: str = "", **details: object) -> None:
-    """Insert one signed row (one INSERT, nothing read back); raises AuditKeyMissing when the
-    settings carry no audit key."""
+    """Add one signed row to the transaction's audit rows (nothing read, nothing locked); raises
+    AuditKeyMissing when the settings carry no audit key."""
     leaked = _FORBIDDEN_DETAIL_KEYS.intersection(details)
     if leaked:
         raise ValueError(f"unmasked fields in audit details: {sorted(leaked)}")
     digest = keyed_digest(rt.settings.audit_key)
     at, nonce, content = rt.now(), new_nonce(), dict(details)
     terminal_id, branch = rt.settings.terminal_id, rt.settings.branch
-    session.connection().execute(insert(AuditEvent.__table__).values(
-        at=at, actor=actor, action=action, subject=subject, details=content, terminal_id=terminal_id,
-        branch=branch, prev_hash="", row_hash="", nonce=nonce,
-        entry_mac=entry_mac(digest, nonce, at, actor, action, subject, content, terminal_id, branch),
-    ))
+    session.info.setdefault(_PENDING, []).append({
+        "at": at, "actor": actor, "action": action, "subject": subject, "details": content,
+        "terminal_id": terminal_id, "branch": branch, "prev_hash": "", "row_hash": "", "nonce": nonce,
+        "entry_mac": entry_mac(digest, nonce, at, actor, action, subject, content, terminal_id, branch),
+    })
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending(session: Session) -> None:
+    """The transaction's audit rows, in one statement, just before it commits."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.connection().execute(_INSERT, pending)
 
 
 def verify_chain(rt: Runtime) -> ChainBreak | None:
@@ -42,5 +53,5 @@ def verify_chain(rt: Runtime) -> ChainBreak | None:
     that does not parse) is named like any other edited row instead of stopping the walk.
     """
     digest = keyed_digest(rt.settings.audit_key)
-    with rt.read() as session:
+    with rt.read(snapshot=True) as session:
         return first_problem(session.connection(), digest)

@@ -129,7 +129,7 @@ def verify(rt: Runtime, checkpoints: Sequence[Checkpoint]) -> Verification:
     hashes: dict[int, str] = {}
     rows, last_id = 0, 0
     digest = keyed_digest(rt.settings.audit_key)
-    with rt.read() as session:
+    with rt.read(snapshot=True) as session:
         connection = session.connection()
         for row, problem in checked_chain(sealed_rows(connection), digest):
             if problem is not None:
