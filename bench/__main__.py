@@ -2,14 +2,15 @@
 same run, printed and written to bench/RESULTS.md with the machine described.
 
     python -m bench [--quick] [--output bench/RESULTS.md]
+    python -m bench --throughput-only        (appends a dated throughput section)
 
 Figures: cold start to the login screen against a bare Textual app (bench/startup.py); screen
 transitions of the claim flow against a bare screen push (bench/transitions.py); bytes written
 to an 80x24 terminal for the whole claim flow (bench/flow_bytes.py); claims per second through
-the service layer against the raw driver, 1 and 4 processes, SQLite and PostgreSQL
-(bench/throughput.py); login verification at the configured argon2 parameters
-(bench/login_time.py). PostgreSQL runs on a throwaway cluster (tests/pg_cluster.py) and is
-skipped with a note when its server binaries are missing. Nothing here is a test: no figure
+the service layer against the raw driver, and logins per second, 1 and 4 processes, SQLite and
+PostgreSQL (bench/throughput.py); login verification at the configured argon2 parameters
+(bench/login_time.py). PostgreSQL runs on a throwaway cluster (tests/pg_cluster.py, fsync on)
+and is skipped with a note when its server binaries are missing. Nothing here is a test: no figure
 fails anything, each is reported against its target.
 """
 
@@ -45,11 +46,12 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def _start_postgres(report: Report):
+def _start_postgres(report: Report, durable: bool = True):
+    """A throwaway cluster; `durable`: fsync on, as in production (off: the CPU-bound case)."""
     from tests.pg_cluster import PgCluster
 
     try:
-        cluster = PgCluster(durable=True)
+        cluster = PgCluster(durable=durable)
     except KeyError:
         report.add("PostgreSQL: skipped (running as root and there is no `postgres` user to run the server)")
         return None
@@ -119,16 +121,17 @@ def terminal_bytes(report: Report, folder: Path, first: startup.StartupResult) -
     report.add()
 
 
-def service_throughput(report: Report, folder: Path, cluster) -> None:
+def service_throughput(report: Report, folder: Path, *clusters) -> None:
+    """Claims and logins per second on SQLite (synchronous=FULL) and on each PostgreSQL cluster."""
     backends = {"SQLite": (f"sqlite:///{folder / 'service.sqlite3'}", f"sqlite:///{folder / 'raw.sqlite3'}")}
-    if cluster is not None:
+    for cluster in filter(None, clusters):
         service_url, server = _pg_database(cluster, "bench_service")
         raw_url, _ = _pg_database(cluster, "bench_raw")
-        backends[f"PostgreSQL {server}"] = (service_url, raw_url)
+        backends[f"PostgreSQL {server.split()[0]}, fsync {'on' if cluster.durable else 'off'}"] = (service_url, raw_url)
     figures = {backend: throughput.measure(service_url, raw_url) for backend, (service_url, raw_url) in backends.items()}
     for line in throughput.section(figures):
         report.add(line)
-    if cluster is None:
+    if not any(clusters):
         report.add("PostgreSQL: skipped (no server binaries).")
         report.add()
 
@@ -161,12 +164,13 @@ def throughput_only(output: Path) -> int:
                f"load average at start {described['load average at start (1/5/15 min)']} (the machine is shared).")
     report.add()
     folder = Path(tempfile.mkdtemp(prefix="kidb-bench-"))
-    cluster = None
+    clusters = []
     try:
-        cluster = _start_postgres(report)
-        service_throughput(report, folder, cluster)
+        clusters.append(_start_postgres(report, durable=True))
+        clusters.append(_start_postgres(report, durable=False))
+        service_throughput(report, folder, *clusters)
     finally:
-        if cluster is not None:
+        for cluster in filter(None, clusters):
             cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
     report.add(f"Load average at the end (1/5/15 min): {machine.load_average()}.")

@@ -47,8 +47,9 @@ class Server:
         return outcome[1]
 
     def stop(self) -> None:
-        self.pipe.send(None)
-        self.process.join(TIMEOUT)
+        if self.process.exitcode is None:
+            self.pipe.send(None)
+            self.process.join(TIMEOUT)
         assert self.process.exitcode == 0
 
 
@@ -109,6 +110,8 @@ def test_two_servers_share_claims_lockouts_idempotency_and_one_audit_chain(datab
 
     for round_number in range(3):
         both(servers, "login", population.nib(4 + round_number % 3), population.PIN)
+    for server in servers:
+        server.stop()
     seal_pending(rt)
     result = verify(rt, [])
     assert (result.problem, result.unsealed) == (None, 0)
