@@ -100,37 +100,55 @@ def _ping_when_idle(engine: Engine) -> None:
             raise exc.DisconnectionError() from error
 
 
+REAP_EVERY_SECONDS = 1.0
 _idle_engines: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _reaper_lock = threading.Lock()
 _reaper: threading.Thread | None = None
 
 
 def _reap_idle_connections() -> None:
-    """The one daemon thread that closes the pooled connections of every engine that has had
-    none checked out for its idle time (connections in use are never touched)."""
+    """Close the pooled connections of every engine that has had none checked out for its idle
+    time (connections in use are never touched); end once no pool keeps one, so that a process
+    with nothing pooled runs no thread (the session host forks with none)."""
+    global _reaper
     while True:
-        time.sleep(1.0)
-        for engine, idle_seconds in list(_idle_engines.items()):
-            pool = engine.pool
-            last = getattr(pool, "kidb_last_checkin", None)
-            if last is not None and pool.checkedout() == 0 and pool.checkedin() \
-                    and time.monotonic() - last >= idle_seconds:
-                pool.dispose()
-            del engine, pool
+        time.sleep(REAP_EVERY_SECONDS)
+        with _reaper_lock:
+            holding = False
+            for engine, idle_seconds in list(_idle_engines.items()):
+                pool = engine.pool
+                if not pool.checkedin():
+                    continue
+                if pool.checkedout() == 0 and time.monotonic() - getattr(pool, "kidb_last_checkin", 0.0) >= idle_seconds:
+                    pool.dispose()
+                else:
+                    holding = True
+            if not holding:
+                _reaper = None
+                return
 
 
 def _close_when_idle(engine: Engine, idle_seconds: float) -> None:
-    global _reaper
+    """Register `engine` with the reaper thread, which runs only while some connection is pooled."""
+    _idle_engines[engine] = idle_seconds
 
     @event.listens_for(engine, "checkin")
     def _returned(*args) -> None:
+        global _reaper
         engine.pool.kidb_last_checkin = time.monotonic()
+        with _reaper_lock:
+            if _reaper is None:
+                _reaper = threading.Thread(target=_reap_idle_connections, name="kidb-idle-connections", daemon=True)
+                _reaper.start()
 
-    _idle_engines[engine] = idle_seconds
-    with _reaper_lock:
-        if _reaper is None or not _reaper.is_alive():
-            _reaper = threading.Thread(target=_reap_idle_connections, name="kidb-idle-connections", daemon=True)
-            _reaper.start()
+
+def _forget_reaper_after_fork() -> None:
+    """A forked child has no reaper thread, and must not inherit the lock in whatever state it was."""
+    global _reaper, _reaper_lock
+    _reaper, _reaper_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_reaper_after_fork)
 
 
 def make_engine(url: str, idle_seconds: float = IDLE_SECONDS) -> Engine:

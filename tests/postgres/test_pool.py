@@ -5,6 +5,8 @@ BEGIN/ROLLBACK (or in one snapshot when asked), and `prepare_threshold` taken fr
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -66,6 +68,33 @@ def test_the_pool_is_small_and_closes_idle_connections(runtime):
             assert session.execute(text("SELECT 1")).scalar() == 1
     finally:
         observer.engine.dispose()
+
+
+REAPER_LIFE = """
+import sys, threading, time
+from sqlalchemy import text
+from kidb_tui.db import make_engine
+
+def reaping():
+    return any(thread.name == "kidb-idle-connections" for thread in threading.enumerate())
+
+engine = make_engine(sys.argv[1], idle_seconds=0.3)
+seen = [reaping()]
+with engine.connect() as connection:
+    connection.execute(text("SELECT 1"))
+seen.append(reaping())
+deadline = time.monotonic() + 15
+while reaping() and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(seen + [reaping(), engine.pool.checkedin()])
+"""
+
+
+def test_the_thread_that_closes_idle_connections_runs_only_while_one_is_pooled(pg_settings):
+    """In a process of its own, so that no other engine keeps the thread alive."""
+    done = subprocess.run([sys.executable, "-c", REAPER_LIFE, pg_settings.database_url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["[False,", "True,", "False,", "0]"], done.stderr
 
 
 def test_a_connection_that_idled_is_pinged_and_replaced_when_the_server_dropped_it(runtime, monkeypatch):
