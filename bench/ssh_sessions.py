@@ -1,5 +1,6 @@
-"""The client side of bench/ssh_bench.py: terminals that note the moment the screen shows what
-is waited for (no polling), the login done that way, and the memory of a process as
+"""The client side of bench/ssh_bench.py: participants of its own (one per terminal, so that no
+two terminals log in as the same person at once), terminals that note the moment the screen
+shows what is waited for (no polling), the login done that way, and the memory of a process as
 /proc/PID/smaps_rollup gives it."""
 
 from __future__ import annotations
@@ -9,13 +10,48 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from kidb_tui.services import auth, participants
+from kidb_tui.services.runtime import Runtime
 from tests.ssh.flows import LOGIN_LABEL, SECRET_LABEL
 from tests.ssh.terminal import ENTER, Term
 
 NIB_HINT = "11 angka"
 BACKSPACE = b"\x7f"
+PIN = "258147"
+BUSY = "Sistem sedang sibuk"
+BUSY_PAUSE = 1.0
+
+
+@dataclass(frozen=True)
+class Person:
+    nib: str
+    nik: str
+    name: str
+
+
+def people(count: int) -> list[Person]:
+    """Participant n (1-based) of the benchmark: `Peserta <letters>`, born 15-05-1980."""
+    def letters(number: int) -> str:
+        return chr(65 + number // 26) + chr(65 + number % 26)
+
+    return [Person(f"2602000{n:04d}", f"3171011505800{n:03d}", f"Peserta {letters(n)}") for n in range(1, count + 1)]
+
+
+def seed(rt: Runtime, count: int) -> list[Person]:
+    """`count` participants who may file any claim, each with an active account and PIN."""
+    ended = (rt.now().date() - timedelta(days=120)).isoformat()
+    header = ",".join([*participants.HEADER, "employment_end"])
+    crowd = people(count)
+    rows = [f"{p.nib},{p.nik},{p.name},1980-05-15,bench{n}@example.co.id,0812345{n:05d},Jl. Uji No. {n},10110,"
+            f"50000000,inactive,active,2012-03-01,{ended}" for n, p in enumerate(crowd, start=1)]
+    report = participants.import_text(rt, "\n".join([header, *rows]) + "\n", actor="bench")
+    assert report.ok, report.errors
+    for person in crowd:
+        auth.activate(rt, person.nib, person.nik, "15-05-1980", "pin", PIN, PIN)
+    return crowd
 
 
 class TimedTerm(Term):
@@ -52,9 +88,10 @@ def at_login(term: Term, terminal_id: str) -> bool:
     return LOGIN_LABEL in term.text() and term.screen.display[-1].lstrip().startswith(f"{terminal_id} ")
 
 
-async def login(term: TimedTerm, nib: str, secret: str, name: str) -> float:
+async def login(term: TimedTerm, nib: str, secret: str, name: str) -> tuple[float, int]:
     """From the login screen to the menu, each key sent as soon as the screen shows the last
-    one took; returns when the menu greets `name`."""
+    one took; when the kiosk says the database is busy, Enter again a second later, as the
+    message asks. Returns when the menu greeted `name`, and how many times it said busy."""
     await term.until_text(LOGIN_LABEL)
     term.send(nib)
     await term.until(lambda: term.line_has(LOGIN_LABEL, nib), "the NIB")
@@ -63,7 +100,15 @@ async def login(term: TimedTerm, nib: str, secret: str, name: str) -> float:
     term.send(secret)
     await term.until_text("•" * len(secret))
     term.send(ENTER)
-    return await term.until_text(f"Halo, {name}")
+    greeting, busy = f"Halo, {name}", 0
+    while True:
+        arrived = await term.until(lambda: greeting in term.text() or BUSY in term.text(), "the menu")
+        if greeting in term.text():
+            return arrived, busy
+        busy += 1
+        await asyncio.sleep(BUSY_PAUSE)
+        term.send(ENTER)
+        await term.until(lambda: BUSY not in term.text() or greeting in term.text(), "the login tried again")
 
 
 async def type_and_time(term: TimedTerm, text: str, pause: float) -> list[float]:

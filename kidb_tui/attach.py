@@ -150,7 +150,7 @@ def _release_terminal() -> None:
 def _attach(sock: socket.socket, terminal: Terminal, language: str | None) -> int:
     rows, columns, _, _ = _WINSIZE.unpack(fcntl.ioctl(0, termios.TIOCGWINSZ, bytes(_WINSIZE.size)))
     request = protocol.request(terminal.terminal_id, terminal.branch, terminal.role,
-                               os.environ.get("TERM", ""), columns, rows, language)
+                               os.environ.get("TERM", ""), columns, rows, language, terminal.timezone)
     _release_terminal()
     sock.settimeout(ANSWER_SECONDS)
     try:

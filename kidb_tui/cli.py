@@ -1,11 +1,16 @@
-"""The `kidb` command: the kiosk UI by default, plus demo, database and import subcommands."""
+"""The `kidb` command: the kiosk UI by default, plus demo, database, import, export, check and
+config subcommands. Settings errors, schema mismatches and refused operations are one line on
+stderr and exit status 2 (1 for a check or import that found problems), never a traceback."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+import time
 from pathlib import Path
+
+from kidb_tui import __version__
 
 from kidb_tui.attach import add_arguments as add_attach_arguments
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
@@ -18,14 +23,37 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: KIDB_DATABASE_URL or a SQLite file)")
     parser.add_argument("--language", choices=("id", "en"), help="starting language of the kiosk (default id)")
     parser.add_argument("--kiosk", action="store_true", help="lock the kiosk down: quit keys log out instead of leaving")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (default: KIDB_CONFIG, else /etc/kidb/kidb.toml when it exists)")
+    parser.add_argument("--log-format", choices=("kv", "json"), help="log lines as key=value (default) or JSON")
+    parser.add_argument("--version", action="version", version=f"kidb {__version__}")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="create or refresh the demo database, then start the kiosk on it")
-    db = commands.add_parser("db", help="database schema")
-    db.add_subparsers(dest="db_command", required=True).add_parser("upgrade", help="migrate to the latest schema")
+    db = commands.add_parser("db", help="database schema, backup and restore")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="migrate to the latest schema (backs up a SQLite database first)")
+    upgrade.add_argument("--dry-run", action="store_true", help="only say what the upgrade would do")
+    upgrade.add_argument("--backup", type=Path, metavar="FILE",
+                         help="where the SQLite backup goes (default: backups/ in the data directory)")
+    db_commands.add_parser("current", help="the database's schema revision (exit 1 when it is not current)")
+    backup = db_commands.add_parser("backup", help="copy the database to FILE while kiosks run (PostgreSQL: pg_dump)")
+    backup.add_argument("file", type=Path)
+    backup.add_argument("--print", action="store_true", dest="print_only",
+                        help="PostgreSQL: print the pg_dump command instead of running it")
+    restore = db_commands.add_parser("restore", help="replace the database with the backup FILE (not while in use)")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--print", action="store_true", dest="print_only",
+                         help="PostgreSQL: print the pg_restore command instead of running it")
     people = commands.add_parser("participants", help="participant records")
     people_commands = people.add_subparsers(dest="participants_command", required=True)
     importer = people_commands.add_parser("import", help="import or update participants from a CSV file")
     importer.add_argument("file", type=Path)
+    check = commands.add_parser("check", help="check the installation: one line per check, exit 0 when all pass")
+    check.add_argument("--authorized-keys", type=Path, help="the terminals' keys (default: in the data directory)")
+    check.add_argument("--host-key", type=Path, help="the SSH host key (default: in the data directory)")
+    config = commands.add_parser("config", help="settings")
+    config.add_subparsers(dest="config_command", required=True).add_parser(
+        "show", help="the effective settings and where each comes from, secrets masked")
     accounts = commands.add_parser("accounts", help="kiosk accounts")
     account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
     unlock = account_commands.add_parser("unlock", help="clear the failed-login lock of an NIB")
@@ -52,8 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         "attach", help="OpenSSH's forced command: this terminal's session from the session host"))
     claims = commands.add_parser("claims", help="claims")
     claim_commands = claims.add_subparsers(dest="claims_command", required=True)
-    export = claim_commands.add_parser("export", help="write the claims of one stage to a CSV file")
-    export.add_argument("--stage", required=True)
+    export = claim_commands.add_parser(
+        "export", help="write the claims of one stage not exported before to a CSV file, as a new batch")
+    export.add_argument("--stage", help="the stage whose claims to export (required unless --again)")
+    export.add_argument("--again", metavar="BATCH", help="write the claims of an earlier batch again")
+    export.add_argument("--delimiter", default=",", help="field separator: one character, e.g. ';' (default ',')")
+    export.add_argument("--bom", action="store_true", help="start with a UTF-8 byte order mark (for spreadsheets)")
     export.add_argument("file", type=Path)
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
@@ -85,12 +117,27 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(args)
     from kidb_tui import bootstrap
-    from kidb_tui.config import KeyFileError, load_settings, user_data_dir
+    from kidb_tui.config import KeyFileError, SettingsError, load_options, load_settings, user_data_dir
 
+    try:
+        loaded = load_options(
+            {"database_url": args.database, "language": args.language, "log_format": args.log_format}, args.config)
+    except SettingsError as error:
+        print(f"kidb: {error}", file=sys.stderr)
+        return 2
+    if args.command == "config":
+        from kidb_tui.operations import show_config
+
+        print(show_config(loaded))
+        return 0
+    if args.command == "check":
+        from kidb_tui.operations import run_checks
+
+        return run_checks(loaded, args.database, args.authorized_keys, args.host_key)
     demo_url = args.database or f"sqlite:///{user_data_dir() / DEMO_FILE}"
     try:
-        settings = load_settings(demo_url if args.command == "demo" else args.database)
-    except KeyFileError as error:
+        settings = load_settings(demo_url if args.command == "demo" else args.database, loaded=loaded)
+    except (KeyFileError, SettingsError) as error:
         print(f"kidb: {error}", file=sys.stderr)
         return 2
     if args.command == "demo":
@@ -102,23 +149,19 @@ def main(argv: list[str] | None = None) -> int:
         from kidb_tui.host.main import run_host
 
         return run_host(settings, args.socket, args.exit_with_parent)
-    rt = bootstrap.prepare(settings)
+    if args.command == "db":
+        from kidb_tui.operations import database_command
+
+        return database_command(settings, args)
+    try:
+        rt = bootstrap.prepare(settings)
+    except bootstrap.SchemaMismatch as error:
+        print(f"kidb: {error}", file=sys.stderr)
+        return 2
     if args.command is None:
         return _run_kiosk(rt, args)
-    if args.command == "db":
-        print("database is at the latest schema")
-        return 0
     if args.command == "participants":
-        from kidb_tui.services.participants import import_file
-
-        report = import_file(rt, args.file, actor=_actor())
-        if not report.ok:
-            for error in report.errors:
-                print(error, file=sys.stderr)
-            print(f"nothing imported: {len(report.errors)} error(s)", file=sys.stderr)
-            return 1
-        print(f"imported: {report.created} new, {report.updated} updated")
-        return 0
+        return _import(rt, args)
     handler = {
         "accounts": _unlock,
         "officer": _add_officer,
@@ -128,6 +171,62 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve,
     }[args.command]
     return handler(rt, args)
+
+
+ERRORS_SHOWN = 100
+PROGRESS_EVERY = 2.0
+"""Seconds between plain progress lines when stderr is not a terminal (none for a quick import)."""
+
+
+def _progress(stream):
+    """A progress callback for the importer and the function that ends it: a rich progress bar
+    on a terminal, else a plain line at most every PROGRESS_EVERY seconds."""
+    labels = {"validate": "validating rows", "store": "storing rows"}
+    if stream.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = Progress(console=Console(file=stream), transient=True)
+        bar.start()
+        tasks: dict[str, int] = {}
+
+        def on_terminal(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(labels[phase], total=total)
+            bar.update(tasks[phase], completed=done)
+
+        return on_terminal, bar.stop
+    last = [time.monotonic()]
+
+    def plain(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            print(f"{labels[phase]}: {done}/{total}", file=stream, flush=True)
+
+    return plain, lambda: None
+
+
+def _import(rt, args) -> int:
+    """`kidb participants import FILE`: every error by line (the first ERRORS_SHOWN, then how many
+    more), or the counts and how long the write lock was held."""
+    from kidb_tui.services.participants import import_file
+
+    progress, done = _progress(sys.stderr)
+    try:
+        report = import_file(rt, args.file, actor=_actor(), progress=progress)
+    finally:
+        done()
+    if not report.ok:
+        for error in report.errors[:ERRORS_SHOWN]:
+            print(error, file=sys.stderr)
+        if len(report.errors) > ERRORS_SHOWN:
+            print(f"... and {len(report.errors) - ERRORS_SHOWN} more error(s)", file=sys.stderr)
+        print(f"nothing imported: {len(report.errors)} error(s)", file=sys.stderr)
+        return 1
+    print(f"imported: {report.created} new, {report.updated} updated")
+    print(f"write lock held {report.lock_seconds:.2f} s", file=sys.stderr)
+    return 0
 
 
 def _actor() -> str:
@@ -202,14 +301,28 @@ def _serve(rt, args) -> int:
 
 def _export(rt, args) -> int:
     from kidb_tui.errors import ValidationError
-    from kidb_tui.services.export import export_claims
+    from kidb_tui.services.export import export_again, export_claims
 
+    if (args.stage is None) == (args.again is None):
+        print("kidb claims export: give --stage STAGE for a new batch, or --again BATCH", file=sys.stderr)
+        return 2
     try:
-        count = export_claims(rt, args.stage, args.file, actor=_actor())
+        if args.again is not None:
+            exported = export_again(rt, args.again, args.file, _actor(), args.delimiter, args.bom)
+        else:
+            exported = export_claims(rt, args.stage, args.file, _actor(), args.delimiter, args.bom)
     except ValidationError as error:
         print(f"{error.field}: {error.rule}", file=sys.stderr)
         return 2
-    print(f"{count} claim(s) in stage {args.stage} written to {args.file}")
+    except OSError as error:
+        print(f"kidb claims export: {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    if not exported.count:
+        print(f"no claim in stage {args.stage} that was not exported before; {args.file} has only the header "
+              "and the control line")
+        return 0
+    print(f"batch {exported.batch}: {exported.count} claim(s), amount {exported.amount_total}, approved "
+          f"{exported.approved_total}, written to {args.file}")
     return 0
 
 

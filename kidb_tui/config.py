@@ -1,19 +1,39 @@
-"""Settings from environment variables and command-line flags, read in one place."""
+"""Settings, read in one place and checked at start: defaults, then the config file
+(`/etc/kidb/kidb.toml`, `$KIDB_CONFIG` or `--config FILE`), then `KIDB_*` environment
+variables, then command-line flags, each overriding the one before. A bad value stops the
+command with one line (SettingsError) naming where it came from, what is wrong with it and
+what is allowed. Secret keys come from the environment, a file it names, or the data
+directory (load_key)."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import stat
+import tomllib
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import platformdirs
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from kidb_tui import time_zones
 from kidb_tui.masked import SecretBytes, masked_bytes
 
 APP_NAME = "kidb"
 KEY_MIN_BYTES = 32
+ENV_PREFIX = "KIDB_"
+CONFIG_ENV = "KIDB_CONFIG"
+DEFAULT_CONFIG_FILE = Path("/etc/kidb/kidb.toml")
+DEFAULT_TIMEZONE = time_zones.DEFAULT
 
 
 def user_data_dir() -> Path:
@@ -57,6 +77,7 @@ class Settings:
     audit_seal_seconds: float = 5.0
     terminal_id: str = ""
     branch: str = ""
+    timezone: str = DEFAULT_TIMEZONE
 
     def __post_init__(self) -> None:
         """Keys given as plain bytes (tests, callers) are masked on the way in."""
@@ -66,15 +87,10 @@ class Settings:
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)
 
-
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
-
-
-def _float_env(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw else default
+    @property
+    def zone(self) -> ZoneInfo:
+        """The branch's time zone, in which every time is shown (the database keeps UTC)."""
+        return ZoneInfo(self.timezone)
 
 
 class KeyFileError(Exception):
@@ -111,57 +127,282 @@ def _create_key_file(key_file: Path) -> None:
         draft.unlink()
 
 
-def load_key(env_name: str, file_name: str, data_dir: Path | None = None) -> SecretBytes:
+def load_key(env_name: str, file_name: str, data_dir: Path | None = None,
+             named_file: Path | None = None) -> SecretBytes:
     """A secret key: `$ENV_NAME` itself, else the file `$ENV_NAME_FILE` names (systemd
-    credentials), else `file_name` in the data directory, created on first use. Refuses a
-    key shorter than 32 bytes or a file others can read (KeyFileError)."""
+    credentials), else `named_file` (the config file's `…_file`), else `file_name` in the data
+    directory, created on first use. Refuses a key shorter than 32 bytes or a file others can
+    read (KeyFileError)."""
     env = os.environ.get(env_name)
     if env:
         if len(env.encode("utf-8")) < KEY_MIN_BYTES:
             raise KeyFileError(f"{env_name}: a key needs at least {KEY_MIN_BYTES} bytes")
         return SecretBytes(env.encode("utf-8"))
-    named = os.environ.get(f"{env_name}_FILE")
+    named = os.environ.get(f"{env_name}_FILE") or named_file
     if named:
-        return SecretBytes(_check_key_file(Path(named)))
+        try:
+            return SecretBytes(_check_key_file(Path(named)))
+        except OSError as error:
+            raise KeyFileError(f"{named}: {error.strerror or error}") from None
     key_file = (data_dir or user_data_dir()) / file_name
     if not key_file.exists():
         _create_key_file(key_file)
     return SecretBytes(_check_key_file(key_file))
 
 
-def load_pepper(data_dir: Path | None = None) -> SecretBytes:
-    """The pepper of PIN hashing: `KIDB_PEPPER`, `KIDB_PEPPER_FILE`, or `pepper.key`."""
-    return load_key("KIDB_PEPPER", "pepper.key", data_dir)
+def load_pepper(data_dir: Path | None = None, named_file: Path | None = None) -> SecretBytes:
+    """The pepper of PIN hashing: `KIDB_PEPPER`, `KIDB_PEPPER_FILE`, `pepper_file`, or `pepper.key`."""
+    return load_key("KIDB_PEPPER", "pepper.key", data_dir, named_file)
 
 
-def load_audit_key(data_dir: Path | None = None) -> SecretBytes:
-    """The key of the audit chain: `KIDB_AUDIT_KEY`, `KIDB_AUDIT_KEY_FILE`, or `audit.key`."""
-    return load_key("KIDB_AUDIT_KEY", "audit.key", data_dir)
+def load_audit_key(data_dir: Path | None = None, named_file: Path | None = None) -> SecretBytes:
+    """The key of the audit chain: `KIDB_AUDIT_KEY`, `KIDB_AUDIT_KEY_FILE`, `audit_key_file`, or `audit.key`."""
+    return load_key("KIDB_AUDIT_KEY", "audit.key", data_dir, named_file)
 
 
-def load_settings(database_url: str | None = None) -> Settings:
-    """Settings from the environment; an explicit `--database` wins over `KIDB_DATABASE_URL`."""
+class SettingsError(Exception):
+    """A setting that cannot be used; the message is one line for the operator."""
+
+
+_file_values: ContextVar[dict[str, Any]] = ContextVar("kidb_config_file_values", default={})
+
+
+class _ConfigFileSource(PydanticBaseSettingsSource):
+    """The values of the config file being loaded (read by `_read_config_file`)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _file_values.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_file_values.get())
+
+
+def _whole(low: int, high: int, default: int) -> Any:
+    return Field(default, ge=low, le=high)
+
+
+class Options(BaseSettings):
+    """What an operator may set: `KIDB_<NAME>` in the environment, `<name>` in the config file."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="forbid", frozen=True)
+
+    database_url: str | None = None
+    data_dir: Path | None = None
+    pepper_file: Path | None = None
+    audit_key_file: Path | None = None
+    language: Literal["id", "en"] = "id"
+    timezone: str = DEFAULT_TIMEZONE
+    log_format: Literal["kv", "json"] = "kv"
+    argon2_memory_kib: int = _whole(8, 4 * 1024 * 1024, 19 * 1024)
+    argon2_time_cost: int = _whole(1, 100, 2)
+    argon2_parallelism: int = _whole(1, 64, 1)
+    lock_threshold: int = _whole(1, 100, 5)
+    lock_minutes: int = _whole(1, 7 * 24 * 60, 30)
+    terminal_failure_limit: int = _whole(1, 1000, 10)
+    terminal_window_minutes: int = _whole(1, 24 * 60, 10)
+    failure_delay: float = Field(1.0, ge=0, le=8)
+    supervisor_threshold: int = _whole(0, 10**15, 50_000_000)
+    idle_seconds: int = _whole(1, 24 * 3600, 180)
+    idle_warning_seconds: int = _whole(0, 3600, 20)
+    session_limit_seconds: int = _whole(1, 24 * 3600, 1800)
+    audit_checkpoint_seconds: int = _whole(0, 24 * 3600, 300)
+    audit_seal_seconds: float = Field(5.0, ge=0.1, le=3600)
+    terminal_id: str = Field("", max_length=40)
+    branch: str = Field("", max_length=80)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if value not in time_zones.ZONES:
+            raise PydanticCustomError("timezone", "not a time zone of Indonesia")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        if backend not in ("sqlite", "postgresql"):
+            raise PydanticCustomError("database_url", "not a database URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _ConfigFileSource(settings_cls)
+
+
+FLAGS = {"database_url": "--database", "language": "--language", "log_format": "--log-format"}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The validated options, where each came from (`default`, `file PATH`, `KIDB_X`, `--flag`),
+    and the config file read, if any."""
+
+    options: Options
+    sources: dict[str, str]
+    config_file: Path | None
+
+
+def config_file_path(flag: Path | None = None) -> Path | None:
+    """`--config FILE`, else `$KIDB_CONFIG`, else /etc/kidb/kidb.toml when it exists."""
+    if flag is not None:
+        return flag
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            values = tomllib.load(handle)
+    except OSError as error:
+        raise SettingsError(f"config file {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config file {path}: not TOML ({error})") from None
+    unknown = sorted(set(values) - set(Options.model_fields))
+    if unknown:
+        raise SettingsError(f"config file {path}: unknown setting {unknown[0]!r}; allowed: "
+                            + ", ".join(Options.model_fields))
+    return values
+
+
+def _allowed(name: str) -> str:
+    """The values `name` may take, in words."""
+    if name == "database_url":
+        return "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+    if name == "timezone":
+        return "one of " + time_zones.allowed()
+    info = Options.model_fields[name]
+    choices = getattr(info.annotation, "__args__", ())
+    if info.annotation is not None and getattr(info.annotation, "__origin__", None) is Literal:
+        return "one of " + ", ".join(str(choice) for choice in choices)
+    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+    longest = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
+    if longest is not None:
+        return f"text of at most {longest} characters"
+    if low is not None and high is not None:
+        kind = "a whole number" if info.annotation is int else "a number"
+        return f"{kind} from {low} to {high}"
+    return "a file path" if "Path" in str(info.annotation) else "text"
+
+
+_PROBLEMS = {
+    "int_parsing": "is not a whole number", "int_from_float": "is not a whole number",
+    "float_parsing": "is not a number", "greater_than_equal": "is too small", "less_than_equal": "is too large",
+    "literal_error": "is not a supported value", "string_too_long": "is too long",
+    "database_url": "is not a database URL", "timezone": "is not a time zone of Indonesia",
+}
+
+
+def _origin(name: str, flags: dict[str, Any], config_file: Path | None) -> str:
+    if flags.get(name) is not None:
+        return FLAGS.get(name, name)
+    env_name = ENV_PREFIX + name.upper()
+    if os.environ.get(env_name):
+        return env_name
+    return f"{config_file}: {name}"
+
+
+def _one_line(error: ValidationError, flags: dict[str, Any], config_file: Path | None) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
+    if name not in Options.model_fields:
+        return f"setting {name!r}: {first['msg']}"
+    shown = "(not shown: it may hold a password)" if name == "database_url" else repr(first["input"])[:60]
+    problem = _PROBLEMS.get(first["type"], "is not valid")
+    joint = " " if name == "database_url" else "="
+    return f"{_origin(name, flags, config_file)}{joint}{shown} {problem}; allowed: {_allowed(name)}"
+
+
+def _sources(flags: dict[str, Any], file_values: dict[str, Any], config_file: Path | None) -> dict[str, str]:
+    sources = {}
+    for name in Options.model_fields:
+        if flags.get(name) is not None:
+            sources[name] = FLAGS.get(name, name)
+        elif os.environ.get(ENV_PREFIX + name.upper()):
+            sources[name] = ENV_PREFIX + name.upper()
+        elif name in file_values:
+            sources[name] = f"file {config_file}"
+        else:
+            sources[name] = "default"
+    return sources
+
+
+def load_options(flags: dict[str, Any] | None = None, config_file: Path | None = None) -> Loaded:
+    """Every setting from flags > environment > config file > defaults, validated; SettingsError
+    names the first bad one. See `_publish` for what is then set in the environment."""
+    flags = {name: value for name, value in (flags or {}).items() if value is not None}
+    path = config_file_path(config_file)
+    file_values = _read_config_file(path) if path is not None else {}
+    token = _file_values.set(file_values)
+    try:
+        options = Options(**flags)
+    except ValidationError as error:
+        raise SettingsError(_one_line(error, flags, path)) from None
+    finally:
+        _file_values.reset(token)
+    if options.idle_warning_seconds >= options.idle_seconds:
+        raise SettingsError(
+            f"{_origin('idle_warning_seconds', flags, path)}={options.idle_warning_seconds} is too large; allowed: "
+            f"less than idle_seconds ({options.idle_seconds})")
+    if options.argon2_memory_kib < 8 * options.argon2_parallelism:
+        raise SettingsError(
+            f"{_origin('argon2_memory_kib', flags, path)}={options.argon2_memory_kib} is too small; allowed: "
+            f"at least 8 per lane of argon2_parallelism ({8 * options.argon2_parallelism})")
+    sources = _sources(flags, file_values, path)
+    _publish(options, sources, config_file)
+    return Loaded(options, sources, path)
+
+
+def _publish(options: Options, sources: dict[str, str], config_file: Path | None) -> None:
+    """Settings that other modules and child processes (sessions, the session host) read from
+    the environment, set there when a flag or the config file chose them."""
+    if config_file is not None:
+        os.environ[CONFIG_ENV] = os.path.abspath(config_file)
+    for name in ("data_dir", "log_format"):
+        env_name = ENV_PREFIX + name.upper()
+        if sources[name] != "default" and sources[name] != env_name:
+            os.environ[env_name] = str(getattr(options, name))
+
+
+def load_settings(database_url: str | None = None, *, loaded: Loaded | None = None) -> Settings:
+    """The Settings of `loaded` (default: `load_options()`, the environment and config file);
+    an explicit `database_url` (`--database`) wins over everything. Raises SettingsError or
+    KeyFileError."""
+    options = (loaded or load_options()).options
     return Settings(
-        database_url=database_url or os.environ.get("KIDB_DATABASE_URL") or default_database_url(),
-        pepper=load_pepper(),
-        audit_key=load_audit_key(),
+        database_url=database_url or options.database_url or default_database_url(),
+        pepper=load_pepper(named_file=options.pepper_file),
+        audit_key=load_audit_key(named_file=options.audit_key_file),
         argon2=Argon2Params(
-            memory_kib=_int_env("KIDB_ARGON2_MEMORY_KIB", 19 * 1024),
-            time_cost=_int_env("KIDB_ARGON2_TIME_COST", 2),
-            parallelism=_int_env("KIDB_ARGON2_PARALLELISM", 1),
+            memory_kib=options.argon2_memory_kib,
+            time_cost=options.argon2_time_cost,
+            parallelism=options.argon2_parallelism,
         ),
-        language=os.environ.get("KIDB_LANGUAGE", "id"),
-        lock_threshold=_int_env("KIDB_LOCK_THRESHOLD", 5),
-        lock_minutes=_int_env("KIDB_LOCK_MINUTES", 30),
-        terminal_failure_limit=_int_env("KIDB_TERMINAL_FAILURE_LIMIT", 10),
-        terminal_window_minutes=_int_env("KIDB_TERMINAL_WINDOW_MINUTES", 10),
-        failure_delay_base=_float_env("KIDB_FAILURE_DELAY", 1.0),
-        supervisor_threshold=_int_env("KIDB_SUPERVISOR_THRESHOLD", 50_000_000),
-        idle_seconds=_int_env("KIDB_IDLE_SECONDS", 180),
-        idle_warning_seconds=_int_env("KIDB_IDLE_WARNING_SECONDS", 20),
-        session_limit_seconds=_int_env("KIDB_SESSION_LIMIT_SECONDS", 1800),
-        audit_checkpoint_seconds=_int_env("KIDB_AUDIT_CHECKPOINT_SECONDS", 300),
-        audit_seal_seconds=_float_env("KIDB_AUDIT_SEAL_SECONDS", 5.0),
-        terminal_id=os.environ.get("KIDB_TERMINAL_ID", ""),
-        branch=os.environ.get("KIDB_BRANCH", ""),
+        language=options.language,
+        lock_threshold=options.lock_threshold,
+        lock_minutes=options.lock_minutes,
+        terminal_failure_limit=options.terminal_failure_limit,
+        terminal_window_minutes=options.terminal_window_minutes,
+        failure_delay_base=options.failure_delay,
+        supervisor_threshold=options.supervisor_threshold,
+        idle_seconds=options.idle_seconds,
+        idle_warning_seconds=options.idle_warning_seconds,
+        session_limit_seconds=options.session_limit_seconds,
+        audit_checkpoint_seconds=options.audit_checkpoint_seconds,
+        audit_seal_seconds=options.audit_seal_seconds,
+        terminal_id=options.terminal_id,
+        branch=options.branch,
+        timezone=options.timezone,
     )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+from kidb_tui import time_zones
 from kidb_tui.money import format_rupiah
 from kidb_tui.resources import data_dir
 
@@ -30,10 +31,12 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 class Translator:
-    """Holds the current language; `t(key, **params)` gives the text in it."""
+    """Holds the current language and the branch's time zone (an IANA name, default WIB);
+    `t(key, **params)` gives the text in it."""
 
-    def __init__(self, language: str = "id") -> None:
+    def __init__(self, language: str = "id", timezone: str = time_zones.DEFAULT) -> None:
         self.language = language if language in LANGUAGES else "id"
+        self.zone = ZoneInfo(timezone)
 
     def toggle(self) -> str:
         self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
@@ -64,9 +67,10 @@ class Translator:
         return format_date(value, format="long", locale=_BABEL_LOCALE[self.language])
 
     def datetime(self, value: datetime) -> str:
-        local = value.astimezone(DISPLAY_TIMEZONE)
+        """`value` (UTC) in the branch's local time, with its abbreviation: `25 Nov 2026 11.00 WITA`."""
+        local = value.astimezone(self.zone)
         stamp = format_datetime(local, "d MMM yyyy HH.mm", locale=_BABEL_LOCALE[self.language])
-        return f"{stamp} WIB"
+        return f"{stamp} {time_zones.ZONES.get(self.zone.key) or local.tzname()}"
 
     def error(self, error) -> str:
         """A DomainError as one sentence; validation errors name their field first."""

@@ -2,21 +2,25 @@
 
 Under `kidb serve` a session's log goes to the file descriptor named by `KIDB_LOG_FD` (a pipe
 the server reads into its own log); a kiosk started by hand logs to `kidb.log` (mode 0600)
-in the data directory. Lines are `key=value` with client-supplied text escaped; tracebacks
-are formatted without local variables.
+in the data directory. One line per event, `key=value` (logfmt: `time=… level=INFO
+program=kidb pid=… logger=… msg="…"`) or, with `KIDB_LOG_FORMAT=json` (`--log-format json`),
+one JSON object; client-supplied text escaped; tracebacks formatted without local variables.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import traceback
+from datetime import UTC, datetime
 
 from kidb_tui.config import user_data_dir
 
 LOG_FD_ENV = "KIDB_LOG_FD"
+LOG_FORMAT_ENV = "KIDB_LOG_FORMAT"
 LOG_FILE = "kidb.log"
-_FORMAT = "%(asctime)s kidb pid=%(process)d level=%(levelname)s %(message)s"
+FORMATS = ("kv", "json")
 
 
 def escape(value: object) -> str:
@@ -24,6 +28,52 @@ def escape(value: object) -> str:
     printable log token: control characters, escapes and newlines become `\\xNN`/`\\n`."""
     text = str(value)
     return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+
+
+def _fields(record: logging.LogRecord, program: str) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "time": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "level": record.levelname, "program": program, "pid": record.process, "logger": record.name,
+        "msg": escape(record.getMessage()),
+    }
+    if record.exc_info and record.exc_info[1] is not None:
+        fields["error"] = traceback_text(record.exc_info[1])
+    return fields
+
+
+def _logfmt(value: object) -> str:
+    text = str(value)
+    if text and not any(char in text for char in ' ="\\'):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class KeyValueFormatter(logging.Formatter):
+    """One logfmt line per record: `time=… level=… program=… pid=… logger=… msg="…"`."""
+
+    def __init__(self, program: str = "kidb") -> None:
+        super().__init__()
+        self.program = program
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " ".join(f"{name}={_logfmt(value)}" for name, value in _fields(record, self.program).items())
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, ASCII only (so a line is always one printable line)."""
+
+    def __init__(self, program: str = "kidb") -> None:
+        super().__init__()
+        self.program = program
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(_fields(record, self.program), ensure_ascii=True)
+
+
+def formatter(program: str = "kidb", log_format: str | None = None) -> logging.Formatter:
+    """The formatter of `log_format`, else of `$KIDB_LOG_FORMAT` (`kv` when unset)."""
+    chosen = log_format or os.environ.get(LOG_FORMAT_ENV) or "kv"
+    return JsonFormatter(program) if chosen == "json" else KeyValueFormatter(program)
 
 
 def configure() -> None:
@@ -41,7 +91,7 @@ def configure() -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         handler = logging.FileHandler(path, encoding="utf-8")
     handler._kidb = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(formatter())
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.lastResort = None

@@ -32,10 +32,31 @@ def alembic_config() -> Config:
 
 def is_current(engine: Engine) -> bool:
     """Whether the database is already at HEAD: the kiosk then starts without loading Alembic."""
+    return current_revision(engine) == HEAD
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision; None for a database without one (empty, or never migrated)."""
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
-            return False
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def is_empty(engine: Engine) -> bool:
+    """No table at all besides Alembic's own: a new database, nothing in it to migrate."""
+    with engine.connect() as connection:
+        return not set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+def pending(engine: Engine) -> list[tuple[str, str]]:
+    """(revision, what it does) of every migration an upgrade to HEAD would apply, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    steps = list(script.iterate_revisions(HEAD, current))
+    return [(step.revision, (step.doc or "").strip().splitlines()[0] if step.doc else "") for step in reversed(steps)]
 
 
 @contextmanager

@@ -220,3 +220,30 @@ class ResetCode(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
     used_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+
+
+class ExportBatch(SQLModel, table=True):
+    """One `kidb claims export`: the stage, when, who, how many claims and their sums (the
+    control line of its file)."""
+
+    __tablename__ = "export_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage: str = Field(max_length=12)
+    created_at: datetime = Field(sa_column=_utc_column())
+    actor: str = Field(max_length=60)
+    row_count: int
+    amount_total: int = Field(sa_column=_money_column())
+    approved_total: int = Field(sa_column=_money_column())
+
+
+class ClaimExport(SQLModel, table=True):
+    """A claim written in an export batch: once per stage, so a second export of a stage leaves
+    it out (`--again BATCH` writes a batch again)."""
+
+    __tablename__ = "claim_export"
+    __table_args__ = (UniqueConstraint("claim_id", "stage", name="uq_claim_export_claim_stage"),)
+
+    batch_id: int = Field(foreign_key="export_batch.id", primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", primary_key=True)
+    stage: str = Field(max_length=12)

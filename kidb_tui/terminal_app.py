@@ -56,7 +56,7 @@ class TerminalApp(App):
         super().__init__()
         self.rt = rt
         self.kiosk = kiosk
-        self.i18n = Translator(language or rt.settings.language)
+        self.i18n = Translator(language or rt.settings.language, rt.settings.timezone)
         settings = rt.settings
         self.timer = SessionTimer(
             settings.idle_seconds, settings.idle_warning_seconds, settings.session_limit_seconds, rt.now()
@@ -229,15 +229,18 @@ class TerminalApp(App):
     def session_started(self) -> None:
         self.timer.start(self.rt.now())
 
-    async def sign_out(self, reason: str = "user") -> None:
-        """Forget who was signed in and return to a fresh login screen, nothing of theirs kept."""
+    async def sign_out(self, reason: str = "user", notice: str = "") -> None:
+        """Forget who was signed in and return to a fresh login screen, nothing of theirs kept;
+        `notice` is shown on its status line as an error (why the session ended)."""
         self._logout_quietly(reason)
         self.timer.stop(self.rt.now())
         self._countdown = None
         self.clear_notifications()
         while len(self.screen_stack) > 2:
             await self.pop_screen()
-        await self.switch_screen(self.login_screen())
+        login = self.login_screen()
+        login.notice = notice
+        await self.switch_screen(login)
 
     def _session_in_use(self) -> bool:
         if self.signed_in_user() is not None:
@@ -251,8 +254,7 @@ class TerminalApp(App):
             return
         state = self.timer.state(self.rt.now())
         if state.status == EXPIRED:
-            await self.sign_out(reason=state.reason)
-            self.screen.set_status(self.t(f"session.ended_{state.reason}"), error=True)
+            await self.sign_out(reason=state.reason, notice=self.t(f"session.ended_{state.reason}"))
         elif state.status == WARN:
             if self._countdown is None:
                 self._countdown = CountdownScreen(state.seconds_left, state.reason)

@@ -52,6 +52,13 @@ def test_any_eleven_ascii_digits_are_a_nib(text):
     assert validation.nib(text) == text
 
 
+@PROPERTY
+@given(st.integers(min_value=1, max_value=40).filter(lambda length: length != 11).flatmap(
+    lambda length: st.text(alphabet="0123456789", min_size=length, max_size=length)))
+def test_digits_of_any_length_but_eleven_are_refused_as_a_nib(text):
+    assert_refused(validation.nib, [text], "nib", "nib_format")
+
+
 @pytest.mark.parametrize("text", ["3171012204850003", "3171016204850003", "3171016204850003 "])
 def test_nik_accepts_men_and_women_day_plus_40(text):
     assert validation.nik(text) == text.strip()

@@ -122,7 +122,8 @@ def _set_environment(request: dict, log_fd: bool) -> None:
 
 def _run_app(request: dict, settings: Settings, hasher: SecretHasher) -> int:
     logs.configure()
-    rt = _runtime(settings.with_(terminal_id=request["terminal_id"], branch=request["branch"]), hasher)
+    rt = _runtime(settings.with_(terminal_id=request["terminal_id"], branch=request["branch"],
+                                 timezone=request["timezone"] or settings.timezone), hasher)
     app_class = BackofficeApp if request["role"] == "backoffice" else KidbApp
     app = app_class(rt, request["language"], kiosk=True)
     app.driver_class = ClampedDriver

@@ -6,7 +6,7 @@ host's UNIX socket (SOCK_SEQPACKET, mode 0600) and sends one request packet, JSO
 session's terminal and, as SCM_RIGHTS, the terminal's file descriptor and optionally a log pipe:
 
     {"terminal_id": "JKT-01", "branch": "Jakarta Pusat", "role": "kiosk", "term": "xterm",
-     "columns": 80, "rows": 24, "language": null}
+     "columns": 80, "rows": 24, "language": null, "timezone": "Asia/Makassar"}
 
 The host answers `{"pid": N}` with a pidfd of the session's process attached once it runs
 (or `{"error": "..."}`), then `{"exit": STATUS}` when that process has ended (STATUS as
@@ -20,6 +20,8 @@ import os
 import re
 import socket
 from pathlib import Path
+
+from kidb_tui import time_zones
 
 SOCKET_ENV = "KIDB_HOST_SOCKET"
 READY = "session host ready on"
@@ -62,10 +64,10 @@ def clean_term(term: str) -> str:
 
 
 def request(terminal_id: str, branch: str, role: str, term: str, columns: int, rows: int,
-            language: str | None) -> dict:
+            language: str | None, timezone: str = "") -> dict:
     columns, rows = clamp_size(columns, rows)
     return {"terminal_id": terminal_id, "branch": branch, "role": role, "term": clean_term(term),
-            "columns": columns, "rows": rows, "language": language}
+            "columns": columns, "rows": rows, "language": language, "timezone": timezone}
 
 
 def check_request(message: dict) -> dict:
@@ -78,6 +80,7 @@ def check_request(message: dict) -> dict:
         "columns": lambda v: isinstance(v, int) and 0 < v <= MAX_COLUMNS,
         "rows": lambda v: isinstance(v, int) and 0 < v <= MAX_ROWS,
         "language": lambda v: v is None or v in LANGUAGES,
+        "timezone": lambda v: v == "" or v in time_zones.ZONES,
     }
     for name, check in checks.items():
         if not check(message.get(name)):

@@ -1,7 +1,8 @@
 """Everything a session needs, loaded once in the session host before it forks: the kiosk and
 back-office apps with every screen, widget and service, the models, the database driver, the
-style sheets parsed, both translation catalogues and their date formats, the reference data,
-the common-password list and the argon2 dummy hash. No database connection, no event loop,
+style sheets parsed (styles.py), both translation catalogues with their date formats, the
+common-password list, rich's character widths and the argon2 dummy hash (the reference data
+is put in the database by the host's start, main.py). No database connection, no event loop,
 no thread; the objects are then frozen out of the garbage collector, so that the forked
 sessions share their memory pages instead of copying them."""
 
@@ -10,22 +11,24 @@ from __future__ import annotations
 import ctypes
 import gc
 import importlib
-import json
 import pkgutil
 import time
 from datetime import date, datetime
 
+from rich.cells import cell_len
 from sqlalchemy.engine import make_url
 
 from kidb_tui.config import Settings
+from kidb_tui.host import styles
 from kidb_tui.services.hashing import SecretHasher
 
 PACKAGES = ("kidb_tui.screens", "kidb_tui.backoffice", "kidb_tui.widgets", "kidb_tui.services")
 MODULES = (
     "kidb_tui.app", "kidb_tui.backoffice.app", "kidb_tui.bootstrap", "kidb_tui.logs", "kidb_tui.models",
     "textual.drivers.linux_driver", "textual._xterm_parser", "textual._compositor", "textual.screen",
-    "textual.widgets", "textual.css.stylesheet", "sqlite3", "sqlalchemy.dialects.sqlite.pysqlite",
-    "sqlalchemy.sql.default_comparator", "sqlalchemy.orm.strategies",
+    "textual.widgets", "textual.css.stylesheet", "textual.scrollbar", "textual.pilot",
+    "textual.drivers.headless_driver", "concurrent.futures.thread", "sqlalchemy.sql.default_comparator",
+    "sqlalchemy.orm.strategies",
 )
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 256 * 1024
@@ -33,20 +36,18 @@ DRIVERS = {"sqlite": ("sqlalchemy.dialects.sqlite.pysqlite",),
            "postgresql": ("sqlalchemy.dialects.postgresql.psycopg", "psycopg")}
 
 
-def _import_all() -> int:
+def _import_all() -> None:
     for name in MODULES:
         importlib.import_module(name)
     for package_name in PACKAGES:
         package = importlib.import_module(package_name)
         for info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
             importlib.import_module(info.name)
-    return len(PACKAGES) + len(MODULES)
 
 
 def _load_data() -> None:
-    """Catalogues and date formats of both languages, reference data, the password list."""
+    """Catalogues and date formats of both languages, the password list, character widths."""
     from kidb_tui import i18n
-    from kidb_tui.resources import data_dir
     from kidb_tui.services import secret_policy
 
     for language in i18n.LANGUAGES:
@@ -54,22 +55,8 @@ def _load_data() -> None:
         translator = i18n.Translator(language)
         translator.date(date(2026, 1, 1))
         translator.datetime(datetime(2026, 1, 1, 8, 0, tzinfo=i18n.DISPLAY_TIMEZONE))
-    for name in ("claim_types.json", "banks.json"):
-        json.loads((data_dir() / name).read_text(encoding="utf-8"))
     secret_policy.common_secrets()
-
-
-def _parse_styles() -> None:
-    """Parse every style sheet once: a sheet that does not parse stops the host at start, and
-    Textual's parser caches (selectors, tokens) are filled before the fork."""
-    from textual.app import App
-    from textual.css.stylesheet import Stylesheet
-
-    from kidb_tui.terminal_app import style_sheets
-
-    sheet = Stylesheet(variables=App().get_css_variables())
-    sheet.read_all(style_sheets())
-    sheet.parse()
+    cell_len("•…—·")  # rich loads its table of character widths on the first wide or symbol character
 
 
 def _fixed_mmap_threshold() -> None:
@@ -90,7 +77,7 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
     for name in DRIVERS.get(make_url(settings.database_url).get_backend_name(), ()):
         importlib.import_module(name)
     _load_data()
-    _parse_styles()
+    styles.parse_all()
     hasher = SecretHasher(settings.pepper, settings.argon2)
     hasher.prepare_dummy()
     gc.collect()

@@ -25,6 +25,8 @@ class KioskScreen(Screen):
         super().__init__()
         self._language = ""
         self._last_focus: Widget | None = None
+        self.notice = ""
+        """An error to show on the status line once the screen is up (why a session ended)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), markup=False, id="title-bar")
@@ -44,6 +46,8 @@ class KioskScreen(Screen):
         """Textual calls this for every subclass too (handlers run along the MRO): subclasses
         define their own `on_mount`/`on_screen_resume` without calling `super()`."""
         self._language = self.app.i18n.language
+        if self.notice:
+            self.set_status(self.notice, error=True)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """A steady cursor: a blinking one repaints twice a second, which an SSH link carries.

@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, SystemBusy, ValidationError
-from kidb_tui.i18n import DISPLAY_TIMEZONE
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant
 from kidb_tui.services import audit, auth, notifications, profile, requirements, throttle
@@ -251,7 +250,7 @@ def _service_days(rt: Runtime, participant: Participant) -> int:
 def _receipt(rt: Runtime, claim: Claim, participant: Participant) -> Receipt:
     created = as_utc(claim.created_at)
     days = _service_days(rt, participant)
-    local_day = created.astimezone(DISPLAY_TIMEZONE).date()
+    local_day = created.astimezone(rt.settings.zone).date()
     return Receipt(
         claim.reference or "", claim.claim_type_code, claim.amount, claim.stage, next_stage(claim.stage),
         days, add_working_days(local_day, days), created,
@@ -343,7 +342,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             "created_at": now, "updated_at": now, **_CLAIM_DEFAULTS,
         }
         claim_id = connection.execute(_INSERT_CLAIM, values).scalar_one()
-        reference = f"KIDB-{now.astimezone(DISPLAY_TIMEZONE).year}-{claim_id:06d}"
+        reference = f"KIDB-{now.astimezone(rt.settings.zone).year}-{claim_id:06d}"
         connection.execute(_SET_REFERENCE, {"b_id": claim_id, "b_reference": reference})
         connection.execute(_RESERVE, {
             "b_id": participant.id, "b_amount": clean.amount, "b_address": contact.address,

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound, ValidationError
-from kidb_tui.i18n import DISPLAY_TIMEZONE
 from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
 from kidb_tui.services.runtime import Runtime
 
@@ -77,7 +76,7 @@ def evaluate(
     """Every requirement for `claim_type`; `ignore_claim_id` re-checks an existing claim as if
     it had not been filed yet (the back office's view); `claims`: the participant's claims when
     the caller has already read them."""
-    today = rt.now().astimezone(DISPLAY_TIMEZONE).date()
+    today = rt.now().astimezone(rt.settings.zone).date()
     items: list[Requirement] = []
 
     def add(key: str, ok: bool, fallback: str = UNMET, **params: object) -> None:

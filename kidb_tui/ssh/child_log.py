@@ -16,7 +16,7 @@ log = logging.getLogger("kidb.ssh")
 READ_SIZE = 65536
 LINE_LIMIT = 16384
 DRAIN_READS = 64
-_LEVEL = re.compile(rb"\blevel=(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
+_LEVEL = re.compile(rb'\blevel=(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b|"level": ?"(DEBUG|INFO|WARNING|ERROR|CRITICAL)"')
 
 
 class ChildLog:
@@ -87,5 +87,5 @@ class ChildLog:
         if len(line) > LINE_LIMIT:
             text += " [cut]"
         level = _LEVEL.search(line[:200])
-        log.log(getattr(logging, level.group(1).decode()) if level else logging.INFO,
+        log.log(getattr(logging, (level.group(1) or level.group(2)).decode()) if level else logging.INFO,
                 "terminal=%s pid=%d %s", escape(self.terminal_id), self.pid, escape(text))

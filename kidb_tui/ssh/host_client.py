@@ -194,7 +194,7 @@ class HostLauncher:
     async def start(self, terminal: Terminal, term_type: str, columns: int, rows: int, slave: int,
                     log_fd: int) -> HostChild:
         request = protocol.request(terminal.terminal_id, terminal.branch, terminal.role, term_type,
-                                   columns, rows, self._language)
+                                   columns, rows, self._language, terminal.timezone)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sock.setblocking(False)
         try:

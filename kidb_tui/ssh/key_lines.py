@@ -6,7 +6,8 @@ that `kidb attach` can read them): options, key, and the terminal named in the c
 
 `terminal=` is required (1-40 of A-Z a-z 0-9 . _ -, unique in the file). `branch=` is optional
 and runs up to the next `name=` field or the end of the line, so it may contain spaces.
-`role=` is `kiosk` (default) or `backoffice`. Words before the first field are a free label.
+`role=` is `kiosk` (default) or `backoffice`. `tz=` names the branch's time zone
+(Asia/Jakarta, Asia/Pontianak, Asia/Makassar or Asia/Jayapura; default: the server's). Words before the first field are a free label.
 Options are optional and limited to the ones that only take rights away (`restrict`, `pty`,
 `no-*`), so the same file also works for OpenSSH (see docs/openssh.md). Blank lines and
 lines starting with `#` are ignored.
@@ -22,13 +23,15 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kidb_tui import time_zones
+
 ROLES = ("kiosk", "backoffice")
 ALLOWED_OPTIONS = frozenset(
     {"restrict", "pty", "no-agent-forwarding", "no-port-forwarding", "no-x11-forwarding", "no-user-rc"}
 )
 _KEY_TYPES = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-sha2-")
 _TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
-_FIELD = re.compile(r"(?:(?<=\s)|^)(terminal|branch|role)=")
+_FIELD = re.compile(r"(?:(?<=\s)|^)(terminal|branch|role|tz)=")
 MAX_BRANCH = 80
 
 
@@ -44,6 +47,8 @@ class Terminal:
     branch: str
     role: str
     fingerprint: str
+    timezone: str = ""
+    """The branch's time zone (`tz=`), or "" for the server's."""
 
 
 def fingerprint(blob: bytes) -> str:
@@ -99,7 +104,10 @@ def _terminal(fields: dict[str, str], key_fingerprint: str, where: str) -> Termi
     role = fields.get("role", "kiosk")
     if role not in ROLES:
         raise KeyFileError(f"{where}: role= must be one of {', '.join(ROLES)}")
-    return Terminal(terminal_id, branch, role, key_fingerprint)
+    timezone = fields.get("tz", "")
+    if timezone and timezone not in time_zones.ZONES:
+        raise KeyFileError(f"{where}: tz= must be one of {time_zones.allowed()}")
+    return Terminal(terminal_id, branch, role, key_fingerprint, timezone)
 
 
 def parse_line(line: str, where: str, check_key: Callable[[str], None] | None = None) -> tuple[bytes, Terminal]:

@@ -81,6 +81,15 @@ class AuthorizedKeys:
         if not strict:
             log.info("authorized keys reloaded: %d terminal(s)", len(self._terminals))
 
+    def reload(self) -> None:
+        """Reread the file now, changed or not (SIGHUP, `systemctl reload kidb-serve`)."""
+        self._stamp = None
+        try:
+            self._reload()
+        except OSError as error:
+            log.error("authorized keys unreadable, every key refused: %s", escape(error))
+            self._terminals = {}
+
     def lookup(self, key: asyncssh.SSHKey) -> Terminal | None:
         """The terminal of `key`, from the file as it is now; None for an unknown key."""
         try:

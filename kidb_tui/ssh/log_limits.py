@@ -7,11 +7,12 @@ BOUNDED (one per admitted session, already limited by the session caps) always p
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kidb_tui.logs import escape
+from kidb_tui.logs import LOG_FORMAT_ENV, escape, formatter
 
 BURST = 100
 TRACEBACK_BURST = 10
@@ -79,9 +80,13 @@ class FloodGuard(logging.Filter):
 
 def log_to_stderr(stream, program: str) -> FloodGuard:
     """Configure the root logger: one line per record to `stream` as `<time> <program> LEVEL ...`,
-    through a FloodGuard (returned, for its `summarise()`)."""
+    or as logfmt/JSON when `--log-format`/`KIDB_LOG_FORMAT` asks for it, through a FloodGuard
+    (returned, for its `summarise()`)."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(OneLineFormatter(f"%(asctime)s {program} %(levelname)s %(message)s"))
+    if os.environ.get(LOG_FORMAT_ENV):
+        handler.setFormatter(formatter(program))
+    else:
+        handler.setFormatter(OneLineFormatter(f"%(asctime)s {program} %(levelname)s %(message)s"))
     guard = FloodGuard()
     handler.addFilter(guard)
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)

@@ -235,7 +235,8 @@ async def run_server(
     audit_checkpoints: Callable[[], Coroutine[object, object, None]] | None = None,
     flood_guard: FloodGuard | None = None,
 ) -> int:
-    """Serve until SIGTERM or SIGINT, then end every session and return 0. `audit_checkpoints`
+    """Serve until SIGTERM or SIGINT, then end every session and return 0; SIGHUP rereads the
+    authorized keys. `audit_checkpoints`
     runs as a task meanwhile (the periodic audit checkpoints of `kidb serve`). A session host
     launcher is started first and stopped last (it reports the sessions' ends until then)."""
     loop = asyncio.get_running_loop()
@@ -243,6 +244,7 @@ async def run_server(
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, hub.keys.reload)
     if isinstance(hub.launcher, HostLauncher):
         hub.launcher.start_host()
     acceptor = await asyncssh.create_server(

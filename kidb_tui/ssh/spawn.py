@@ -41,6 +41,8 @@ def child_environment(terminal: Terminal, term: str, extra: dict[str, str]) -> d
         KIDB_BRANCH=terminal.branch,
         **extra,
     )
+    if terminal.timezone:
+        env["KIDB_TIMEZONE"] = terminal.timezone
     return env
 
 

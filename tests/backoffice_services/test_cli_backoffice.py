@@ -104,9 +104,10 @@ def test_claims_export_writes_the_stage(kidb, demo_rt, tmp_path):
     assert (code, err) == (0, "")
     assert "1 claim(s)" in out
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+        *rows, control = list(csv.DictReader(handle))
     assert [(row["reference"], row["nib"], row["amount"]) for row in rows] == [
         (claim_of(demo_rt, BUDI).reference, BUDI.nib, "4500000")]
+    assert control["reference"] == "CONTROL"
 
 
 def test_claims_export_with_a_bad_stage_exits_2(kidb, demo_rt, tmp_path):

@@ -15,6 +15,7 @@ from kidb_tui.services.officers import add_officer, login
 from kidb_tui.services.secret_policy import check_secret
 from tests.backoffice_services.helpers import ANI, BAMBANG, audit_rows, count, form_errors, rows, runtime_with
 from tests.conftest import FAST_ARGON2
+from tests.frames import plain_in_frames
 
 CITRA, CITRA_PASSWORD = "citra.dewi", "Loket-Tiga-Bandung-9"
 
@@ -197,13 +198,7 @@ def test_no_frame_holds_the_typed_password_in_plain_text(demo_rt, monkeypatch):
     monkeypatch.setattr(demo_rt.hasher, "verify", stop)
     with pytest.raises(HashingStopped) as caught:
         login(demo_rt, "ani.petugas", "Typed-Password-Here-1")
-    trace, found = caught.value.__traceback__, []
-    while trace is not None:
-        frame = trace.tb_frame
-        if "kidb_tui" in frame.f_code.co_filename:
-            found += [name for name, value in frame.f_locals.items() if value == "Typed-Password-Here-1"]
-        trace = trace.tb_next
-    assert found == []
+    assert plain_in_frames(caught.value, "Typed-Password-Here-1") == []
 
 
 def test_a_typed_name_is_not_cut_down_to_an_officers_name(rt):

@@ -13,6 +13,7 @@ from tests.backoffice_services.helpers import (
     ANI, audit_rows, form_errors, notifications_of, officer, rows, run_together,
 )
 from tests.conftest import RINA, SITI
+from tests.frames import plain_in_frames
 
 NEW_PIN = "483920"
 
@@ -174,14 +175,6 @@ class HashingStopped(Exception):
     pass
 
 
-def _plain_in_frames(error: BaseException, plain: str) -> list[str]:
-    found, trace = [], error.__traceback__
-    while trace is not None:
-        frame = trace.tb_frame
-        if "kidb_tui" in frame.f_code.co_filename:
-            found += [f"{frame.f_code.co_name}:{name}" for name, value in frame.f_locals.items() if value == plain]
-        trace = trace.tb_next
-    return found
 
 
 @pytest.mark.parametrize("stopped, plain", [("verify", "the code"), ("hash", NEW_PIN)])
@@ -194,5 +187,5 @@ def test_no_frame_holds_the_code_or_the_new_pin_in_plain_text(demo_rt, ani, monk
     monkeypatch.setattr(demo_rt.hasher, stopped, stop)
     with pytest.raises(HashingStopped) as caught:
         redeem(demo_rt, f" {code.lower()} ")
-    assert _plain_in_frames(caught.value, code if plain == "the code" else plain) == []
-    assert _plain_in_frames(caught.value, f" {code.lower()} ") == []
+    assert plain_in_frames(caught.value, code if plain == "the code" else plain) == []
+    assert plain_in_frames(caught.value, f" {code.lower()} ") == []

@@ -9,12 +9,11 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from kidb_tui.models import Claim, KioskAccount, Participant
-from kidb_tui.screens.account.profile import ProfileScreen
 from kidb_tui.services import auth
-from kidb_tui.screens.claim.form import ClaimFormScreen
 from kidb_tui.validation import has_forbidden_characters
+from tests import ui
 from tests.conftest import SITI, settle
-from tests.screens.test_claim_flow import fill_form, open_form
+from tests.screens.claim_steps import LABEL, fill_form, open_form
 
 NASTY = st.sampled_from([
     "[bold]x[/bold]", "[@click=app.quit]quit[/]", "\x1b[2J\x1b[H", "\x1b]0;owned\x07", "\x1b]52;c;ZXZpbA==\x07",
@@ -48,12 +47,11 @@ def test_claim_form_survives_anything(make_app, demo_rt, amount, account, holder
             await settle(pilot)
             await open_form(pilot)
             await fill_form(pilot, amount=amount, account_number=account, account_holder=holder, reason=reason)
-            await pilot.press("f5")
-            await settle(pilot)
+            await ui.keys(pilot, "f5")
             assert app.is_running
-            if isinstance(app.screen, ClaimFormScreen):
-                shown = str(app.screen.query_one("#reason").value)
-                assert shown == reason
+            if ui.at(app, "claim.form_title"):
+                await ui.focus_field(pilot, LABEL["reason"])
+                assert app.focused.value == reason
 
     _run(drive())
     with demo_rt.read() as session:
@@ -66,15 +64,11 @@ def test_profile_survives_anything_and_stores_no_control_characters(make_app, de
     async def drive() -> None:
         app = make_app(signed_in=SITI)
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await pilot.press("4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ProfileScreen)
+            await ui.keys(pilot, "4")
+            assert ui.at(app, "profile.title")
             for name, value in (("address", address), ("postal_code", postal), ("phone", phone), ("email", email)):
-                screen.query_one(f"#{name}").value = value
-            await pilot.press("f5")
-            await settle(pilot)
+                await ui.put(pilot, LABEL[name], value)
+            await ui.keys(pilot, "f5")
             assert app.is_running
 
     _run(drive())
@@ -86,13 +80,11 @@ def test_profile_survives_anything_and_stores_no_control_characters(make_app, de
 async def test_markup_in_an_address_is_shown_literally_and_does_not_run(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
-        app.screen.query_one("#address").value = "Jl. [bold]Merdeka[/bold] [@click=app.quit]10[/]"
-        await pilot.press("f5")
-        await settle(pilot)
+        await ui.keys(pilot, "4")
+        await ui.put(pilot, LABEL["address"], "Jl. [bold]Merdeka[/bold] [@click=app.quit]10[/]")
+        await ui.keys(pilot, "f5")
         assert app.is_running
+        assert ui.row_after(app, LABEL["address"]).startswith("Jl. [bold]Merdeka[/bold]")
     assert _participant(demo_rt).address == "Jl. [bold]Merdeka[/bold] [@click=app.quit]10[/]"
 
 
@@ -109,23 +101,19 @@ def test_login_activation_and_reset_survive_anything(make_app, demo_rt, values):
     async def drive() -> None:
         app = make_app()
         async with app.run_test(size=(80, 24)) as pilot:
-            for key, fields, submit in (
-                (None, ("nib", "secret"), "enter"),
-                ("f3", ("nib", "nik", "birth_date", "secret", "secret_confirm"), "enter"),
-                ("f4", ("nib", "reset_code", "secret", "secret_confirm"), "enter"),
+            for key, fields in (
+                (None, ("field.nib", "field.secret")),
+                ("f3", ("field.nib", "field.nik", "field.birth_date", "field.secret", "field.secret_confirm")),
+                ("f4", ("field.nib", "field.reset_code", "reset.new_secret", "reset.new_secret_confirm")),
             ):
                 if key:
-                    await pilot.press(key)
-                    await pilot.pause()
-                for name, value in zip(fields, values):
-                    app.screen.query_one(f"#{name}").value = value
-                app.screen.query_one(f"#{fields[-1]}").focus()
-                await pilot.press(submit)
-                await settle(pilot)
+                    await ui.keys(pilot, key)
+                for label, value in zip(fields, values):
+                    await ui.put(pilot, ui.t(label), value)
+                await ui.keys(pilot, "enter")
                 assert app.is_running
                 if key:
-                    await pilot.press("escape")
-                    await pilot.pause()
+                    await ui.keys(pilot, "escape")
 
     _run(drive())
     assert _accounts(demo_rt) == before
@@ -140,25 +128,22 @@ def test_personal_data_step_and_change_pin_survive_anything(make_app, demo_rt, v
     async def drive() -> None:
         app = make_app(signed_in=SITI)
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
             await open_form(pilot)
             await fill_form(pilot)
-            await pilot.press("f5")
-            await settle(pilot)
+            await ui.keys(pilot, "f5")
             for name, value in zip(("address", "postal_code", "phone", "email"), values):
-                app.screen.query_one(f"#{name}").value = value
-            await pilot.press("f5")
-            await settle(pilot)
+                await ui.put(pilot, LABEL[name], value)
+            await ui.keys(pilot, "f5")
             assert app.is_running
-            app.back_to_menu()
-            await pilot.pause()
-            await pilot.press("7")
-            await pilot.pause()
-            for name, value in zip(("secret_current", "secret", "secret_confirm"), secrets):
-                app.screen.query_one(f"#{name}").value = value
-            app.screen.query_one("#secret_confirm").focus()
-            await pilot.press("enter")
-            await settle(pilot)
+            for _ in range(6):
+                if ui.at(app, "menu.title"):
+                    break
+                await ui.keys(pilot, "escape")
+            await ui.keys(pilot, "7")
+            assert ui.at(app, "change.title")
+            for label, value in zip(("field.secret_current", "change.new_secret", "change.new_secret_confirm"), secrets):
+                await ui.put(pilot, ui.t(label), value)
+            await ui.keys(pilot, "enter")
             assert app.is_running
 
     _run(drive())

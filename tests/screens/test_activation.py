@@ -8,11 +8,11 @@ from sqlmodel import select
 from kidb_tui.errors import AuthError
 from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, KioskAccount, Participant
-from kidb_tui.screens.auth.activation import ActivationScreen
-from kidb_tui.screens.auth.login import LoginScreen
-from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import auth
-from tests.conftest import RINA, SITI, settle
+from tests import ui
+from tests.conftest import RINA, SITI
+
+TALL = (80, 40)
 
 GOOD_PIN = "482915"
 RINA_BIRTH = "15-12-1995"
@@ -20,21 +20,12 @@ RINA_BIRTH = "15-12-1995"
 
 async def _activate(pilot, nib=RINA.nib, nik=RINA.nik, birth=RINA_BIRTH, kind="pin", secret=GOOD_PIN, confirm=None):
     """Open activation from the login screen with F3 and type everything with the keyboard."""
-    await pilot.press("f3")
-    await pilot.pause()
-    await pilot.press(*nib, "enter", *nik, "enter", *birth, "enter")
+    await ui.keys(pilot, "f3")
+    assert ui.at(pilot.app, "activation.title")
+    await ui.keys(pilot, *nib, "enter", *nik, "enter", *birth, "enter")
     if kind == "password":
-        await pilot.press("right")
-    await pilot.press("enter", *secret, "enter", *(secret if confirm is None else confirm), "enter")
-    await settle(pilot)
-
-
-def _text(screen, selector: str) -> str:
-    return str(screen.query_one(selector).render())
-
-
-def _field_error(screen, field: str) -> str:
-    return _text(screen, f"#field-{field} .field-error")
+        await ui.keys(pilot, "right")
+    await ui.keys(pilot, "enter", *secret, "enter", *(secret if confirm is None else confirm), "enter")
 
 
 def _rina_account(rt):
@@ -65,17 +56,14 @@ async def test_rina_activates_lands_on_menu_and_can_log_in(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await _activate(pilot)
-        assert isinstance(app.screen, MenuScreen)
-        assert app.identity.nib == RINA.nib
-        assert [type(screen) for screen in app.screen_stack[1:]] == [MenuScreen]
-        assert any("sudah aktif" in str(toast.render()) for toast in app.screen.query("Toast"))
-        await pilot.press("0")
-        await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        await pilot.press(*RINA.nib, "enter", *GOOD_PIN, "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, MenuScreen)
-        assert app.identity.nib == RINA.nib
+        assert ui.at(app, "menu.title")
+        assert RINA.name in ui.title(app)
+        assert ui.shows(app, "sudah aktif")
+        await ui.keys(pilot, "0")
+        assert ui.at(app, "login.title")
+        await ui.keys(pilot, *RINA.nib, "enter", *GOOD_PIN, "enter")
+        assert ui.at(app, "menu.title")
+        assert RINA.name in ui.title(app)
     account = _rina_account(demo_rt)
     assert account is not None and account.secret_kind == "pin" and account.status == "active"
     with demo_rt.read() as session:
@@ -91,7 +79,7 @@ async def test_password_kind_activates(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _activate(pilot, kind="password", secret="Bogor-Hujan-77")
-        assert isinstance(app.screen, MenuScreen)
+        assert ui.at(app, "menu.title")
     assert _rina_account(demo_rt).secret_kind == "password"
 
 
@@ -114,29 +102,30 @@ WEAK = [
 @pytest.mark.parametrize(("kind", "secret", "confirm", "field", "rule_text"), WEAK)
 async def test_weak_secret_is_refused_with_field_and_rule(make_app, demo_rt, kind, secret, confirm, field, rule_text):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _activate(pilot, kind=kind, secret=secret, confirm=confirm)
-        screen = app.screen
-        assert isinstance(screen, ActivationScreen)
-        label = app.t(f"field.{field}")
-        message = _field_error(screen, field)
+        assert ui.at(app, "activation.title")
+        label = ui.t(f"field.{field}")
+        message = ui.field_error(app, label)
         assert label in message and rule_text in message
-        assert label in _text(screen, "#status-line")
-        assert screen.query_one("#secret").value == "" and screen.query_one("#secret_confirm").value == ""
-        assert screen.query_one("#nik").value == RINA.nik
-        assert app.focused is screen.query_one("#secret")
+        assert label in ui.status(app)
+        assert "•" not in ui.row_after(app, ui.t("field.secret"))
+        assert "•" not in ui.row_after(app, ui.t("field.secret_confirm"))
+        assert ui.row_after(app, ui.t("field.nik")) == RINA.nik
+        assert ui.focused_label(app) == ui.t("field.secret")
     assert _rina_account(demo_rt) is None
 
 
 async def test_malformed_identity_fields_each_get_their_rule(make_app, demo_rt):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _activate(pilot, nib="2601", nik="3201", birth="15121995")
-        screen = app.screen
-        assert "NIB" in _field_error(screen, "nib") and "11 angka" in _field_error(screen, "nib")
-        assert "NIK" in _field_error(screen, "nik") and "16 angka" in _field_error(screen, "nik")
-        assert "Tanggal lahir" in _field_error(screen, "birth_date") and "HH-BB-TTTT" in _field_error(screen, "birth_date")
-        assert "3 isian" in _text(screen, "#status-line")
+        nib, nik, birth = (ui.field_error(app, ui.t(f"field.{name}")) for name in ("nib", "nik", "birth_date"))
+        assert "NIB" in nib and "11 angka" in nib
+        assert "NIK" in nik and "16 angka" in nik
+        assert "Tanggal lahir" in birth and "HH-BB-TTTT" in birth
+        assert "3 isian" in ui.status(app)
+        assert ui.focused_label(app) == ui.t("field.nib")
     assert _rina_account(demo_rt) is None
 
 
@@ -144,14 +133,13 @@ async def test_wrong_nik_gets_the_mismatch_message_and_no_account(make_app, demo
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _activate(pilot, nik=SITI.nik)
-        screen = app.screen
-        assert isinstance(screen, ActivationScreen)
-        status = _text(screen, "#status-line")
+        assert ui.at(app, "activation.title")
+        status = ui.status(app)
         for part in ("NIB di kartu peserta", "NIK di KTP", "tanggal lahir", "dihitung", "5 kali", "30 menit"):
             assert part in status
         assert "NIK salah" not in status
-        assert screen.query_one("#nib").value == RINA.nib
-        assert app.identity is None
+        assert ui.focused_label(app) == ui.t("field.nib")
+        assert ui.focused_value(app) == RINA.nib
     assert _rina_account(demo_rt) is None
     with demo_rt.read() as session:
         failed = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.activation_failed")).all()
@@ -162,11 +150,11 @@ async def test_wrong_birth_date_gets_the_same_message(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _activate(pilot, nik=SITI.nik)
-        wrong_nik = _text(app.screen, "#status-line")
-        await pilot.press("escape")
-        await pilot.pause()
+        wrong_nik = ui.status(app)
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "login.title")
         await _activate(pilot, birth="16-12-1995")
-        assert _text(app.screen, "#status-line") == wrong_nik
+        assert ui.status(app) == wrong_nik
     assert _rina_account(demo_rt) is None
 
 
@@ -174,52 +162,49 @@ async def test_already_active_account_points_to_login(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _activate(pilot, nib=SITI.nib, nik=SITI.nik, birth="22-04-1985")
-        screen = app.screen
-        assert isinstance(screen, ActivationScreen)
-        status = _text(screen, "#status-line")
+        assert ui.at(app, "activation.title")
+        status = ui.status(app)
         assert "sudah aktif" in status and "petugas cabang" in status
-        assert app.identity is None
+        assert SITI.name not in ui.title(app)
     with demo_rt.read() as session:
         assert len(session.exec(select(KioskAccount)).all()) == 5
 
 
 async def test_language_switch_keeps_kind_and_typed_values(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await pilot.pause()
-        await pilot.press(*RINA.nib, "tab", "tab", "tab", "right", "enter")
-        await pilot.press("f2")
-        await pilot.pause()
-        screen = app.screen
-        assert "Activate account" in _text(screen, "#title-bar")
-        assert screen.query_one("#nib").value == RINA.nib
-        assert screen.query_one("#secret_kind").pressed_index == 1
-        assert screen.query_one("#secret").placeholder == "at least 8 characters"
+    async with app.run_test(size=TALL) as pilot:
+        await ui.keys(pilot, "f3")
+        await ui.keys(pilot, *RINA.nib, "tab", "tab", "tab", "right", "enter")
+        await ui.keys(pilot, "f2")
+        assert ui.at(app, "activation.title", "en")
+        assert ui.row_after(app, ui.t("field.nib", "en")) == RINA.nib
+        assert "●▌ " + ui.t("policy.password", "en") in ui.row_after(app, ui.t("policy.kind_label", "en"))
+        assert ui.focused_label(app) == ui.t("field.secret", "en")
+        assert ui.focused_value(app) == "at least 8 characters"
 
 
 async def test_escape_returns_to_login(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await pilot.pause()
-        assert isinstance(app.screen, ActivationScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, LoginScreen)
+        await ui.keys(pilot, "f3")
+        assert ui.at(app, "activation.title")
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "login.title")
 
 
 async def test_tab_visits_every_field_and_the_button_then_wraps(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        await pilot.pause()
+    async with app.run_test(size=TALL) as pilot:
+        await ui.keys(pilot, "f3")
         visited = []
         for _ in range(7):
-            visited.append(app.focused.id)
-            await pilot.press("tab")
-        assert visited == ["nib", "nik", "birth_date", "secret_kind", "secret", "secret_confirm", "submit"]
-        assert app.focused.id == "nib"
+            visited.append(ui.focused_label(app))
+            await ui.keys(pilot, "tab")
+        labels = [ui.t(f"field.{name}") for name in ("nib", "nik", "birth_date")]
+        labels += [ui.t("policy.kind_label"), ui.t("field.secret"), ui.t("field.secret_confirm"),
+                   ui.t("activation.submit")]
+        assert visited == labels
+        assert ui.focused_label(app) == ui.t("field.nib")
 
 
 def _block_card(rt, nib: str) -> None:
@@ -234,9 +219,9 @@ async def test_a_blocked_card_is_refused_as_at_login_and_not_signed_in(make_app,
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _activate(pilot)
-        assert isinstance(app.screen, ActivationScreen)
-        assert "Kartu diblokir" in _text(app.screen, "#status-line")
-        assert app.identity is None
+        assert ui.at(app, "activation.title")
+        assert "Kartu diblokir" in ui.status(app)
+        assert RINA.name not in ui.title(app)
     assert _rina_account(demo_rt) is None
 
 

@@ -3,10 +3,15 @@ the participant stays on the step, and nothing is written."""
 
 import pytest
 
-from kidb_tui.screens.claim.form import ClaimFormScreen
-from kidb_tui.screens.claim.personal_data import PersonalDataScreen
+from tests import ui
 from tests.conftest import SITI
-from tests.screens.test_claim_flow import claim_count, fill_form, open_form, participant, status, text_of
+from tests.screens.claim_steps import LABEL, claim_count, fill_form, open_form, participant, to_personal_data
+
+TALL = (80, 40)
+
+
+def _error_rows(app) -> list[str]:
+    return [row for row in ui.lines(app) if row.strip().startswith("! ")]
 
 FORM_CASES = [
     ("amount", {"amount": ""}, "Jumlah (Rp): wajib diisi."),
@@ -34,16 +39,14 @@ FORM_CASES = [
 async def test_form_rejects_bad_input(make_app, demo_rt, field, changes, message):
     before = claim_count(demo_rt)
     app = make_app(signed_in=SITI)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await open_form(pilot)
         await fill_form(pilot, **changes)
-        await pilot.press("f5")
-        await pilot.pause()
-        assert isinstance(app.screen, ClaimFormScreen)
-        assert message in text_of(app.screen, f"#field-{field} .field-error")
-        assert message in status(app)
-        errors = [widget for widget in app.screen.query(".field-error") if str(widget.render())]
-        assert len(errors) == 1
+        await ui.keys(pilot, "f5")
+        assert ui.at(app, "claim.form_title")
+        assert message in ui.field_error(app, LABEL[field])
+        assert message in ui.status(app)
+        assert len(_error_rows(app)) == 1
     assert claim_count(demo_rt) == before
 
 
@@ -51,23 +54,22 @@ async def test_full_balance_type_refuses_a_partial_amount(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_form(pilot, "jht_habis_kontrak")
-        await fill_form(pilot, amount="1.000.000")
-        await pilot.press("f5")
-        await pilot.pause()
-        assert "Jumlah (Rp): klaim jenis ini mencairkan seluruh saldo tersedia: Rp85.000.000." in status(app)
+        await fill_form(pilot, "jht_habis_kontrak", amount="1.000.000")
+        await ui.keys(pilot, "f5")
+        assert "Jumlah (Rp): klaim jenis ini mencairkan seluruh saldo tersedia: Rp85.000.000." in ui.status(app)
     assert claim_count(demo_rt) == 2
 
 
 async def test_empty_form_lists_every_field(make_app, demo_rt):
     app = make_app(signed_in=SITI)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await open_form(pilot)
-        await pilot.press("f5")
-        await pilot.pause()
-        assert "Ada 5 isian yang perlu diperbaiki" in status(app)
+        await ui.keys(pilot, "f5")
+        assert "Ada 5 isian yang perlu diperbaiki" in ui.status(app)
         for field in ("amount", "bank", "account_holder", "reason", "documents"):
-            assert text_of(app.screen, f"#field-{field} .field-error").startswith("! ")
-        assert app.screen.focused is app.screen.query_one("#amount")
+            assert ui.field_error(app, LABEL[field]).startswith(LABEL[field]), field
+        assert ui.field_error(app, LABEL["account_number"]) == ""
+        assert ui.focused_label(app) == LABEL["amount"]
     assert claim_count(demo_rt) == 2
 
 
@@ -88,17 +90,13 @@ async def test_personal_data_rejects_bad_input(make_app, demo_rt, field, value, 
     before = participant(demo_rt, SITI)
     app = make_app(signed_in=SITI)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_form(pilot)
-        await fill_form(pilot)
-        await pilot.press("f5")
-        await pilot.pause()
-        assert isinstance(app.screen, PersonalDataScreen)
-        app.screen.query_one(f"#{field}").value = value
-        await pilot.press("f5")
-        await pilot.pause()
-        assert isinstance(app.screen, PersonalDataScreen)
-        assert message in text_of(app.screen, f"#field-{field} .field-error")
-        assert message in status(app)
+        await to_personal_data(pilot)
+        await ui.put(pilot, LABEL[field], value)
+        await ui.keys(pilot, "f5")
+        assert ui.at(app, "claim.personal_title")
+        assert message in ui.field_error(app, LABEL[field])
+        assert message in ui.status(app)
+        assert ui.focused_label(app) == LABEL[field]
     after = participant(demo_rt, SITI)
     assert claim_count(demo_rt) == 2
     assert getattr(after, field) == getattr(before, field)

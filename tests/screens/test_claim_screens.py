@@ -3,7 +3,7 @@
 from textual.widgets import Input
 
 from tests.conftest import AGUS, BUDI, SITI, settle
-from tests.screens.test_claim_flow import fill_form, open_form, open_requirements, to_confirm
+from tests.screens.claim_steps import fill_form, open_form, open_requirements, to_confirm
 
 
 def steady(run_before):
@@ -57,7 +57,7 @@ def test_form_errors_snapshot(snap_compare, make_app):
         await fill_form(pilot, amount="30.000.000", account_number="12345", account_holder="Budi Santoso",
                         documents=False)
         await pilot.press("f5")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make_app(signed_in=SITI), run_before=steady(bad_input), terminal_size=(80, 24))
 

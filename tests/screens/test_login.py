@@ -1,20 +1,19 @@
-"""Login screen: snapshot at 80x24 and the flows driven with keys."""
+"""Login screen: snapshots at 80x24 and the flows driven with keys, read back from the screen
+and the database."""
 
 from sqlmodel import select
 
 from kidb_tui.masked import SecretStr
 from kidb_tui.models import AuditEvent, LoginThrottle
-from kidb_tui.screens.auth.login import LoginScreen
-from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import auth
 from kidb_tui.services.auth import LoginResult
+from tests import ui
 from tests.conftest import DEWI, SITI, settle
 
 
 async def _type(pilot, nib: str, secret: str) -> None:
-    await pilot.press(*nib, "enter")
-    await pilot.press(*secret, "enter")
-    await settle(pilot)
+    await ui.keys(pilot, *nib, "enter")
+    await ui.keys(pilot, *secret, "enter")
 
 
 def test_login_snapshot(snap_compare, make_app):
@@ -35,26 +34,38 @@ def test_login_failure_snapshot(snap_compare, make_app):
 async def test_login_success_opens_menu_and_audits(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _type(pilot, SITI.nib, SITI.secret)
-        assert isinstance(app.screen, MenuScreen)
-        assert app.identity.nib == SITI.nib
+        await ui.settle(pilot)
+        assert ui.focused_label(app) == "NIB (nomor peserta)"
+        await ui.keys(pilot, *SITI.nib, "enter")
+        assert ui.focused_label(app) == "PIN / kata sandi"
+        await ui.keys(pilot, *SITI.secret, "enter")
+        assert ui.at(app, "menu.title")
+        assert SITI.name in ui.title(app)
+        assert ui.shows(app, ui.t("menu.greeting", name=SITI.name, nib=SITI.nib))
     with demo_rt.read() as session:
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.subject == SITI.nib)).all()
     assert "auth.login" in actions
+
+
+async def test_the_pin_is_never_drawn_in_clear(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.keys(pilot, *SITI.nib, "enter", *SITI.secret)
+        assert ui.focused_value(app) == "•" * len(SITI.secret)
+        assert SITI.secret not in ui.text(app)
 
 
 async def test_wrong_pin_and_unknown_nib_get_the_same_message(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, SITI.nib, "999999")
-        wrong = str(app.screen.query_one("#status-line").render())
-        nib_input = app.screen.query_one("#nib")
-        nib_input.value = ""
-        nib_input.focus()
+        wrong = ui.status(app)
+        assert ui.focused_label(app) == "PIN / kata sandi"
+        assert ui.focused_value(app) != "•" * 6
+        await ui.keys(pilot, "shift+tab", "end", "ctrl+u")
         await _type(pilot, "99999999999", "999999")
-        unknown = str(app.screen.query_one("#status-line").render())
-        assert isinstance(app.screen, LoginScreen)
-        assert app.screen.query_one("#secret").value == ""
+        unknown = ui.status(app)
+        assert ui.at(app, "login.title")
     assert wrong == unknown
     assert "salah" in wrong
     with demo_rt.read() as session:
@@ -66,29 +77,29 @@ async def test_blocked_card_is_explained_after_correct_pin(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, DEWI.nib, DEWI.secret)
-        assert isinstance(app.screen, LoginScreen)
-        assert "Kartu diblokir" in str(app.screen.query_one("#status-line").render())
-        assert app.identity is None
+        assert ui.at(app, "login.title")
+        assert "Kartu diblokir" in ui.status(app)
+        assert DEWI.name not in ui.title(app)
 
 
 async def test_malformed_nib_names_the_field_rule(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, "12ab", "258147")
-        assert "11 angka" in str(app.screen.query_one("#status-line").render())
+        assert "11 angka" in ui.status(app)
+        assert ui.focused_label(app) == "NIB (nomor peserta)"
 
 
 async def test_language_switch_keeps_typed_nib(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"2601")
-        await pilot.press("f2")
-        await pilot.pause()
-        assert app.screen.query_one("#nib").value == "2601"
-        assert "Log in" in str(app.screen.query_one("#title-bar").render())
-        await pilot.press("f2")
-        await pilot.pause()
-        assert "Masuk" in str(app.screen.query_one("#title-bar").render())
+        await ui.keys(pilot, *"2601", "f2")
+        assert ui.at(app, "login.title", "en")
+        assert ui.focused_label(app) == ui.t("field.nib", "en")
+        assert ui.focused_value(app) == "2601"
+        await ui.keys(pilot, "f2")
+        assert ui.at(app, "login.title")
+        assert ui.focused_value(app) == "2601"
 
 
 async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_app, demo_rt):
@@ -97,7 +108,7 @@ async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_app
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
+        assert ui.at(app, "login.title")
         assert "_dummy" in demo_rt.hasher.__dict__
 
 
@@ -117,7 +128,6 @@ async def test_a_waiting_terminal_is_told_how_long_to_wait(make_app, demo_rt):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, SITI.nib, SITI.secret)
-        assert isinstance(app.screen, LoginScreen)
-        assert app.identity is None
-        message = str(app.screen.query_one("#status-line").render())
-        assert "terminal ini: tunggu 1 menit" in message
+        assert ui.at(app, "login.title")
+        assert SITI.name not in ui.title(app)
+        assert "terminal ini: tunggu 1 menit" in ui.status(app)

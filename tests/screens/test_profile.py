@@ -3,40 +3,29 @@ or email asks for the PIN/password again; every bad input names its field and ru
 
 import pytest
 from sqlmodel import func, select
-from textual.widgets import Input
 
 from kidb_tui.models import AuditEvent, LoginThrottle, Notification, Participant
-from kidb_tui.screens.account.profile import ProfileScreen
-from kidb_tui.screens.auth.login import LoginScreen
+from tests import ui
 from tests.conftest import BUDI, JOKO, SITI, settle
 
 MARKUP = "[bold]x[/bold] [@click=app.quit]"
+LABEL = {name: ui.t(f"field.{name}") for name in ("address", "postal_code", "phone", "email", "secret", "nib")}
 
 
 def _profile_of(*steps):
-    """Open Profil from the menu, then run each step: a key name, or a (field, text) pair to retype.
-    The cursor stops blinking at the end so that snapshots do not depend on timing."""
+    """Open Profil from the menu, then run each step: a key name, or a (field, text) pair to retype."""
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
+        await ui.keys(pilot, "4")
+        assert ui.at(pilot.app, "profile.title")
         for step in steps:
             if isinstance(step, tuple):
-                await _retype(pilot, *step)
+                field, text = step
+                await ui.retype(pilot, LABEL[field], text)
             else:
-                await pilot.press(step)
-                await settle(pilot)
-        for widget in pilot.app.screen.query(Input):
-            widget.cursor_blink = False
-        await pilot.pause()
+                await ui.keys(pilot, step)
 
     return run_before
-
-
-async def _retype(pilot, field: str, text: str) -> None:
-    pilot.app.screen.query_one(f"#{field}").focus()
-    await pilot.press("home", "ctrl+k", *text)
 
 
 def _row(rt, person) -> Participant:
@@ -53,15 +42,15 @@ def _count(rt, model, **where) -> int:
 
 
 def _status(app) -> str:
-    return str(app.screen.query_one("#status-line").render())
+    return ui.status(app)
 
 
 def _field_error(app, field: str) -> str:
-    return str(app.screen.query_one(f"#field-{field} .field-error").render())
+    return ui.field_error(app, LABEL[field])
 
 
 def _secret_shown(app) -> bool:
-    return app.screen.query_one("#field-secret").display
+    return any(row.strip().startswith(LABEL["secret"]) for row in ui.lines(app))
 
 
 def _snapshot_state(rt, person) -> tuple:
@@ -91,14 +80,19 @@ async def test_shows_identity_read_only_and_contact_prefilled(make_app):
     app = make_app(signed_in=BUDI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _profile_of()(pilot)
-        assert isinstance(app.screen, ProfileScreen)
-        assert str(app.screen.query_one("#show-nib").render()) == BUDI.nib
-        assert str(app.screen.query_one("#show-birth_date").render()) == "17 Agustus 1978"
-        assert str(app.screen.query_one("#show-membership_start").render()) == "1 Juli 2010"
-        assert app.screen.query_one("#phone").value == "+6281234567802"
-        assert app.screen.query_one("#email").value == "budi.santoso@example.co.id"
-        assert not app.screen.query("#show-nib Input")
+        assert ui.row_after(app, LABEL["nib"]) == BUDI.nib
+        assert ui.row_after(app, ui.t("field.full_name")) == BUDI.name
+        assert ui.row_after(app, ui.t("field.birth_date")) == "17 Agustus 1978"
+        assert ui.row_after(app, ui.t("field.membership_start")) == "1 Juli 2010"
+        assert ui.row_after(app, LABEL["phone"]) == "+6281234567802"
+        assert ui.row_after(app, LABEL["email"]) == "budi.santoso@example.co.id"
         assert not _secret_shown(app)
+        reached = []
+        for _ in range(6):
+            reached.append(ui.focused_label(app))
+            await ui.keys(pilot, "tab")
+        assert reached[:4] == [LABEL[name] for name in ("address", "postal_code", "phone", "email")]
+        assert LABEL["nib"] not in reached and ui.t("field.birth_date") not in reached
 
 
 async def test_address_only_update_saves_without_secret(make_app, demo_rt):
@@ -126,7 +120,7 @@ async def test_nothing_changed_confirms_the_data(make_app, demo_rt):
     async with app.run_test(size=(80, 24)) as pilot:
         await _profile_of("f5")(pilot)
         assert "dikonfirmasi" in _status(app)
-        assert "25 Nov 2026" in str(app.screen.query_one("#contact-heading").render())
+        assert ui.shows(app, ui.t("profile.contact", confirmed_at="2026-11-25T03:00:00+00:00"))
     assert _count(demo_rt, AuditEvent, action="profile.confirmed") == confirmed + 1
     assert _count(demo_rt, Notification, kind="contact_changed") == 0
 
@@ -141,7 +135,7 @@ async def test_phone_or_email_change_asks_for_secret(make_app, demo_rt, field, t
     async with app.run_test(size=(80, 24)) as pilot:
         await _profile_of((field, typed), "f5")(pilot)
         assert _secret_shown(app)
-        assert app.screen.focused.id == "secret"
+        assert ui.focused_label(app) == LABEL["secret"]
         assert "PIN/sandi" in _status(app)
         assert _snapshot_state(demo_rt, JOKO) == before
         await pilot.press("enter")
@@ -152,12 +146,12 @@ async def test_phone_or_email_change_asks_for_secret(make_app, demo_rt, field, t
         await settle(pilot)
         assert "salah" in _status(app)
         assert "Sisa percobaan" in _field_error(app, "secret")
-        assert app.screen.query_one("#secret").value == ""
+        assert "•" not in ui.focused_value(app)
         assert _snapshot_state(demo_rt, JOKO) == before
         await pilot.press(*JOKO.secret, "enter")
         await settle(pilot)
         assert not _secret_shown(app)
-        assert app.screen.query_one(f"#{field}").value == stored
+        assert ui.row_after(app, LABEL[field]) == stored
         assert "Tersimpan" in _status(app)
     row = _row(demo_rt, JOKO)
     assert getattr(row, field) == stored
@@ -175,8 +169,8 @@ async def test_too_many_wrong_secrets_lock_and_sign_out(make_app, demo_rt):
         for _ in range(demo_rt.settings.lock_threshold):
             await pilot.press(*"111333", "enter")
             await settle(pilot)
-        assert isinstance(app.screen, LoginScreen)
-        assert app.identity is None
+        assert ui.at(app, "login.title")
+        assert JOKO.name not in ui.text(app)
         assert "terkunci" in _status(app)
     assert _snapshot_state(demo_rt, JOKO) == before
 
@@ -200,12 +194,11 @@ async def test_bad_input_names_field_and_rule_and_saves_nothing(make_app, demo_r
     app = make_app(signed_in=BUDI)
     async with app.run_test(size=(80, 24)) as pilot:
         await _profile_of()(pilot)
-        app.screen.query_one(f"#{field}").value = typed
-        await pilot.press("f5")
-        await settle(pilot)
+        await ui.put(pilot, LABEL[field], typed)
+        await ui.keys(pilot, "f5")
         assert message in _field_error(app, field)
         assert message in _status(app)
-        assert app.screen.focused.id == field
+        assert ui.focused_label(app) == LABEL[field]
         assert not _secret_shown(app)
     assert _snapshot_state(demo_rt, BUDI) == before
 
@@ -228,10 +221,10 @@ async def test_markup_in_address_is_kept_and_shown_literally(make_app, demo_rt):
     async with app.run_test(size=(80, 24)) as pilot:
         await _profile_of(("address", MARKUP), "f5")(pilot)
         assert "Diperbarui: Alamat" in _status(app)
-        await pilot.press("f2")
-        await settle(pilot)
+        await ui.keys(pilot, "f2")
         assert app.is_running
-        assert app.screen.query_one("#address").value == MARKUP
+        assert ui.at(app, "profile.title", "en")
+        assert ui.row_after(app, ui.t("field.address", "en")) == MARKUP
     assert _row(demo_rt, SITI).address == MARKUP
 
 
@@ -239,6 +232,7 @@ async def test_language_switch_keeps_typed_values_and_the_secret_prompt(make_app
     app = make_app(signed_in=JOKO)
     async with app.run_test(size=(80, 24)) as pilot:
         await _profile_of(("phone", "081299998888"), "f5", "f2")(pilot)
-        assert app.screen.query_one("#phone").value == "081299998888"
-        assert _secret_shown(app)
-        assert "Profile" in str(app.screen.query_one("#title-bar").render())
+        assert ui.at(app, "profile.title", "en")
+        assert ui.row_after(app, ui.t("field.phone", "en")) == "081299998888"
+        assert any(row.strip().startswith(ui.t("field.secret", "en")) for row in ui.lines(app))
+        assert ui.focused_label(app) == ui.t("field.secret", "en")

@@ -8,6 +8,7 @@ from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.screens.session_modals import ConfirmLeaveScreen, CountdownScreen
 from kidb_tui.session_timer import EXPIRED, OK, WARN, SessionTimer
+from tests import ui
 from tests.conftest import FROZEN_AT, SITI, settle
 
 
@@ -135,3 +136,19 @@ async def test_typed_login_input_is_wiped_when_idle(make_app, clock):
         await app.check_session()
         await settle(pilot)
         assert app.screen.query_one("#nib").value == ""
+
+
+async def test_the_running_app_watches_the_session_by_itself(make_app, demo_rt, clock):
+    """Nothing here calls the session check: the app's own timer must notice the idle session,
+    count down, and wipe it."""
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        assert ui.at(app, "menu.title")
+        clock.advance(seconds=demo_rt.settings.idle_seconds - 5)
+        await ui.until(pilot, lambda: ui.shows(app, "detik"))
+        clock.advance(seconds=6)
+        await ui.until(pilot, lambda: ui.at(app, "login.title"))
+        assert SITI.name not in ui.text(app)
+        assert "tidak ada aktivitas" in ui.status(app)
+    assert _logout_reasons(demo_rt) == ["idle"]

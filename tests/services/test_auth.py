@@ -14,6 +14,7 @@ from kidb_tui.services import auth
 from kidb_tui.services.auth import login, unlock
 from kidb_tui.services.hashing import SecretHasher
 from tests.conftest import AGUS, BUDI, DEWI, FROZEN_AT, JOKO, RINA, SITI
+from tests.frames import plain_in_frames
 from tests.services.conftest import TEMPLATE_PEPPER
 from tests.services.helpers import account_row, all_rows, audit_dump, runtime_with
 
@@ -233,15 +234,6 @@ def test_failure_delay_doubles_up_to_the_cap(settings):
     assert [auth.failure_delay(rt, n) for n in range(7)] == [0.0, 0.5, 1.0, 2.0, 3.0, 3.0, 3.0]
 
 
-def _plain_in_frames(error: BaseException, plain: str) -> list[str]:
-    """`function:local` of every kidb_tui frame on the way to `error` whose local is the plain secret."""
-    found, trace = [], error.__traceback__
-    while trace is not None:
-        frame = trace.tb_frame
-        if "kidb_tui" in frame.f_code.co_filename:
-            found += [f"{frame.f_code.co_name}:{name}" for name, value in frame.f_locals.items() if value == plain]
-        trace = trace.tb_next
-    return found
 
 
 def siti(rt) -> auth.Identity:
@@ -270,11 +262,11 @@ def test_no_frame_holds_a_typed_secret_in_plain_text(demo_rt, monkeypatch, call,
         monkeypatch.setattr(demo_rt.hasher, name, _stop)
     with pytest.raises(HashingStopped) as caught:
         call(demo_rt)
-    assert _plain_in_frames(caught.value, plain) == []
+    assert plain_in_frames(caught.value, plain) == []
 
 
 def test_no_frame_holds_the_new_secret_of_an_activation_in_plain_text(demo_rt, monkeypatch):
     monkeypatch.setattr(demo_rt.hasher, "hash", _stop)
     with pytest.raises(HashingStopped) as caught:
         auth.activate(demo_rt, RINA.nib, RINA.nik, "15-12-1995", "pin", "304918", "304918")
-    assert _plain_in_frames(caught.value, "304918") == []
+    assert plain_in_frames(caught.value, "304918") == []

@@ -56,3 +56,37 @@ async def test_a_long_line_is_cut_and_the_rest_of_it_dropped(caplog):
     assert following == "terminal=JKT-01 pid=7 next line"
     assert last == "terminal=JKT-01 pid=7 no newline at the end"
     assert child_log.read_fd == -1 and child_log.write_fd == -1
+
+
+async def test_json_lines_keep_their_level(caplog):
+    """Sessions started with --log-format json write JSON lines: their level is kept too."""
+    caplog.set_level(logging.INFO, logger="kidb.ssh")
+    child_log = ChildLog("JKT-01")
+    writer = os.dup(child_log.write_fd)
+    child_log.started(11)
+    os.write(writer, b'{"time": "t", "level": "ERROR", "msg": "boom"}\n{"level": "WARNING", "msg": "w"}\n')
+    try:
+        await wait_records(caplog, 2)
+    finally:
+        os.close(writer)
+        child_log.close()
+    assert [level for level, _ in lines_of(caplog)] == [logging.ERROR, logging.WARNING]
+
+
+def test_the_servers_own_lines_follow_the_chosen_format(monkeypatch):
+    """`kidb serve --log-format json` (KIDB_LOG_FORMAT): the server's own lines are JSON too."""
+    import io
+    import json
+
+    from kidb_tui.ssh.log_limits import log_to_stderr
+
+    stream = io.StringIO()
+    monkeypatch.setenv("KIDB_LOG_FORMAT", "json")
+    try:
+        log_to_stderr(stream, "kidb-serve")
+        logging.getLogger("kidb.ssh").info("auth ok terminal=%s", "JKT-01\nforged")
+    finally:
+        logging.basicConfig(handlers=[logging.NullHandler()], force=True)
+    [line] = stream.getvalue().splitlines()
+    record = json.loads(line)
+    assert (record["level"], record["program"], record["msg"]) == ("INFO", "kidb-serve", "auth ok terminal=JKT-01\\nforged")

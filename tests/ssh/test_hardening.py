@@ -156,8 +156,8 @@ async def test_a_kiosk_that_cannot_start_shows_one_plain_line(kiosk_env, termina
             await term.wait_closed()
         assert chan.get_exit_status() == 1
         assert b"Traceback" not in term.raw and b'File "' not in term.raw
-        [line] = await server.wait_log(r"(?m)^.*terminal=JKT-01 pid=\d+ .*level=CRITICAL could not start: Traceback.*$")
-        assert "Traceback (most recent call last):\\n" in line and "file is not a database" in line
+        [line] = await server.wait_log(r"(?m)^.*terminal=JKT-01 pid=\d+ .*level=CRITICAL .*could not start: Traceback.*$")
+        assert "Traceback (most recent call last):\\" in line and "file is not a database" in line
         assert not re.search(r"(?m)^\s+File ", server.log())
     finally:
         stop_server(server)

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,6 +21,7 @@ from kidb_tui.services.runtime import Runtime
 from tests.conftest import BUDI, SITI
 from tests.ssh import flows
 from tests.ssh.harness import is_running, processes, start_crowd_server, stop_server, terminal
+from tests.ssh.sshd import SessionHost
 from tests.ssh.test_kiosk_over_ssh import audit_rows, claims_of
 
 
@@ -23,6 +30,7 @@ def parent_of(pid: int) -> int:
 
 
 async def test_a_session_forked_by_the_host_files_a_claim(kiosk_env, tmp_path):
+    """The session is the host's child; the host holds no thread, event loop or database."""
     server, [key] = start_crowd_server(kiosk_env, tmp_path, 1)
     try:
         async with terminal(server.port, key) as (term, _conn, _chan):
@@ -31,6 +39,9 @@ async def test_a_session_forked_by_the_host_files_a_claim(kiosk_env, tmp_path):
             [kiosk] = server.session_pids("JKT-01")
             assert parent_of(kiosk) == host and parent_of(host) == server.process.pid
             assert Path(f"/proc/{kiosk}/exe").resolve() == Path(f"/proc/{host}/exe").resolve()
+            host_fds = {str(fd.readlink()) for fd in Path(f"/proc/{host}/fd").iterdir()}
+            assert len(list(Path(f"/proc/{host}/task").iterdir())) == 1, "the host runs no thread"
+            assert not [t for t in host_fds if "eventpoll" in t or "sqlite" in t], host_fds
             await flows.login(term, SITI.nib, SITI.secret, SITI.name)
             await flows.open_claim_form(term)
             await flows.fill_claim_form(term, SITI.name)
@@ -128,3 +139,28 @@ async def test_the_host_of_a_server_that_died_stops(kiosk_env, tmp_path):
         assert "the process that started this host has ended; stopping" in server.log()
     finally:
         server.process.stdout.close()
+
+
+def test_the_host_socket_admits_only_its_own_user(kiosk_env):
+    """`kidb host`'s socket is 0600 in a 0700 directory: another user cannot even connect."""
+    folder = Path(tempfile.mkdtemp(prefix="kidb-host-"))
+    path = folder / "run" / "host.sock"
+    host = SessionHost({**kiosk_env, "KIDB_HOST_SOCKET": str(path)})
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_ISSOCK(path.stat().st_mode)
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as own:
+            own.connect(str(path))
+        if os.geteuid() == 0:
+            for directory in (folder, path.parent):
+                directory.chmod(0o755)  # so that only the socket's own mode stands in the way
+            probe = ("import socket, sys; "
+                     "socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])")
+            python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+            other = subprocess.run([python, "-I", "-c", probe, str(path)], capture_output=True, text=True,
+                                   timeout=30, user=65534, group=65534)
+            assert other.returncode == 1 and "PermissionError" in other.stderr, other.stderr
+    finally:
+        host.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert not path.exists()

@@ -19,7 +19,7 @@ from kidb_tui.ssh import limits
 from kidb_tui.ssh.log_limits import BOUNDED, FloodGuard
 
 ATTACH_MODULES = {"kidb_tui", "kidb_tui.attach", "kidb_tui.host", "kidb_tui.host.protocol", "kidb_tui.resources",
-                  "kidb_tui.ssh", "kidb_tui.ssh.key_lines", "kidb_tui.ssh.limits", "kidb_tui.cli"}
+                  "kidb_tui.ssh", "kidb_tui.ssh.key_lines", "kidb_tui.ssh.limits", "kidb_tui.cli", "kidb_tui.time_zones"}
 
 
 def imported_by(module: str) -> set[str]:
@@ -39,6 +39,50 @@ def test_kidb_attach_starts_with_the_standard_library_only(module):
     assert module in loaded and not foreign, sorted(foreign)
 
 
+SCREENSHOT = """
+import asyncio, sys
+from kidb_tui import bootstrap
+from kidb_tui.app import KidbApp
+from kidb_tui.config import load_settings
+from kidb_tui.host import styles
+
+shared = sys.argv[1] == "shared"
+before = styles.parse_all() if shared else 0
+rt = bootstrap.prepare(load_settings("sqlite://"))
+
+async def main():
+    app = KidbApp(rt, None, kiosk=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        return app.export_screenshot()
+
+screenshot = asyncio.run(main())
+print(before, styles.parsed_count() if shared else 0)
+print(screenshot)
+"""
+
+
+def test_sessions_look_up_the_styles_the_host_parsed(kiosk_env):
+    """With the host's style sheets parsed (styles.parse_all), a kiosk parses none of its own
+    on the way to its login screen and activation screen, and draws exactly what it draws
+    when it parses them itself."""
+    def screenshot(mode: str) -> tuple[str, str]:
+        result = subprocess.run([sys.executable, "-I", "-c", SCREENSHOT, mode], capture_output=True, text=True,
+                                timeout=120, check=True)
+        counts, _, picture = result.stdout.partition("\n")
+        return counts, picture
+
+    counts, shared = screenshot("shared")
+    _, parsed_by_itself = screenshot("own")
+    before, after = map(int, counts.split())
+    assert before > 50 and after == before
+    assert shared == parsed_by_itself and "NIB" in shared
+
+
 def good_request(**changes) -> dict:
     return {**protocol.request("JKT-01", "Jakarta Pusat", "kiosk", "xterm-256color", 80, 24, None), **changes}
 
@@ -47,6 +91,7 @@ def good_request(**changes) -> dict:
     ({"terminal_id": "../etc"}, "terminal_id"), ({"terminal_id": ""}, "terminal_id"),
     ({"branch": "Pusat\x1b[2J"}, "branch"), ({"role": "root"}, "role"), ({"term": "xterm\n"}, "term"),
     ({"columns": 65535}, "columns"), ({"rows": 0}, "rows"), ({"rows": "24"}, "rows"), ({"language": "fr"}, "language"),
+    ({"timezone": "UTC"}, "timezone"), ({"timezone": None}, "timezone"),
 ])
 def test_the_host_checks_every_field_of_a_request(changes, field):
     with pytest.raises(protocol.ProtocolError, match=f"bad {field}"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 
 import asyncssh
 import pytest
@@ -36,6 +37,17 @@ def test_comment_fields_options_and_roles(keys):
     assert first.fingerprint == keys[0].get_fingerprint()
     assert (second.terminal_id, second.branch, second.role) == ("JKT.02", "Jakarta Pusat", "kiosk")
     assert (third.terminal_id, third.role) == ("JKT-BO1", "backoffice")
+    assert first.timezone == ""
+
+
+def test_a_terminal_names_its_branchs_time_zone(keys, monkeypatch):
+    """`tz=` on the key line: the kiosk of that terminal shows times in that zone."""
+    terminals = parse_authorized_keys(key_line(keys[0], "terminal=MKS-01 branch=Makassar tz=Asia/Makassar"))
+    terminal = terminals[keys[0].public_data]
+    assert (terminal.branch, terminal.timezone) == ("Makassar", "Asia/Makassar")
+    monkeypatch.delenv("KIDB_TIMEZONE", raising=False)
+    assert child_environment(terminal, "xterm", {})["KIDB_TIMEZONE"] == "Asia/Makassar"
+    assert "KIDB_TIMEZONE" not in child_environment(replace(terminal, timezone=""), "xterm", {})
 
 
 @pytest.mark.parametrize(("fields", "options", "message"), [
@@ -45,6 +57,7 @@ def test_comment_fields_options_and_roles(keys):
     ("terminal=JKT-01 terminal=JKT-02", "", "terminal= given twice"),
     ("terminal=JKT-01 role=admin", "", "role= must be"),
     ("terminal=JKT-01 branch=" + "B" * 81, "", "branch= must be"),
+    ("terminal=JKT-01 tz=Europe/Paris", "", "tz= must be one of Asia/Jakarta"),
     ("terminal=JKT-01", 'command="/bin/sh"', "option 'command=\"/bin/sh\"' is not supported"),
     ("terminal=JKT-01", 'from="10.0.0.1"', "is not supported"),
 ])
@@ -90,6 +103,22 @@ def test_file_is_reread_when_it_changes_and_a_broken_one_refuses_all(tmp_path, k
     os.utime(path, ns=(2, 2))
     assert store.lookup(keys[1]) is None
     path.unlink()
+    assert store.lookup(keys[1]) is None
+
+
+def test_reload_rereads_even_an_unchanged_stamp(tmp_path, keys):
+    """SIGHUP rereads at once, even a file rewritten within the same stamp (mtime, size, inode)."""
+    path = tmp_path / "authorized_keys"
+    path.write_text(key_line(keys[0], "terminal=JKT-01") + "\n")
+    os.utime(path, ns=(5, 5))
+    store = AuthorizedKeys.open(path)
+    path.write_text(key_line(keys[1], "terminal=JKT-01") + "\n")
+    os.utime(path, ns=(5, 5))
+    assert store.lookup(keys[1]) is None
+    store.reload()
+    assert store.lookup(keys[1]).terminal_id == "JKT-01"
+    path.unlink()
+    store.reload()
     assert store.lookup(keys[1]) is None
 
 

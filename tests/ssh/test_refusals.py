@@ -4,6 +4,7 @@ session without a terminal or a second one; and what a kiosk child may see of it
 from __future__ import annotations
 
 import re
+import signal
 from pathlib import Path
 
 import asyncssh
@@ -119,3 +120,13 @@ async def test_kiosk_environment_is_clean(server):
     assert "LD_PRELOAD" not in environ and environ.get("KIDB_TERMINAL_ID", "") != "FAKE"
     assert environ["KIDB_DATABASE_URL"].endswith("/data/kidb.sqlite3")
     assert "FAKE" not in term.text()
+
+
+async def test_sighup_rereads_the_keys_and_the_server_keeps_serving(server):
+    """`systemctl reload kidb-serve` sends SIGHUP: the keys are reread, nothing stops."""
+    serve, key, mark = server
+    serve.process.send_signal(signal.SIGHUP)
+    await serve.wait_log(r"authorized keys reloaded: \d+ terminal\(s\)", since=mark)
+    assert serve.process.poll() is None
+    connection = await connect(serve.port, key)
+    connection.close()
