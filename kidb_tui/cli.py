@@ -102,11 +102,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_kiosk(rt, args) -> int:
     from kidb_tui import logs
+    from kidb_tui.services.audit_seal import app_sealer
     from kidb_tui.app import KidbApp
 
     logs.configure()
     app = KidbApp(rt, args.language, kiosk=args.kiosk)
-    app.run()
+    sealer = app_sealer(rt)
+    try:
+        app.run()
+    finally:
+        if sealer is not None:
+            sealer.stop()
     return app.return_code or 0
 
 
@@ -285,11 +291,17 @@ def _add_officer(rt, args) -> int:
 
 def _run_backoffice(rt, args) -> int:
     from kidb_tui import logs
+    from kidb_tui.services.audit_seal import app_sealer
     from kidb_tui.backoffice.app import BackofficeApp
 
     logs.configure()
     app = BackofficeApp(rt, args.language, kiosk=args.kiosk)
-    app.run()
+    sealer = app_sealer(rt)
+    try:
+        app.run()
+    finally:
+        if sealer is not None:
+            sealer.stop()
     return app.return_code or 0
 
 

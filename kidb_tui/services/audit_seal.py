@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ from kidb_tui.services.runtime import Runtime
 log = logging.getLogger("kidb.audit")
 
 BATCH = 1000
+SERVER_SEALS_ENV = "KIDB_SERVER_SEALS"
+"""Set by `kidb serve` for the sessions it spawns: their rows are sealed by the server."""
 _PG_SEAL_LOCK = 0x4B494453
 
 
@@ -120,9 +123,17 @@ def seal(rt: Runtime, batch: int = BATCH) -> Seal:
     return Seal(len(chained), chained[0]["seq"], chained[-1]["seq"], head_hash, tuple(refused))
 
 
+def _anything_to_seal(rt: Runtime) -> bool:
+    """Whether any committed row waits for its seal (a read, through the partial index)."""
+    with rt.read() as session:
+        return session.execute(text("SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1")).first() is not None
+
+
 def seal_pending(rt: Runtime, batch: int = BATCH) -> Seal:
     """Seal batch after batch until no unsealed row is left (or another sealer is at work); the
-    outcome of all the batches together."""
+    outcome of all the batches together. With nothing to seal it only reads: no write lock."""
+    if not _anything_to_seal(rt):
+        return Seal()
     passes = [seal(rt, batch)]
     while passes[-1].rows == batch and not passes[-1].busy:
         passes.append(seal(rt, batch))
@@ -146,3 +157,49 @@ async def seal_every(
         except (SystemBusy, IntegrityError) as error:
             log.warning("audit rows not sealed this time: %s", type(error).__name__)
         await sleep(seconds)
+
+
+def _seal_logged(work: Callable[[], object]) -> None:
+    try:
+        work()
+    except (SystemBusy, IntegrityError, OSError) as error:
+        log.warning("audit rows not sealed this time: %s", type(error).__name__)
+
+
+def seal_at_stop(rt: Runtime, finish: Callable[[], object] | None = None) -> None:
+    """The last seal of a stopping server or app: `finish` (a checkpoint, which seals first) or a
+    plain seal; a failure is logged, the rows are left to the next sealer."""
+    _seal_logged(finish or (lambda: seal_pending(rt)))
+
+
+def app_sealer(rt: Runtime) -> SealerThread | None:
+    """A started SealerThread for an app run on its own; None in a session of `kidb serve`."""
+    if os.environ.get(SERVER_SEALS_ENV):
+        return None
+    return SealerThread(rt, rt.settings.audit_seal_seconds).start()
+
+
+class SealerThread:
+    """The sealer of a kiosk or back office run on its own (`kidb`, `kidb demo`, `kidb
+    backoffice`; no `kidb serve` seals for it): a daemon thread that seals every `seconds`, off
+    the UI thread, and seals once more when stopped, so that the app's last rows are sealed
+    before it exits."""
+
+    def __init__(self, rt: Runtime, seconds: float) -> None:
+        self._rt = rt
+        self._seconds = seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kidb-audit-sealer", daemon=True)
+
+    def start(self) -> SealerThread:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._seconds):
+            _seal_logged(lambda: seal_pending(self._rt))
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        seal_at_stop(self._rt)

@@ -344,3 +344,53 @@ def test_the_downgrade_chains_rows_sealed_out_of_id_order_in_id_order(rt):
     migrate.upgrade(rt.engine, audit_key=rt.settings.audit_key)
     assert [row.id for row in chain(rt)] == sorted(row.id for row in chain(rt))
     assert verify_chain(rt) is None
+
+
+def unsealed(rt) -> int:
+    with rt.read() as session:
+        return len(session.exec(select(AuditEvent.id).where(col(AuditEvent.seq).is_(None))).all())
+
+
+def test_an_app_run_on_its_own_seals_its_rows_every_interval_and_when_it_stops(rt):
+    sealer = audit_seal.SealerThread(rt, 0.05).start()
+    try:
+        add_rows(rt, 2)
+        deadline = time.monotonic() + WAIT
+        while unsealed(rt) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (unsealed(rt), seals(rt)) == (0, [(1, 2)])
+    finally:
+        sealer.stop()
+    slow = audit_seal.SealerThread(rt, 3600).start()
+    add_rows(rt, 3)
+    assert unsealed(rt) == 3
+    slow.stop()
+    assert (unsealed(rt), seals(rt)[-1]) == (0, (3, 5))
+
+
+def test_only_an_app_outside_kidb_serve_runs_a_sealer(rt, monkeypatch):
+    monkeypatch.setenv(audit_seal.SERVER_SEALS_ENV, "1")
+    assert audit_seal.app_sealer(rt) is None
+    monkeypatch.delenv(audit_seal.SERVER_SEALS_ENV)
+    sealer = audit_seal.app_sealer(rt)
+    assert isinstance(sealer, audit_seal.SealerThread)
+    add_rows(rt, 1)
+    sealer.stop()
+    assert unsealed(rt) == 0
+
+
+def test_nothing_to_seal_takes_no_lock_and_writes_nothing(rt):
+    add_rows(rt, 1)
+    seal_pending(rt)
+    statements: list[str] = []
+
+    def seen(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(rt.engine, "before_cursor_execute", seen)
+    try:
+        assert seal_pending(rt) == audit_seal.Seal()
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if any(
+        word in s.upper() for word in ("INSERT", "UPDATE", "ADVISORY", "IMMEDIATE"))]
