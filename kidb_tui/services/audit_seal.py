@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
 from kidb_tui.audit_chain import GENESIS, Digest, entry_holds, keyed_digest, sealed_hash, unsealed_rows
 from kidb_tui.errors import SystemBusy
@@ -147,22 +147,21 @@ def seal_pending(rt: Runtime, batch: int = BATCH) -> Seal:
 async def seal_every(
     rt: Runtime, seconds: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
-    """Seal now and then every `seconds` until cancelled (the `kidb serve` task); the database
-    work runs in a thread, and a busy database or a lost race is logged and tried again."""
+    """Seal every `seconds` until cancelled (the `kidb serve` task; the checkpoint at start seals
+    what an earlier run left); the database work runs in a thread, and a busy database, a lost
+    race or any other database error is logged and tried again. A SQLite file is not kept open
+    between passes (the server holds no database file open)."""
     while True:
-        try:
-            done = await asyncio.to_thread(seal_pending, rt)
-            if done.rows:
-                log.debug("sealed audit rows %d..%d", done.first_seq, done.last_seq)
-        except (SystemBusy, IntegrityError) as error:
-            log.warning("audit rows not sealed this time: %s", type(error).__name__)
         await sleep(seconds)
+        await asyncio.to_thread(_seal_logged, lambda: seal_pending(rt))
+        if rt.engine.dialect.name == "sqlite":
+            rt.engine.dispose()
 
 
 def _seal_logged(work: Callable[[], object]) -> None:
     try:
         work()
-    except (SystemBusy, IntegrityError, OSError) as error:
+    except (SystemBusy, SQLAlchemyError, OSError) as error:
         log.warning("audit rows not sealed this time: %s", type(error).__name__)
 
 

@@ -1,28 +1,22 @@
-"""One branch server for the many-servers test: its own process and data directory, the database
-URL, pepper and audit key it shares with the other servers in its environment (as `kidb serve`
-reads them), the audit sealer running beside it as `kidb serve` runs it, and the service layer
-driven by requests over a pipe: `(name, arguments)` in, `("ok", result)` or
-`("error", type, key)` out. `kidb serve` itself (SSH, session host) is not started: the session
-host is being rebuilt, and what is shared between servers lives in the service layer and the
-database anyway.
-"""
+"""The sessions of one branch server for the many-servers test: a process of its own with the
+data directory, database URL, pepper and audit key it shares with that server's `kidb serve`
+(in its environment, as a session of `kidb serve` reads them), driving the service layer as the
+kiosk and back-office sessions do, by requests over a pipe: `(name, arguments)` in,
+`("ok", result)` or `("error", type, key)` out. It seals nothing: its `kidb serve` does (as a
+session of `kidb serve` leaves sealing to the server)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 from pathlib import Path
 
 from kidb_tui.config import load_settings
 from kidb_tui.errors import DomainError
-from kidb_tui.services import audit_seal, auth, review
+from kidb_tui.services import auth, review
 from kidb_tui.services.claims import ClaimDraft, submit_claim
 from kidb_tui.services.profile import get_profile
 from kidb_tui.services.runtime import Runtime
 from tests.crash import population
-
-SEAL_SECONDS = 0.02
 
 
 class BranchServer:
@@ -71,28 +65,12 @@ class BranchServer:
         return self.checked
 
 
-def _sealer(rt: Runtime, stop: threading.Event) -> None:
-    """`kidb serve`'s sealing task (audit_seal.seal_every), every SEAL_SECONDS until `stop`."""
-
-    async def pause(seconds: float) -> None:
-        if stop.is_set():
-            raise asyncio.CancelledError
-        await asyncio.sleep(seconds)
-
-    try:
-        asyncio.run(audit_seal.seal_every(rt, SEAL_SECONDS, sleep=pause))
-    except asyncio.CancelledError:
-        pass
-
-
 def serve(pipe, data_dir: str, database_url: str, environment: dict[str, str], name: str) -> None:
     """The process: settings from the environment, then requests until `None` arrives."""
-    os.environ.update(environment, KIDB_DATA_DIR=data_dir, KIDB_TERMINAL_ID=name, KIDB_BRANCH=f"Cabang {name}")
+    os.environ.update(environment, KIDB_DATA_DIR=data_dir, KIDB_TERMINAL_ID=name, KIDB_BRANCH=f"Cabang {name}",
+                      KIDB_SERVER_SEALS="1")
     Path(data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
     server = BranchServer(Runtime.create(load_settings(database_url)))
-    stop = threading.Event()
-    sealer = threading.Thread(target=_sealer, args=(server.rt, stop))
-    sealer.start()
     try:
         while (request := pipe.recv()) is not None:
             method, arguments = request
@@ -101,6 +79,4 @@ def serve(pipe, data_dir: str, database_url: str, environment: dict[str, str], n
             except DomainError as error:
                 pipe.send(("error", type(error).__name__, error.key))
     finally:
-        stop.set()
-        sealer.join()
         server.rt.engine.dispose()

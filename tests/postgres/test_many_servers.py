@@ -1,14 +1,22 @@
-"""Many branch servers, one PostgreSQL: two server processes with their own data directories and
-the same database URL, pepper and audit key (tests/postgres/branch_server.py; the service layer
-and the sealer as `kidb serve` runs them, without SSH), each sealing the audit log every few
-milliseconds while both work. A claim filed through one is in the other's back-office queue;
-wrong PINs for one NIB through both at once are held to one lockout; one idempotency key through
-both makes one claim; and the audit chain, sealed by both, verifies without a fork."""
+"""Many branch servers, one PostgreSQL: two `kidb serve` processes with their own data directories
+and ports and the same database URL, pepper and audit key, each sealing the audit log every
+0.1 s, a participant logging in over SSH through each; beside each, a process driving the service
+layer as that server's sessions do (tests/postgres/branch_server.py), to send requests to both at
+the same moment. A claim filed through one is in the other's back-office queue; wrong PINs for
+one NIB through both at once are held to one lockout; one idempotency key through both makes one
+claim; both sealers seal, and the chain they build together verifies without a fork, every row
+sealed once both servers have stopped."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncssh
 
 import pytest
 from sqlmodel import col, select
@@ -17,9 +25,10 @@ from kidb_tui.bootstrap import prepare
 from kidb_tui.models import AuditEvent, AuditSeal, Claim, LoginThrottle
 from kidb_tui.services import participants
 from kidb_tui.services.audit_checkpoint import verify
-from kidb_tui.services.audit_seal import seal_pending
 from tests.crash import population
 from tests.postgres.branch_server import serve
+from tests.ssh import flows
+from tests.ssh.harness import start_server, stop_server, terminal
 
 PEPPER = "many-servers-pepper-0123456789abcdef"
 AUDIT_KEY = "many-servers-audit-key-0123456789abcdef"
@@ -29,14 +38,21 @@ ENVIRONMENT = {
 }
 PEOPLE = 6
 TIMEOUT = 120
+TERMINAL_KEY = asyncssh.generate_private_key("ssh-ed25519")
 
 
 class Server:
-    """A branch server process and the end of the pipe that drives it."""
+    """A branch server: its `kidb serve`, and a process of its sessions with the end of the pipe
+    that drives it."""
 
-    def __init__(self, context, name: str, data_dir, database_url: str) -> None:
+    def __init__(self, context, name: str, folder: Path, database_url: str) -> None:
+        folder.mkdir()
+        self.serve = start_server({**ENVIRONMENT, "KIDB_DATABASE_URL": database_url,
+                                   "KIDB_DATA_DIR": str(folder / "data"), "KIDB_AUDIT_SEAL_SECONDS": "0.1",
+                                   "KIDB_AUDIT_CHECKPOINT_SECONDS": "0"}, TERMINAL_KEY, folder)
+        self.sealer = f"{socket.gethostname()[:60]}:{self.serve.process.pid}"
         self.pipe, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, str(data_dir), database_url, ENVIRONMENT, name))
+        self.process = context.Process(target=serve, args=(child, str(folder / "data"), database_url, ENVIRONMENT, name))
         self.process.start()
 
     def call(self, method: str, *arguments):
@@ -51,6 +67,15 @@ class Server:
             self.pipe.send(None)
             self.process.join(TIMEOUT)
         assert self.process.exitcode == 0
+        if self.serve.process.poll() is None:
+            stop_server(self.serve)
+
+
+async def ssh_login(server: Server, n: int) -> None:
+    """Participant `n` logs in at a terminal of `server`'s `kidb serve` and leaves."""
+    async with terminal(server.serve.port, TERMINAL_KEY) as (term, _conn, _chan):
+        await flows.login_screen(term)
+        await flows.login(term, population.nib(n), population.PIN, population.full_name(n))
 
 
 @pytest.fixture
@@ -110,17 +135,29 @@ def test_two_servers_share_claims_lockouts_idempotency_and_one_audit_chain(datab
 
     for round_number in range(3):
         both(servers, "login", population.nib(4 + round_number % 3), population.PIN)
+    asyncio.run(ssh_login(a, 5))
+    asyncio.run(ssh_login(b, 6))
+    deadline = time.monotonic() + TIMEOUT
+    while not {a.sealer, b.sealer} <= sealers(rt) and time.monotonic() < deadline:
+        both(servers, "login", population.nib(4), population.PIN)
+        time.sleep(0.1)
     for server in servers:
         server.stop()
-    seal_pending(rt)
     result = verify(rt, [])
     assert (result.problem, result.unsealed) == (None, 0)
     with rt.read() as session:
         places = session.exec(select(AuditEvent.seq).order_by(col(AuditEvent.seq))).all()
         seals = session.exec(select(AuditSeal).order_by(col(AuditSeal.first_seq))).all()
         branches = set(session.exec(select(AuditEvent.branch)).all())
+        logins = session.exec(select(AuditEvent.terminal_id).where(AuditEvent.action == "auth.login")).all()
     assert places == list(range(1, len(places) + 1))
     assert [seal.first_seq for seal in seals] == [1] + [seal.last_seq + 1 for seal in seals[:-1]]
     assert seals[-1].last_seq == len(places)
     assert {"Cabang JKT-A", "Cabang BDG-B"} <= branches
-    assert len({seal.sealer for seal in seals}) >= 2
+    assert logins.count("JKT-01") == 2
+    assert {a.sealer, b.sealer} <= {seal.sealer for seal in seals}
+
+
+def sealers(rt) -> set[str]:
+    with rt.read() as session:
+        return set(session.exec(select(AuditSeal.sealer)).all())
