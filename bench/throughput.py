@@ -17,13 +17,18 @@ attempt before checking it), then one transaction that locks the participant, re
 claims and the idempotency key, settles the attempt, inserts the claim, sets its reference,
 reserves the amount and confirms the contact data, and inserts the stage event, the
 notification and the two signed audit rows. `raw, claim transaction only` leaves the attempt
-out, as the baseline did before issue 13. The raw driver makes ten rounds over the same
-participants (1,800 claims per process) so that its timing window is not a few milliseconds.
+out, as the baseline did before issue 13. The raw driver makes three rounds over the same
+participants (540 claims per process) so that its timing window is not a few milliseconds.
 
 Logins: each process logs each of its 60 participants in through `auth.login` five times (300
 logins); the raw driver does the same database work per login (attempt reserved; the participant
 and account read; in one transaction the attempt settled, the login time stored and the audit
-row inserted), ten rounds.
+row inserted), three rounds.
+
+Each figure is the median of three runs, and the runs take turns (service claims, raw claims,
+raw claim transaction only, service logins, raw logins, then again), each run on participants of
+its own: on a shared machine the disk's fsync time and the CPUs left over change from minute to
+minute, and measuring all of one side first compared two different machines.
 
 Every process first does the same work for one more participant, unmeasured, so that statements
 are compiled and prepared before the clock starts. Processes start together on a shared event; a
@@ -58,7 +63,8 @@ from tests.crash import population
 TYPES = ("biaya_medis", "biaya_pengobatan", "biaya_lainnya")
 AMOUNT = 1_000_000
 PARTICIPANTS_PER_PROCESS = 60
-RAW_ROUNDS = 10  # the raw driver is fast: more operations per process keep its timing window long enough
+RAW_ROUNDS = 3  # the raw driver is fast: more operations per process keep its timing window long enough
+REPEATS = 3  # runs of each figure, taking turns; the median is reported
 LOGIN_ROUNDS = 5
 NO_ARGON2 = Argon2Params(memory_kib=8, time_cost=1, parallelism=1)
 TERMINAL = "terminal:bench-{}"
@@ -341,19 +347,34 @@ FIGURES = {
 }
 
 
+def _groups(repeat: int, processes: int) -> list[list[int]]:
+    """The participants of each process in one run: a block of its own for every run, the first of
+    each process's list warming it up."""
+    size = PARTICIPANTS_PER_PROCESS + 1
+    base = repeat * size * 5
+    if processes == 1:
+        return [list(range(base + 1, base + size + 1))]
+    return [list(range(base + size * (i + 1) + 1, base + size * (i + 2) + 1)) for i in range(processes)]
+
+
+def _median(runs: list[Throughput]) -> Throughput:
+    return sorted(runs, key=lambda run: run.per_second)[len(runs) // 2]
+
+
 def measure(service_url: str, raw_url: str) -> dict[tuple[str, int], Throughput]:
     """{(figure, processes): throughput} for every figure of FIGURES on two databases of the same
-    backend (the service's and the raw driver's), with 1 and 4 processes."""
-    size = PARTICIPANTS_PER_PROCESS + 1  # the first of each process warms it up, unmeasured
-    one = [list(range(1, size + 1))]
-    four = [list(range(size * (i + 1) + 1, size * (i + 2) + 1)) for i in range(4)]
+    backend (the service's and the raw driver's), with 1 and 4 processes: the median of REPEATS
+    runs, the figures taking turns (service, raw, service, raw, ...) so that a slow moment of a
+    shared machine (its disk, its CPUs) falls on both sides, not on one."""
     for url in (service_url, raw_url):
-        data.populate(url, size * 5, NO_ARGON2).engine.dispose()
-    return {
-        (name, len(groups)): _run(target, service_url if name.startswith("service") else raw_url, groups)
-        for name, target in FIGURES.items()
-        for groups in (one, four)
-    }
+        data.populate(url, (PARTICIPANTS_PER_PROCESS + 1) * 5 * REPEATS, NO_ARGON2).engine.dispose()
+    runs: dict[tuple[str, int], list[Throughput]] = {}
+    for processes in (1, 4):
+        for repeat in range(REPEATS):
+            for name, target in FIGURES.items():
+                url = service_url if name.startswith("service") else raw_url
+                runs.setdefault((name, processes), []).append(_run(target, url, _groups(repeat, processes)))
+    return {key: _median(results) for key, results in runs.items()}
 
 
 CLAIMS_TARGET = 0.5
