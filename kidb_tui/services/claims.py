@@ -131,18 +131,19 @@ _CONTEXT = (
         _ACCOUNT.c.secret_hash.label("account_secret_hash"),
         *(column.label(f"type_{column.name}") for column in _TYPE.c),
         *(column.label(f"bank_{column.name}") for column in _BANK.c),
+        *(column.label(f"claim_{column.name}") for column in _CLAIM.c),
     )
     .select_from(
         _PARTICIPANT.outerjoin(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id)
         .outerjoin(_TYPE, _TYPE.c.code == bindparam("type_code"))
         .outerjoin(_BANK, _BANK.c.code == bindparam("bank_code"))
+        .outerjoin(_CLAIM, or_(_CLAIM.c.participant_id == _PARTICIPANT.c.id,
+                               _CLAIM.c.idempotency_key == bindparam("key")))
     )
     .where(_PARTICIPANT.c.id == bindparam("participant_id"))
+    .order_by(_CLAIM.c.id)
 )
 _CONTEXT_LOCKED = _CONTEXT.with_for_update(of=_PARTICIPANT)
-_CLAIMS = select(_CLAIM).where(
-    or_(_CLAIM.c.participant_id == bindparam("participant_id"), _CLAIM.c.idempotency_key == bindparam("key"))
-).order_by(_CLAIM.c.id)
 _INSERT_CLAIM = insert(_CLAIM).returning(_CLAIM.c.id)
 _SET_REFERENCE = update(_CLAIM).where(_CLAIM.c.id == bindparam("b_id")).values(reference=bindparam("b_reference"))
 _RESERVE = update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).values(
@@ -155,16 +156,16 @@ _INSERT_EVENT = insert(_EVENT)
 
 @dataclass(frozen=True)
 class _Context:
-    """Everything a claim is checked against, read as rows in two statements: the participant
-    with their account, the claim type and the bank chosen (None when there is no such one);
-    their claims, and the claim already made with the idempotency key (anyone's)."""
+    """Everything a claim is checked against, read in one statement (one row per claim joined):
+    the participant with their account, the claim type and the bank chosen (None when there is
+    no such one); their claims, and the claim already made with the idempotency key (anyone's)."""
 
     participant: Row
     account: SimpleNamespace | None
     claim_type: SimpleNamespace | None
     bank: SimpleNamespace | None
-    claims: list[Row]
-    keyed: Row | None
+    claims: list[SimpleNamespace]
+    keyed: SimpleNamespace | None
 
 
 def _part(row: Row, prefix: str) -> SimpleNamespace | None:
@@ -176,17 +177,17 @@ def _part(row: Row, prefix: str) -> SimpleNamespace | None:
 def _context(session: Session, participant_id: int, type_code: str, bank_code: str, key: str | None,
              lock: bool = False) -> _Context:
     """`lock`: the participant row stays locked until the transaction ends (PostgreSQL)."""
-    connection = session.connection()
-    found = connection.execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
-        "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code,
-    }).first()
-    if found is None:
+    rows = session.connection().execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
+        "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
+    }).all()
+    if not rows:
         raise NotFound("profile.not_found")
-    rows = connection.execute(_CLAIMS, {"participant_id": participant_id, "key": key or ""}).all()
-    keyed = next((claim for claim in rows if key and claim.idempotency_key == key), None)
+    found = rows[0]
+    claims = [claim for claim in (_part(row, "claim_") for row in rows) if claim is not None]
+    keyed = next((claim for claim in claims if key and claim.idempotency_key == key), None)
     return _Context(
         found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"),
-        [claim for claim in rows if claim.participant_id == participant_id], keyed,
+        [claim for claim in claims if claim.participant_id == participant_id], keyed,
     )
 
 
