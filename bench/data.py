@@ -22,9 +22,9 @@ FAST_ARGON2 = Argon2Params(memory_kib=1024, time_cost=1, parallelism=1)
 BALANCE = 90_000_000
 
 
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, argon2: Argon2Params = FAST_ARGON2) -> Settings:
     return Settings(
-        database_url=database_url, pepper=PEPPER.encode(), audit_key=AUDIT_KEY.encode(), argon2=FAST_ARGON2,
+        database_url=database_url, pepper=PEPPER.encode(), audit_key=AUDIT_KEY.encode(), argon2=argon2,
         failure_delay_base=0.0, failure_delay_max=0.0,
     )
 
@@ -39,9 +39,10 @@ def kiosk_environment(data_dir: Path) -> dict[str, str]:
     }
 
 
-def populate(database_url: str, count: int) -> Runtime:
-    """A migrated database with participants 1..count, each with a kiosk account (PIN population.PIN)."""
-    rt = prepare(settings(database_url))
+def populate(database_url: str, count: int, argon2: Argon2Params = FAST_ARGON2) -> Runtime:
+    """A migrated database with participants 1..count, each with a kiosk account (PIN population.PIN
+    hashed with `argon2`)."""
+    rt = prepare(settings(database_url, argon2))
     rows = [population.row(n, BALANCE) for n in range(1, count + 1)]
     report = participants.import_text(rt, population.csv_text(rows), actor="bench")
     if not report.ok:

@@ -1,13 +1,19 @@
 """The audit log's hash chain: each row's HMAC-SHA256, keyed with the audit key kept outside the
 database, covers every column of the row and the previous row's hash, so an edited, deleted or
 inserted row breaks the chain from that point on, and nobody without the key can re-hash a
-rewritten one. Chains older than migration 0004 used plain SHA-256 (`legacy_digest`)."""
+rewritten one. Chains older than migration 0004 used plain SHA-256 (`legacy_digest`).
+
+Since migration 0006 a row is written unchained, signed by its writer (`entry_mac`: the HMAC of
+its content and a random nonce), and chained later by a sealer in the order the sealer finds
+rows committed: `seq` is its place in the chain. Before 0006 the chain ran in id order.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +27,11 @@ from kidb_tui.masked import SecretBytes
 GENESIS = "0" * 64
 NOT_FOLLOWING = "does not follow the row before it (a row was deleted or inserted)"
 EDITED = "content does not match its hash (the row was edited)"
+OUT_OF_PLACE = "is not at its place in the chain (a sealed row was deleted, moved or renumbered)"
+FORGED = "does not carry its writer's signature (the row was forged, copied or edited)"
 _COLUMNS = "id, at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash"
+_SEALED_COLUMNS = f"{_COLUMNS}, seq, nonce, entry_mac"
+_ENTRY_TAG = "kidb-audit-entry"
 
 Digest = Callable[[bytes], str]
 """A row's canonical bytes to the hex hash stored in `row_hash`."""
@@ -65,6 +75,27 @@ def row_hash(
     terminal_id: str, branch: str, prev_hash: str,
 ) -> str:
     return digest(canonical_row(row_id, at, actor, action, subject, details, terminal_id, branch, prev_hash))
+
+
+def canonical_entry(
+    nonce: str, at: datetime, actor: str, action: str, subject: str, details: dict, terminal_id: str, branch: str,
+) -> bytes:
+    return json.dumps(
+        [_ENTRY_TAG, nonce, as_utc(at).isoformat(), actor, action, subject, details, terminal_id, branch],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    ).encode("utf-8")
+
+
+def entry_mac(
+    digest: Digest, nonce: str, at: datetime, actor: str, action: str, subject: str, details: dict,
+    terminal_id: str, branch: str,
+) -> str:
+    """The writer's signature of a row's content: needs the key, and the nonce makes it unique."""
+    return digest(canonical_entry(nonce, at, actor, action, subject, details, terminal_id, branch))
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
 
 
 def parse_at(value) -> datetime:
@@ -116,10 +147,117 @@ def checked_rows(rows: Iterable[Row[Any]], digest: Digest) -> Iterator[tuple[Row
 
 
 def first_break(connection: Connection, digest: Digest) -> ChainBreak | None:
+    """The first break of a chain in id order (the chain as it was before migration 0006)."""
     for row, problem in checked_rows(raw_rows(connection), digest):
         if problem is not None:
             return ChainBreak(row.id, problem)
     return None
+
+
+def sealed_rows(connection: Connection) -> Iterable:
+    """The sealed rows in chain order, as stored."""
+    return connection.execute(text(f"SELECT {_SEALED_COLUMNS} FROM audit_event WHERE seq IS NOT NULL ORDER BY seq"))
+
+
+def unsealed_rows(connection: Connection, after_id: int | None = None, limit: int | None = None) -> Iterable:
+    """Rows not sealed yet (the committed ones this connection sees), in id order: all of them, or
+    up to `limit` after the row `after_id`."""
+    after = "" if after_id is None else " AND id > :after"
+    bound = "" if limit is None else f" LIMIT {int(limit)}"
+    return connection.execute(
+        text(f"SELECT {_SEALED_COLUMNS} FROM audit_event WHERE seq IS NULL{after} ORDER BY id{bound}"),
+        {"after": after_id},
+    )
+
+
+def entry_holds(row, digest: Digest) -> bool:
+    """Whether a raw row's content still carries its writer's signature."""
+    try:
+        expected = entry_mac(
+            digest, row.nonce, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
+            row.terminal_id, row.branch,
+        )
+    except (TypeError, ValueError):
+        return False
+    return hmac.compare_digest(expected, row.entry_mac or "")
+
+
+def checked_chain(rows: Iterable, digest: Digest) -> Iterator[tuple[object, str | None]]:
+    """Each sealed row (in `seq` order) with the problem found in it: it must follow the row
+    sealed before it, match its hash, sit at the next place and still carry its signature."""
+    previous, place = GENESIS, 0
+    for row in rows:
+        place += 1
+        if row.prev_hash != previous:
+            yield row, NOT_FOLLOWING
+        elif row.row_hash != _expected_hash(row, previous, digest):
+            yield row, EDITED
+        elif row.seq != place:
+            yield row, OUT_OF_PLACE
+        elif not entry_holds(row, digest):
+            yield row, FORGED
+        else:
+            yield row, None
+        previous = row.row_hash
+
+
+def first_problem(connection: Connection, digest: Digest) -> ChainBreak | None:
+    """The first sealed row that breaks the chain, else the first unsealed row without its
+    writer's signature; None when every row holds."""
+    for row, problem in checked_chain(sealed_rows(connection), digest):
+        if problem is not None:
+            return ChainBreak(row.id, problem)
+    for row in unsealed_rows(connection):
+        if not entry_holds(row, digest):
+            return ChainBreak(row.id, FORGED)
+    return None
+
+
+def sealed_hash(digest: Digest, row, prev_hash: str) -> str | None:
+    """The chain hash a raw row gets when sealed after a row whose hash is `prev_hash`."""
+    return _expected_hash(row, prev_hash, digest)
+
+
+def number_id_ordered_chain(connection: Connection, digest: Digest) -> int:
+    """Migration 0006: the chain as it was (id order) becomes the first sealed rows, each given
+    its place, a nonce and its signature; a row from the first break on gets no valid signature,
+    so the break stays visible. Returns the number of rows."""
+    count, holding = 0, True
+    for row, problem in checked_rows(raw_rows(connection).all(), digest):
+        count += 1
+        holding = holding and problem is None
+        nonce = new_nonce()
+        mac = entry_mac(
+            digest, nonce, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
+            row.terminal_id, row.branch,
+        ) if holding else ""
+        connection.execute(
+            text("UPDATE audit_event SET seq = :seq, nonce = :nonce, entry_mac = :mac WHERE id = :id"),
+            {"seq": count, "nonce": nonce, "mac": mac, "id": row.id},
+        )
+    return count
+
+
+def chain_in_id_order(connection: Connection, digest: Digest) -> ChainBreak | None:
+    """The downgrade of migration 0006: chain every row in id order again, up to the first row
+    nothing vouches for (a sealed row from the chain's first break on, or an unsealed row without
+    its signature), which keeps its hashes with the rows after it. Returns that break, if any."""
+    vouched: set[int] = set()
+    found: ChainBreak | None = None
+    for row, problem in checked_chain(sealed_rows(connection).all(), digest):
+        if problem is not None:
+            found = ChainBreak(row.id, problem)
+            break
+        vouched.add(row.id)
+    vouched.update(row.id for row in unsealed_rows(connection).all() if entry_holds(row, digest))
+    previous = GENESIS
+    for row in raw_rows(connection).all():
+        if row.id not in vouched:
+            return found or ChainBreak(row.id, FORGED)
+        current = _expected_hash(row, previous, digest)
+        _store(connection, row.id, previous, current)
+        previous = current
+    return found
 
 
 def rechain_audit_rows(connection: Connection) -> None:

@@ -94,16 +94,24 @@ def _parser() -> argparse.ArgumentParser:
     checkpoint = audit_commands.add_parser("checkpoint", help="append the chain's head to the checkpoints file")
     checkpoint.add_argument("--file", type=Path, metavar="FILE",
                             help="checkpoints file (default: audit-checkpoints in the data directory)")
+    audit_commands.add_parser("seal", help="chain the audit rows written since the last seal (kidb serve does it "
+                                           "every few seconds)")
     return parser
 
 
 def _run_kiosk(rt, args) -> int:
     from kidb_tui import logs
     from kidb_tui.app import KidbApp
+    from kidb_tui.services.audit_seal import app_sealer
 
     logs.configure()
     app = KidbApp(rt, args.language, kiosk=args.kiosk)
-    app.run()
+    sealer = app_sealer(rt)
+    try:
+        app.run()
+    finally:
+        if sealer is not None:
+            sealer.stop()
     return app.return_code or 0
 
 
@@ -283,10 +291,16 @@ def _add_officer(rt, args) -> int:
 def _run_backoffice(rt, args) -> int:
     from kidb_tui import logs
     from kidb_tui.backoffice.app import BackofficeApp
+    from kidb_tui.services.audit_seal import app_sealer
 
     logs.configure()
     app = BackofficeApp(rt, args.language, kiosk=args.kiosk)
-    app.run()
+    sealer = app_sealer(rt)
+    try:
+        app.run()
+    finally:
+        if sealer is not None:
+            sealer.stop()
     return app.return_code or 0
 
 
@@ -328,6 +342,8 @@ def _verify_audit(rt, args) -> int:
 
     if args.audit_command == "checkpoint":
         return _checkpoint_audit(rt, args)
+    if args.audit_command == "seal":
+        return _seal_audit(rt)
     path = args.checkpoints or audit_checkpoint.default_path()
     try:
         checkpoints = [] if args.checkpoints is None and not path.exists() else audit_checkpoint.read_checkpoints(path)
@@ -341,8 +357,29 @@ def _verify_audit(rt, args) -> int:
     if result.problem is not None:
         print(result.problem, file=sys.stderr)
         return 1
-    print(f"audit chain verified ({result.rows} rows, {result.checkpoints} checkpoints)")
+    pending = f"; {result.unsealed} row(s) written in the last minute not sealed yet" if result.unsealed else ""
+    print(f"audit chain verified ({result.rows} rows, {result.checkpoints} checkpoints){pending}")
     return 0
+
+
+def _seal_audit(rt) -> int:
+    from kidb_tui.errors import SystemBusy
+    from kidb_tui.services.audit_seal import seal_pending
+
+    try:
+        done = seal_pending(rt)
+    except SystemBusy:
+        print("kidb audit seal: the database is busy or unreachable; try again", file=sys.stderr)
+        return 2
+    for row_id in done.refused:
+        print(f"audit row {row_id} not sealed: its writer's signature does not hold", file=sys.stderr)
+    if done.busy:
+        print(f"sealed {done.rows} row(s); another sealer is at work on the rest")
+    elif done.rows:
+        print(f"sealed {done.rows} row(s): places {done.first_seq} to {done.last_seq}")
+    else:
+        print("nothing to seal")
+    return 1 if done.refused else 0
 
 
 def _checkpoint_audit(rt, args) -> int:

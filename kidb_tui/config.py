@@ -75,6 +75,7 @@ class Settings:
     idle_warning_seconds: int = 20
     session_limit_seconds: int = 1800
     audit_checkpoint_seconds: int = 300
+    audit_seal_seconds: float = 5.0
     terminal_id: str = ""
     branch: str = ""
     timezone: str = DEFAULT_TIMEZONE
@@ -204,6 +205,7 @@ class Options(BaseSettings):
     idle_warning_seconds: int = _whole(0, 3600, 20)
     session_limit_seconds: int = _whole(1, 24 * 3600, 1800)
     audit_checkpoint_seconds: int = _whole(0, 24 * 3600, 300)
+    audit_seal_seconds: float = Field(5.0, ge=0.1, le=3600)
     terminal_id: str = Field("", max_length=40)
     branch: str = Field("", max_length=80)
 
@@ -398,6 +400,7 @@ def load_settings(database_url: str | None = None, *, loaded: Loaded | None = No
         idle_warning_seconds=options.idle_warning_seconds,
         session_limit_seconds=options.session_limit_seconds,
         audit_checkpoint_seconds=options.audit_checkpoint_seconds,
+        audit_seal_seconds=options.audit_seal_seconds,
         terminal_id=options.terminal_id,
         branch=options.branch,
         timezone=options.timezone,

@@ -1,20 +1,36 @@
-"""Engine and sessions: SQLite with safe pragmas and `BEGIN IMMEDIATE` writes, or PostgreSQL by URL."""
+"""Engine and sessions: SQLite with safe pragmas and `BEGIN IMMEDIATE` writes, or PostgreSQL by URL
+through a small pool that closes idle connections and pings one that has been idle before use."""
 
 from __future__ import annotations
 
 import logging
 import os
 import stat
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 2
+"""Connections a process keeps: a session runs one unit of work at a time, a worker thread may
+run a second; up to POOL_OVERFLOW more are opened for a moment when more threads need one."""
+POOL_OVERFLOW = 2
+POOL_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+IDLE_SECONDS = 30.0
+"""A process that used no connection for this long closes the ones it keeps (a kiosk waiting at
+its login screen holds none)."""
+PING_AFTER_SECONDS = 1.0
+"""A connection idle for longer is pinged before use (a database restarted meanwhile costs no error)."""
 _WRITE_OPTION = "kidb_write"
+_NEVER = ("none", "off", "never")
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 log = logging.getLogger(__name__)
@@ -64,8 +80,83 @@ def _private_sqlite_file(database: Path) -> None:
                         path, stat.S_IMODE(info.st_mode))
 
 
-def make_engine(url: str) -> Engine:
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pre-ping, only for a connection idle longer than PING_AFTER_SECONDS: one
+    round trip saved on every unit of work of a busy process. A connection that fails the ping
+    is replaced; one that broke while in use raises, and its pool is renewed (SQLAlchemy)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info["kidb_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, proxy) -> None:
+        idle_since = record.info.get("kidb_idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError() from error
+
+
+REAP_EVERY_SECONDS = 1.0
+_idle_engines: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+_reaper_lock = threading.Lock()
+_reaper: threading.Thread | None = None
+
+
+def _reap_idle_connections() -> None:
+    """Close the pooled connections of every engine that has had none checked out for its idle
+    time (connections in use are never touched); end once no pool keeps one, so that a process
+    with nothing pooled runs no thread (the session host forks with none)."""
+    global _reaper
+    while True:
+        time.sleep(REAP_EVERY_SECONDS)
+        with _reaper_lock:
+            holding = False
+            for engine, idle_seconds in list(_idle_engines.items()):
+                pool = engine.pool
+                if not pool.checkedin():
+                    continue
+                if pool.checkedout() == 0 and time.monotonic() - getattr(pool, "kidb_last_checkin", 0.0) >= idle_seconds:
+                    pool.dispose()
+                else:
+                    holding = True
+            if not holding:
+                _reaper = None
+                return
+
+
+def _close_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Register `engine` with the reaper thread, which runs only while some connection is pooled."""
+    _idle_engines[engine] = idle_seconds
+
+    @event.listens_for(engine, "checkin")
+    def _returned(*args) -> None:
+        global _reaper
+        engine.pool.kidb_last_checkin = time.monotonic()
+        with _reaper_lock:
+            if _reaper is None:
+                _reaper = threading.Thread(target=_reap_idle_connections, name="kidb-idle-connections", daemon=True)
+                _reaper.start()
+
+
+def _forget_reaper_after_fork() -> None:
+    """A forked child has no reaper thread, and must not inherit the lock in whatever state it was."""
+    global _reaper, _reaper_lock
+    _reaper, _reaper_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_reaper_after_fork)
+
+
+def make_engine(url: str, idle_seconds: float = IDLE_SECONDS) -> Engine:
     """An engine for `url`; SQLite files are created private (see above) and get the pragmas.
+    PostgreSQL: a small pool (POOL_SIZE) closed after `idle_seconds` unused, pings after idling,
+    and a connect timeout. psycopg prepares a statement on the server from its fifth use; the
+    URL parameter `prepare_threshold=none` turns that off, for PgBouncer before 1.21 in
+    transaction mode (a statement prepared on one server connection is unknown on the next).
     Statement parameters (hashes, names, NIKs) never appear in an error's text."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -74,22 +165,49 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if parsed.get_driver_name() == "psycopg":
+        threshold = parsed.query.get("prepare_threshold")
+        parsed = parsed.difference_update_query(["prepare_threshold"])
+        if threshold is not None:
+            connect_args["prepare_threshold"] = None if str(threshold).lower() in _NEVER else int(str(threshold))
+    engine = create_engine(
+        parsed, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=connect_args,
+    )
+    _ping_when_idle(engine)
+    _close_when_idle(engine, idle_seconds)
+    return engine
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _with_options(engine: Engine, **options: object) -> Engine:
+    """`engine.execution_options(**options)`, made once per engine and kept on it."""
+    name = "_kidb_" + "_".join(f"{key}_{value}" for key, value in sorted(options.items())).replace(" ", "_")
+    made = engine.__dict__.get(name)
+    if made is None:
+        made = engine.execution_options(**options)
+        setattr(engine, name, made)
+    return made
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: commits on success, rolls back on any exception."""
-    with Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session, session.begin():
+    with Session(_with_options(engine, **{_WRITE_OPTION: True}), expire_on_commit=False) as session, session.begin():
         yield session
 
 
 @contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
-    """A read-only unit of work (rolled back at the end)."""
+def read_session(engine: Engine, snapshot: bool = False) -> Iterator[Session]:
+    """A read-only unit of work. PostgreSQL reads each statement in autocommit (under READ
+    COMMITTED a transaction gives each statement its own snapshot anyway: this saves BEGIN and
+    ROLLBACK), or with `snapshot` in one REPEATABLE READ transaction, all statements seeing the
+    same moment. SQLite reads in one transaction (rolled back at the end), which is a snapshot."""
+    if engine.dialect.name == "postgresql":
+        engine = _with_options(engine, isolation_level="REPEATABLE READ" if snapshot else "AUTOCOMMIT")
     with Session(engine, expire_on_commit=False) as session:
         yield session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -159,11 +159,18 @@ class Notification(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who did what to whom; details are masked (no secrets, NIKs or account numbers).
 
-    Tamper-evident: `row_hash` is an HMAC-SHA256, keyed with the audit key kept outside the
-    database, over every column of the row and `prev_hash`, the hash of the row before it.
+    Tamper-evident: the writer signs the content with `entry_mac`, an HMAC-SHA256 keyed with the
+    audit key kept outside the database, over the content and a random `nonce`; a sealer later
+    gives the row its place `seq` in the chain and `row_hash`, an HMAC over every column of the
+    row and `prev_hash`, the hash of the row sealed before it (services/audit_seal.py).
     """
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        UniqueConstraint("seq", name="uq_audit_event_seq"),
+        UniqueConstraint("nonce", name="uq_audit_event_nonce"),
+        Index("ix_audit_event_unsealed", "id", sqlite_where=text("seq IS NULL"), postgresql_where=text("seq IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc_column())
@@ -175,6 +182,24 @@ class AuditEvent(SQLModel, table=True):
     branch: str = Field(default="", max_length=80)
     prev_hash: str = Field(default="", max_length=64)
     row_hash: str = Field(default="", max_length=64)
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    nonce: str = Field(max_length=32)
+    entry_mac: str = Field(max_length=64)
+
+
+class AuditSeal(SQLModel, table=True):
+    """One batch of audit rows chained by a sealer: positions `first_seq`..`last_seq`, and the
+    chain's hash after it."""
+
+    __tablename__ = "audit_seal"
+    __table_args__ = (UniqueConstraint("first_seq", name="uq_audit_seal_first_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    head_hash: str = Field(max_length=64)
+    sealed_at: datetime = Field(sa_column=_utc_column())
+    sealer: str = Field(default="", max_length=80)
 
 
 class Officer(SQLModel, table=True):

@@ -1,6 +1,8 @@
-"""Audit checkpoints: the chain's head (row id, hash, row count, UTC time) appended as one line to
-a file outside the database, and the chain checked against every checkpoint, so that a truncated
-tail, an emptied log or a chain rewritten and re-hashed (even with the key) is reported."""
+"""Audit checkpoints: the sealed chain's head (row id, hash, number of sealed rows, UTC time)
+appended as one line to a file outside the database, and the whole log verified: the sealed
+chain, the signature of every row not sealed yet, the seal records, every checkpoint (so that a
+truncated tail, an emptied log or a chain rewritten and re-hashed, even with the key, is
+reported), and no row left unsealed for more than a minute."""
 
 from __future__ import annotations
 
@@ -10,20 +12,32 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
-from kidb_tui.audit_chain import GENESIS, ChainBreak, checked_rows, keyed_digest, raw_rows
+from kidb_tui.audit_chain import (
+    FORGED,
+    GENESIS,
+    ChainBreak,
+    checked_chain,
+    entry_holds,
+    keyed_digest,
+    parse_at,
+    sealed_rows,
+    unsealed_rows,
+)
 from kidb_tui.clock import as_utc
 from kidb_tui.config import user_data_dir
 from kidb_tui.errors import SystemBusy
+from kidb_tui.services.audit_seal import seal_pending
 from kidb_tui.services.runtime import Runtime
 
 log = logging.getLogger("kidb.audit")
 
 CHECKPOINT_FILE = "audit-checkpoints"
+UNSEALED_LIMIT = timedelta(minutes=1)
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
 _LINE = re.compile(
     r"(?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) kidb audit checkpoint"
@@ -37,7 +51,8 @@ class CheckpointFileError(Exception):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """The head of the chain at one moment: `row_id` 0 with the genesis hash for an empty log."""
+    """The head of the sealed chain at one moment (`rows`: its place, the number of sealed rows):
+    `row_id` 0 with the genesis hash for an empty chain."""
 
     at: datetime
     row_id: int
@@ -54,11 +69,13 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of `verify`: `problem` is one line naming what is wrong, or None."""
+    """The outcome of `verify`: `rows` sealed, `unsealed` not yet; `problem` is one line naming
+    what is wrong, or None."""
 
     rows: int
     checkpoints: int
     problem: str | None
+    unsealed: int = 0
 
 
 def default_path() -> Path:
@@ -67,19 +84,20 @@ def default_path() -> Path:
 
 
 def head(rt: Runtime) -> Checkpoint:
-    """The newest row's id and hash with the row count, read in one statement (one snapshot)."""
+    """The last sealed row's id, place and hash, read in one statement."""
     with rt.read() as session:
         newest = session.execute(text(
-            "SELECT id, row_hash, (SELECT count(*) FROM audit_event) AS total"
-            " FROM audit_event ORDER BY id DESC LIMIT 1"
+            "SELECT id, seq, row_hash FROM audit_event WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
         )).first()
     if newest is None:
         return Checkpoint(rt.now(), 0, 0, GENESIS)
-    return Checkpoint(rt.now(), newest.id, newest.total, newest.row_hash)
+    return Checkpoint(rt.now(), newest.id, newest.seq, newest.row_hash)
 
 
 def write_checkpoint(rt: Runtime, path: Path) -> Checkpoint:
-    """Append the head to `path` (created 0600, its folder 0700) with one fsynced write."""
+    """Seal what is pending, then append the head to `path` (created 0600, its folder 0700) with
+    one fsynced write."""
+    seal_pending(rt)
     checkpoint = head(rt)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -111,24 +129,47 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
 
 
 def verify(rt: Runtime, checkpoints: Sequence[Checkpoint]) -> Verification:
-    """Walk the chain (HMAC with the audit key), then hold it against every checkpoint: each
-    checkpointed row must still exist with the hash it had."""
+    """Walk the sealed chain (HMAC with the audit key) and check every unsealed row's signature,
+    then hold the chain against every seal record and every checkpoint (each recorded row must
+    still be in the chain with the hash it had), and look for rows left unsealed too long."""
     wanted = {checkpoint.row_id for checkpoint in checkpoints}
     seen: dict[int, str] = {}
+    hashes: dict[int, str] = {}
     rows, last_id = 0, 0
     digest = keyed_digest(rt.settings.audit_key)
-    with rt.read() as session:
-        for row, problem in checked_rows(raw_rows(session.connection()), digest):
+    with rt.read(snapshot=True) as session:
+        connection = session.connection()
+        for row, problem in checked_chain(sealed_rows(connection), digest):
             if problem is not None:
                 return Verification(rows, len(checkpoints), str(ChainBreak(row.id, problem)))
             rows, last_id = rows + 1, row.id
+            hashes[row.seq] = row.row_hash
             if row.id in wanted:
                 seen[row.id] = row.row_hash
-    for checkpoint in checkpoints:
-        problem = _against(checkpoint, seen, rows, last_id)
-        if problem is not None:
-            return Verification(rows, len(checkpoints), problem)
-    return Verification(rows, len(checkpoints), None)
+        unsealed, oldest = 0, None
+        for row in unsealed_rows(connection):
+            if not entry_holds(row, digest):
+                return Verification(rows, len(checkpoints), str(ChainBreak(row.id, FORGED)))
+            unsealed += 1
+            oldest = oldest or row
+        seals = _against_seals(connection, hashes, rows)
+    problem = next(filter(None, (_against(checkpoint, seen, rows, last_id) for checkpoint in checkpoints)), seals)
+    if problem is None and oldest is not None and as_utc(parse_at(oldest.at)) < rt.now() - UNSEALED_LIMIT:
+        problem = (f"{unsealed} audit row(s) not sealed, the oldest (row {oldest.id}) written at "
+                   f"{as_utc(parse_at(oldest.at)).strftime(_STAMP)}, more than a minute ago: is a sealer running "
+                   "(kidb serve, kidb audit seal)?")
+    return Verification(rows, len(checkpoints), problem, unsealed)
+
+
+def _against_seals(connection: Connection, hashes: dict[int, str], rows: int) -> str | None:
+    """Each seal record's head must still be in the chain with the hash it had."""
+    for seal in connection.execute(text("SELECT id, last_seq, head_hash FROM audit_seal ORDER BY last_seq")):
+        if seal.last_seq > rows:
+            return (f"the audit chain has {rows} sealed rows, but seal {seal.id} sealed up to place {seal.last_seq}: "
+                    "the tail was truncated")
+        if hashes[seal.last_seq] != seal.head_hash:
+            return f"the audit row at place {seal.last_seq} differs from seal {seal.id}: the chain was rewritten"
+    return None
 
 
 def _against(checkpoint: Checkpoint, seen: dict[int, str], rows: int, last_id: int) -> str | None:
@@ -138,7 +179,7 @@ def _against(checkpoint: Checkpoint, seen: dict[int, str], rows: int, last_id: i
     if rows == 0:
         return (f"the audit log is empty, but {recorded} recorded {checkpoint.rows} row(s) up to row "
                 f"{checkpoint.row_id}: rows were deleted")
-    if last_id < checkpoint.row_id:
+    if checkpoint.row_id not in seen and rows < checkpoint.rows:
         return (f"the audit chain ends at row {last_id} ({rows} rows), but {recorded} recorded row "
                 f"{checkpoint.row_id} ({checkpoint.rows} rows): the tail was truncated")
     if checkpoint.row_id not in seen:

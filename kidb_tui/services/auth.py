@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlalchemy import Row, bindparam, update
+from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.errors import AuthError, FormErrors, ValidationError
@@ -57,10 +58,11 @@ def failure_delay(rt: Runtime, failures: int) -> float:
 
 
 def refused_after_proof(
-    session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, during: str
+    session: Session, rt: Runtime, participant: Participant | Row, account: KioskAccount | Row | None, during: str
 ) -> str | None:
     """Once the identity is proven: the key naming why it may still not sign in (a blocked
-    card, an inactive account), audited; None when nothing stands in the way."""
+    card, an inactive account), audited; None when nothing stands in the way. `participant` and
+    `account` are models or rows with their `nib`, `card_status` and `status`."""
     if participant.card_status != "active":
         audit.record(session, rt, participant.nib, "auth.refused_card_blocked", participant.nib, during=during)
         return "auth.card_blocked"
@@ -70,16 +72,34 @@ def refused_after_proof(
     return None
 
 
-def _load(session: Session, nib: str) -> tuple[Participant | None, KioskAccount | None]:
-    participant = session.exec(select(Participant).where(Participant.nib == nib)).first()
-    if participant is None:
-        return None, None
-    account = session.exec(select(KioskAccount).where(KioskAccount.participant_id == participant.id)).first()
-    return participant, account
+def _load(session: Session, condition) -> tuple[Participant | None, KioskAccount | None]:
+    """The participant matching `condition` and their kiosk account, in one statement."""
+    found = session.exec(
+        select(Participant, KioskAccount)
+        .outerjoin(KioskAccount, col(KioskAccount.participant_id) == col(Participant.id))
+        .where(condition)
+    ).first()
+    return (found[0], found[1]) if found is not None else (None, None)
+
+
+_PARTICIPANT, _ACCOUNT = Participant.__table__, KioskAccount.__table__
+_CREDENTIALS = select(
+    _PARTICIPANT.c.id.label("participant_id"), _ACCOUNT.c.id.label("account_id"), _PARTICIPANT.c.nib,
+    _PARTICIPANT.c.full_name, _PARTICIPANT.c.card_status, _ACCOUNT.c.status, _ACCOUNT.c.secret_hash,
+).select_from(_PARTICIPANT.join(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id))
+_CREDENTIALS_BY_NIB = _CREDENTIALS.where(_PARTICIPANT.c.nib == bindparam("nib"))
+_CREDENTIALS_BY_ID = _CREDENTIALS.where(_PARTICIPANT.c.id == bindparam("participant_id"))
+_SIGNED_IN = update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(last_login_at=bindparam("b_now"))
+_SIGNED_IN_REHASHED = update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(
+    last_login_at=bindparam("b_now"), secret_hash=bindparam("b_hash"))
 
 
 def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
-    """Check NIB + secret. Failures all look alike; blocked cards are named only after a correct secret."""
+    """Check NIB + secret. Failures all look alike; blocked cards are named only after a correct secret.
+
+    Costs the attempt's reservation, one read of the credentials, and one write transaction that
+    reads them again (a card blocked meanwhile is seen), settles the attempt, stores the login
+    time and audits it."""
     secret = masked(secret)
     try:
         nib = validation.nib(nib_text)
@@ -89,35 +109,33 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
     if attempt.waiting:
         return LoginResult(None, "auth.terminal_wait", wait_minutes=attempt.wait_minutes)
     with rt.read() as session:
-        participant, account = _load(session, nib)
-    if account is None or not attempt.may_check:
+        found = session.connection().execute(_CREDENTIALS_BY_NIB, {"nib": nib}).first()
+    if found is None or not attempt.may_check:
         correct = rt.hasher.verify_dummy(secret)
     else:
-        correct = rt.hasher.verify(account.secret_hash, secret)
+        correct = rt.hasher.verify(found.secret_hash, secret)
     if not correct:
         throttle.failed(rt, attempt, "auth.login_failed")
         delay = failure_delay(rt, attempt.failures)
         if attempt.wait_minutes:
             return LoginResult(None, "auth.terminal_wait", delay, attempt.wait_minutes)
         return LoginResult(None, "auth.failed", delay)
-    assert participant is not None and account is not None
-    old_hash = account.secret_hash
-    new_hash = rt.hasher.hash(secret) if rt.hasher.needs_rehash(old_hash) else None
+    assert found is not None
+    new_hash = rt.hasher.hash(secret) if rt.hasher.needs_rehash(found.secret_hash) else None
     with rt.write() as session:
-        account = session.get(KioskAccount, account.id)
-        participant = session.get(Participant, participant.id)
-        assert participant is not None and account is not None, "rows just read (accounts are never deleted)"
+        connection = session.connection()
+        current = connection.execute(_CREDENTIALS_BY_ID, {"participant_id": found.participant_id}).one()
         throttle.succeeded(session, rt, attempt)
-        refusal = refused_after_proof(session, rt, participant, account, "login")
+        refusal = refused_after_proof(session, rt, current, current, "login")
         if refusal is not None:
             return LoginResult(None, refusal)
-        if new_hash is not None and account.secret_hash == old_hash:
-            account.secret_hash = new_hash
-            audit.record(session, rt, participant.nib, "auth.rehashed", participant.nib)
-        account.last_login_at = rt.now()
-        session.add(account)
-        audit.record(session, rt, participant.nib, "auth.login", participant.nib)
-        return LoginResult(Identity(stored_id(participant.id), stored_id(account.id), participant.nib, participant.full_name))
+        if new_hash is not None and current.secret_hash == found.secret_hash:
+            connection.execute(_SIGNED_IN_REHASHED, {"b_id": current.account_id, "b_now": rt.now(), "b_hash": new_hash})
+            audit.record(session, rt, current.nib, "auth.rehashed", current.nib)
+        else:
+            connection.execute(_SIGNED_IN, {"b_id": current.account_id, "b_now": rt.now()})
+        audit.record(session, rt, current.nib, "auth.login", current.nib)
+        return LoginResult(Identity(current.participant_id, current.account_id, current.nib, current.full_name))
 
 
 def reauthenticate(rt: Runtime, identity: Identity, secret: str | SecretStr) -> None:
@@ -127,15 +145,28 @@ def reauthenticate(rt: Runtime, identity: Identity, secret: str | SecretStr) -> 
     with the attempts left, `auth.reauth_locked`, or `auth.terminal_wait`).
     """
     secret = masked(secret)
+    attempt = prove(rt, identity, secret)
+    with rt.write() as session:
+        throttle.succeeded(session, rt, attempt)
+
+
+_SECRET_HASH = select(_ACCOUNT.c.secret_hash).where(_ACCOUNT.c.id == bindparam("account_id"))
+
+
+def prove(rt: Runtime, identity: Identity, secret: str | SecretStr, secret_hash: str | None = None) -> Attempt:
+    """`reauthenticate` up to the proof: the attempt is reserved and the secret checked (against
+    `secret_hash` when the caller has just read it, else the account's); returns the attempt,
+    which the caller settles with `throttle.succeeded` in its own write transaction, or raises
+    AuthError as `reauthenticate` does."""
+    secret = masked(secret)
     attempt = throttle.reserve(rt, identity.nib)
     if attempt.waiting:
         raise terminal_wait(attempt)
-    with rt.read() as session:
-        account = session.get(KioskAccount, identity.account_id)
-    if attempt.may_check and account is not None and rt.hasher.verify(account.secret_hash, secret):
-        with rt.write() as session:
-            throttle.succeeded(session, rt, attempt)
-        return
+    if secret_hash is None:
+        with rt.read() as session:
+            secret_hash = session.connection().execute(_SECRET_HASH, {"account_id": identity.account_id}).scalar()
+    if attempt.may_check and secret_hash is not None and rt.hasher.verify(secret_hash, secret):
+        return attempt
     throttle.failed(rt, attempt, "auth.reauth_failed")
     if attempt.failures >= rt.settings.lock_threshold:
         raise AuthError("auth.reauth_locked", minutes=rt.settings.lock_minutes)
@@ -180,7 +211,7 @@ def activate(
     if attempt.waiting:
         raise terminal_wait(attempt)
     with rt.read() as session:
-        participant, account = _load(session, nib)
+        participant, account = _load(session, col(Participant.nib) == nib)
     if not attempt.may_check or participant is None or participant.nik != nik or participant.birth_date != birth_date:
         throttle.failed(rt, attempt, "auth.activation_failed")
         if attempt.wait_minutes:
@@ -198,7 +229,7 @@ def activate(
     check_new_secret(secret_kind, secret, confirmation, participant)
     secret_hash = rt.hasher.hash(secret)
     with rt.write() as session:
-        participant, account = _load(session, nib)
+        participant, account = _load(session, col(Participant.nib) == nib)
         if participant is None:
             raise AuthError("activation.mismatch")
         if account is not None:

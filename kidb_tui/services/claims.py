@@ -1,34 +1,42 @@
 """Claim registration ("Daftar Pencairan"), tracking and balance.
 
 Submitting is idempotent (a key made when the form opens, unique in the table) and reserves
-the amount against the available balance in the same transaction that inserts the claim.
+the amount against the available balance in the same transaction that inserts the claim. It
+costs one read of the context (two statements), the PIN check's reservation, and one write
+transaction that locks the participant, reads their claims once and writes each row once.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import cast
+from types import SimpleNamespace
 
+from sqlalchemy import Row, bindparam, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
-from kidb_tui.errors import FormErrors, NotFound, RequirementError, ValidationError
+from kidb_tui.errors import FormErrors, NotFound, RequirementError, SystemBusy, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, Participant, stored_id
-from kidb_tui.services import audit, auth, notifications, profile, requirements
+from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant
+from kidb_tui.services import audit, auth, notifications, profile, requirements, throttle
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
 from kidb_tui.services.runtime import Runtime
+from kidb_tui.services.throttle import Attempt
 
 STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran", "selesai")
 REJECTED = "ditolak"
 SLA_SMALL_DAYS, SLA_LARGE_DAYS = 1, 5
+_CLAIM_DEFAULTS = {
+    "reference": None, "rejection_reason": "", "rejection_code": "", "approved_amount": None, "paid_amount": None,
+    "payment_reference": "", "documents_seen": False, "assessed_by": "", "approved_by": "", "version": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -114,10 +122,84 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def _validate_draft(session: Session, participant: Participant, draft: ClaimDraft,
-                    report: requirements.RequirementReport) -> CleanClaim:
-    claim_type = session.get(ClaimType, draft.type_code)
-    bank = session.get(Bank, draft.bank_code) if draft.bank_code else None
+_PARTICIPANT, _ACCOUNT, _TYPE, _BANK, _CLAIM, _EVENT = (
+    model.__table__ for model in (Participant, KioskAccount, ClaimType, Bank, Claim, ClaimEvent)
+)
+_CONTEXT = (
+    select(
+        _PARTICIPANT, _ACCOUNT.c.id.label("account_id"), _ACCOUNT.c.status.label("account_status"),
+        _ACCOUNT.c.secret_hash.label("account_secret_hash"),
+        *(column.label(f"type_{column.name}") for column in _TYPE.c),
+        *(column.label(f"bank_{column.name}") for column in _BANK.c),
+        *(column.label(f"claim_{column.name}") for column in _CLAIM.c),
+    )
+    .select_from(
+        _PARTICIPANT.outerjoin(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id)
+        .outerjoin(_TYPE, _TYPE.c.code == bindparam("type_code"))
+        .outerjoin(_BANK, _BANK.c.code == bindparam("bank_code"))
+        .outerjoin(_CLAIM, or_(_CLAIM.c.participant_id == _PARTICIPANT.c.id,
+                               _CLAIM.c.idempotency_key == bindparam("key")))
+    )
+    .where(_PARTICIPANT.c.id == bindparam("participant_id"))
+    .order_by(_CLAIM.c.id)
+)
+_CONTEXT_LOCKED = _CONTEXT.with_for_update(of=_PARTICIPANT)
+_INSERT_CLAIM = insert(_CLAIM).returning(_CLAIM.c.id)
+_SET_REFERENCE = update(_CLAIM).where(_CLAIM.c.id == bindparam("b_id")).values(reference=bindparam("b_reference"))
+_RESERVE = update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).values(
+    reserved=_PARTICIPANT.c.reserved + bindparam("b_amount"), address=bindparam("b_address"),
+    postal_code=bindparam("b_postal_code"), phone=bindparam("b_phone"), email=bindparam("b_email"),
+    contact_confirmed_at=bindparam("b_now"), updated_at=bindparam("b_now"),
+)
+_INSERT_EVENT = insert(_EVENT)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything a claim is checked against, read in one statement (one row per claim joined):
+    the participant with their account, the claim type and the bank chosen (None when there is
+    no such one); their claims, and the claim already made with the idempotency key (anyone's)."""
+
+    participant: Row
+    account: SimpleNamespace | None
+    claim_type: SimpleNamespace | None
+    bank: SimpleNamespace | None
+    claims: list[SimpleNamespace]
+    keyed: SimpleNamespace | None
+
+
+def _part(row: Row, prefix: str) -> SimpleNamespace | None:
+    """The columns of one joined table, by their names; None when the join found no row."""
+    values = {name.removeprefix(prefix): value for name, value in row._mapping.items() if name.startswith(prefix)}
+    return None if all(value is None for value in values.values()) else SimpleNamespace(**values)
+
+
+def _context(session: Session, participant_id: int, type_code: str, bank_code: str, key: str | None,
+             lock: bool = False) -> _Context:
+    """`lock`: the participant row stays locked until the transaction ends (PostgreSQL)."""
+    rows = session.connection().execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
+        "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
+    }).all()
+    if not rows:
+        raise NotFound("profile.not_found")
+    found = rows[0]
+    claims = [claim for claim in (_part(row, "claim_") for row in rows) if claim is not None]
+    keyed = next((claim for claim in claims if key and claim.idempotency_key == key), None)
+    return _Context(
+        found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"),
+        [claim for claim in claims if claim.participant_id == participant_id], keyed,
+    )
+
+
+def _report(rt: Runtime, session: Session, context: _Context):
+    if context.claim_type is None:
+        raise NotFound("claim.type_not_found")
+    return requirements.evaluate(session, rt, context.participant, context.account, context.claim_type,
+                                 claims=context.claims)
+
+
+def _validate_draft(context: _Context, draft: ClaimDraft, report) -> CleanClaim:
+    participant, claim_type, bank = context.participant, context.claim_type, context.bank
     errors: list[ValidationError] = []
     values: dict[str, object] = {}
 
@@ -158,9 +240,8 @@ def _validate_draft(session: Session, participant: Participant, draft: ClaimDraf
 def validate_draft(rt: Runtime, identity: Identity, draft: ClaimDraft) -> CleanClaim:
     """Check every field of the form against its rule; raises FormErrors naming each bad field."""
     with rt.read() as session:
-        participant, account, claim_type = requirements.load_context(session, identity.participant_id, draft.type_code)
-        report = requirements.evaluate(session, rt, participant, account, claim_type)
-        return _validate_draft(session, participant, draft, report)
+        context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, None)
+        return _validate_draft(context, draft, _report(rt, session, context))
 
 
 def _service_days(rt: Runtime, participant: Participant) -> int:
@@ -178,7 +259,11 @@ def _receipt(rt: Runtime, claim: Claim, participant: Participant) -> Receipt:
 
 
 def _existing(session: Session, identity: Identity, key: str) -> Claim | None:
-    claim = session.exec(select(Claim).where(Claim.idempotency_key == key)).first()
+    return _mine(identity, session.exec(select(Claim).where(Claim.idempotency_key == key)).first())
+
+
+def _mine(identity: Identity, claim: Claim | None) -> Claim | None:
+    """The claim made with a key, which must be the participant's own."""
     if claim is not None and claim.participant_id != identity.participant_id:
         raise NotFound("claim.key_conflict")
     return claim
@@ -198,65 +283,82 @@ def receipt_for_key(rt: Runtime, identity: Identity, key: str) -> Receipt | None
 def submit_claim(
     rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, secret: str | SecretStr, key: str
 ) -> Receipt:
-    """"Simpan": re-authenticate, then in one transaction confirm the contact data, insert the
-    claim, reserve its amount, record its first stage, notify and audit.
+    """"Simpan": check the form, re-authenticate, then in one transaction check the requirements
+    against the locked participant, confirm the contact data, insert the claim, reserve its
+    amount, record its first stage, notify and audit.
 
-    Calling again with the same key returns the first claim's receipt and creates nothing.
+    Calling again with the same key returns the first claim's receipt and creates nothing, before
+    any PIN check. A form that does not hold is refused before the PIN is checked.
     """
     secret = masked(secret)
-    earlier = receipt_for_key(rt, identity, key)
-    if earlier is not None:
-        return earlier
-    clean_contact = profile.validate_contact(contact)
-    validate_draft(rt, identity, draft)
-    auth.reauthenticate(rt, identity, secret)
+    with rt.read() as session:
+        context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, key)
+        earlier = _mine(identity, context.keyed)
+        if earlier is not None:
+            return _receipt(rt, earlier, context.participant)
+        clean_contact = profile.validate_contact(contact)
+        _validate_draft(context, draft, _report(rt, session, context))
+    account = context.account
+    attempt = auth.prove(rt, identity, secret, account.secret_hash if account is not None else None)
     try:
-        return _insert(rt, identity, draft, clean_contact, key)
+        return _insert(rt, identity, draft, clean_contact, key, attempt)
     except IntegrityError:
+        _settle(rt, attempt)
         earlier = receipt_for_key(rt, identity, key)
         if earlier is None:
             raise
         return earlier
+    except Exception:
+        _settle(rt, attempt)
+        raise
 
 
-def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str) -> Receipt:
+def _settle(rt: Runtime, attempt: Attempt) -> None:
+    """The PIN was right but the claim's transaction did not commit: settle the attempt on its own
+    (a busy database leaves it counted, as a session killed at that moment would)."""
+    with suppress(SystemBusy), rt.write() as session:
+        throttle.succeeded(session, rt, attempt)
+
+
+def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str, attempt: Attempt) -> Receipt:
+    """The claim's transaction, every row written once with a prepared statement."""
     with rt.write() as session:
-        participant = session.exec(
-            select(Participant).where(Participant.id == identity.participant_id).with_for_update()
-        ).one()
-        claim = _existing(session, identity, key)
+        context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True)
+        throttle.succeeded(session, rt, attempt)
+        participant = context.participant
+        claim = _mine(identity, context.keyed)
         if claim is not None:
             return _receipt(rt, claim, participant)
-        _, account, claim_type = requirements.load_context(session, stored_id(participant.id), draft.type_code)
-        profile.apply_contact(session, rt, participant, contact)
-        report = requirements.evaluate(session, rt, participant, account, claim_type)
+        report = _report(rt, session, context)
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
-        clean = _validate_draft(session, participant, draft, report)
+        clean = _validate_draft(context, draft, report)
         now = rt.now()
-        claim = Claim(
-            idempotency_key=key, participant_id=stored_id(participant.id), claim_type_code=clean.type_code,
-            amount=clean.amount, bank_code=clean.bank_code, account_number=clean.account_number,
-            account_holder=clean.account_holder, reason=clean.reason, documents=list(clean.documents),
-            stage="agenda", terminal_id=rt.settings.terminal_id, branch=rt.settings.branch,
-            created_at=now, updated_at=now,
-        )
-        session.add(claim)
-        session.flush()
-        claim.reference = f"KIDB-{now.astimezone(rt.settings.zone).year}-{claim.id:06d}"
-        participant.reserved += clean.amount
-        participant.updated_at = now
-        session.add_all([claim, participant])
-        session.add(ClaimEvent(claim_id=stored_id(claim.id), stage="agenda", actor=identity.nib, at=now))
-        notifications.notify(session, rt, stored_id(participant.id), "claim_received",
-                             reference=claim.reference, amount=clean.amount)
+        profile.record_contact(session, rt, participant, contact)
+        connection = session.connection()
+        values = {
+            "idempotency_key": key, "participant_id": participant.id, "claim_type_code": clean.type_code,
+            "amount": clean.amount, "bank_code": clean.bank_code, "account_number": clean.account_number,
+            "account_holder": clean.account_holder, "reason": clean.reason, "documents": list(clean.documents),
+            "stage": "agenda", "terminal_id": rt.settings.terminal_id, "branch": rt.settings.branch,
+            "created_at": now, "updated_at": now, **_CLAIM_DEFAULTS,
+        }
+        claim_id = connection.execute(_INSERT_CLAIM, values).scalar_one()
+        reference = f"KIDB-{now.astimezone(rt.settings.zone).year}-{claim_id:06d}"
+        connection.execute(_SET_REFERENCE, {"b_id": claim_id, "b_reference": reference})
+        connection.execute(_RESERVE, {
+            "b_id": participant.id, "b_amount": clean.amount, "b_address": contact.address,
+            "b_postal_code": contact.postal_code, "b_phone": contact.phone, "b_email": contact.email, "b_now": now,
+        })
+        connection.execute(_INSERT_EVENT, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
+                                           "at": now})
+        notifications.notify(session, rt, participant.id, "claim_received", reference=reference, amount=clean.amount)
         audit.record(
-            session, rt, identity.nib, "claim.submitted", claim.reference, type=clean.type_code,
+            session, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
-        session.flush()
-        return _receipt(rt, claim, participant)
+        return _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
 
 
 def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
@@ -23,9 +23,15 @@ class NotificationView:
     read: bool
 
 
+_INSERT = insert(Notification.__table__)
+
+
 def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:
-    """Queue a notification in the caller's transaction; `kind` names its `notif.<kind>.*` texts."""
-    session.add(Notification(participant_id=participant_id, kind=kind, params=dict(params), created_at=rt.now()))
+    """Insert a notification in the caller's transaction (one statement, nothing read back);
+    `kind` names its `notif.<kind>.*` texts."""
+    session.connection().execute(_INSERT, {
+        "participant_id": participant_id, "kind": kind, "params": dict(params), "created_at": rt.now(), "read_at": None,
+    })
 
 
 def _view(row: Notification) -> NotificationView:

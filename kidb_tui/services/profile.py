@@ -11,7 +11,7 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Participant, stored_id
+from kidb_tui.models import Participant
 from kidb_tui.services import audit, auth, notifications
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.runtime import Runtime
@@ -71,13 +71,21 @@ def changed_fields(participant: Participant, clean: Contact) -> list[str]:
 
 def apply_contact(session: Session, rt: Runtime, participant: Participant, clean: Contact) -> list[str]:
     """Write the contact data in the caller's transaction, confirm it, notify and audit each change."""
-    changed = changed_fields(participant, clean)
+    changed = record_contact(session, rt, participant, clean)
     for name in changed:
         setattr(participant, name, getattr(clean, name))
-        notifications.notify(session, rt, stored_id(participant.id), "contact_changed", field=name)
     participant.contact_confirmed_at = rt.now()
     participant.updated_at = rt.now()
     session.add(participant)
+    return changed
+
+
+def record_contact(session: Session, rt: Runtime, participant: Participant, clean: Contact) -> list[str]:
+    """The notification of each changed field and the audit row of confirming `clean` (the data
+    itself is the caller's to store); returns the changed fields."""
+    changed = changed_fields(participant, clean)
+    for name in changed:
+        notifications.notify(session, rt, participant.id, "contact_changed", field=name)
     action = "profile.updated" if changed else "profile.confirmed"
     audit.record(session, rt, participant.nib, action, participant.nib, fields=changed)
     return changed

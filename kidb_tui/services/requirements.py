@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound, ValidationError
-from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant, stored_id
+from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
 from kidb_tui.services.runtime import Runtime
 
 OPEN_STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran")
@@ -71,10 +71,11 @@ def _claims_of(session: Session, participant_id: int) -> list[Claim]:
 
 def evaluate(
     session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, claim_type: ClaimType,
-    ignore_claim_id: int | None = None,
+    ignore_claim_id: int | None = None, claims: list[Claim] | None = None,
 ) -> RequirementReport:
     """Every requirement for `claim_type`; `ignore_claim_id` re-checks an existing claim as if
-    it had not been filed yet (the back office's view)."""
+    it had not been filed yet (the back office's view); `claims`: the participant's claims when
+    the caller has already read them."""
     today = rt.now().astimezone(rt.settings.zone).date()
     items: list[Requirement] = []
 
@@ -87,7 +88,7 @@ def evaluate(
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
     add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))
-    claims = _claims_of(session, stored_id(participant.id))
+    claims = _claims_of(session, participant.id) if claims is None else claims
     ignored = next((c for c in claims if c.id == ignore_claim_id), None)
     claims = [c for c in claims if c is not ignored]
     held_back = ignored.amount if ignored is not None and ignored.stage in RESERVING_STAGES else 0

@@ -45,8 +45,9 @@ class Runtime:
             yield session
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with _busy_as_domain_error(), read_session(self.engine) as session:
+    def read(self, snapshot: bool = False) -> Iterator[Session]:
+        """A read-only unit of work; with `snapshot` every statement sees the same moment."""
+        with _busy_as_domain_error(), read_session(self.engine, snapshot) as session:
             yield session
 
 

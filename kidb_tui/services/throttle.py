@@ -17,9 +17,10 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, bindparam, case, delete, or_, text, update
+from sqlmodel import Session, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.models import LoginThrottle
@@ -62,24 +63,50 @@ def terminal_key(rt: Runtime) -> str:
     return TERMINAL_PREFIX + (rt.settings.terminal_id or CONSOLE)
 
 
-def _row(session: Session, key: str) -> LoginThrottle:
-    """The throttle row of `key`, created if missing and locked until the transaction ends
-    (PostgreSQL; SQLite write transactions are already serialised by `BEGIN IMMEDIATE`)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert  # only a PostgreSQL run loads its dialect
+_TABLE = LoginThrottle.__table__
 
-        while True:  # a row that a concurrent success deleted while we waited for it is made again
-            session.exec(
-                pg_insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"])
-            )
-            found = session.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
-            if found is not None:
-                return found
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        session.add(row)
-    return row
+
+@dataclass
+class _Counter:
+    """A throttle row as read by `_rows`, changed in memory and written back by `_store`."""
+
+    key: str
+    failures: int
+    last_failure_at: datetime | None
+    locked_until: datetime | None
+
+
+@cache
+def _upsert(count: int):
+    """Insert `count` keys (:k0, :k1, ...) if missing, touching each existing one, and return them
+    (the same SQL on PostgreSQL and SQLite; written as text because SQLAlchemy does not cache a
+    multi-row INSERT, and this one runs on every attempt)."""
+    rows = ", ".join(f"(:k{i}, 0)" for i in range(count))
+    return text(
+        f"INSERT INTO login_throttle (key, failures) VALUES {rows} ON CONFLICT (key) DO UPDATE SET key = excluded.key"
+        " RETURNING key, failures, last_failure_at, locked_until"
+    ).columns(_TABLE.c.key, _TABLE.c.failures, _TABLE.c.last_failure_at, _TABLE.c.locked_until)
+
+
+_STORE = update(_TABLE).where(_TABLE.c.key == bindparam("b_key")).values(
+    failures=bindparam("b_failures"), last_failure_at=bindparam("b_last"), locked_until=bindparam("b_until"))
+
+
+def _rows(session: Session, keys: list[str]) -> dict[str, _Counter]:
+    """The throttle rows of `keys`, created if missing and locked until the transaction ends, in
+    one statement: an upsert that touches each row (PostgreSQL locks it; SQLite write
+    transactions are already serialised by `BEGIN IMMEDIATE`) and returns it. Every caller
+    passes the terminal key first, so rows are always locked in the same order."""
+    found = session.connection().execute(_upsert(len(keys)), {f"k{i}": key for i, key in enumerate(keys)})
+    return {row.key: _Counter(*row) for row in found}
+
+
+def _store(session: Session, counters: list[_Counter]) -> None:
+    """Write the counters back, in one statement."""
+    session.connection().execute(_STORE, [
+        {"b_key": c.key, "b_failures": c.failures, "b_last": c.last_failure_at, "b_until": c.locked_until}
+        for c in counters
+    ])
 
 
 def _active(rt: Runtime, until: datetime | None) -> bool:
@@ -104,7 +131,7 @@ def wait_minutes(rt: Runtime, failures: int) -> int:
     return int(min(FIRST_WAIT_MINUTES * 2 ** min(over, 8), MAX_WAIT_MINUTES))
 
 
-def _start_afresh_if_quiet(rt: Runtime, station: LoginThrottle) -> None:
+def _start_afresh_if_quiet(rt: Runtime, station: _Counter) -> None:
     moments = [as_utc(moment) for moment in (station.last_failure_at, station.locked_until) if moment]
     if moments and rt.now() - max(moments) >= timedelta(minutes=rt.settings.terminal_window_minutes):
         station.failures, station.locked_until = 0, None
@@ -123,7 +150,7 @@ def reserve(rt: Runtime, key: str | None) -> Attempt:
         time.sleep(POLL_SECONDS)
 
 
-def _key_state(rt: Runtime, row: LoginThrottle) -> str:
+def _key_state(rt: Runtime, row: _Counter) -> str:
     """`open`, `locked`, or `undecided`: as many attempts as allowed are reserved and not all
     decided yet. A reservation left undecided for long (its session died) counts as failed."""
     settings = rt.settings
@@ -137,33 +164,50 @@ def _key_state(rt: Runtime, row: LoginThrottle) -> str:
     return "undecided" if row.failures >= settings.lock_threshold else "open"
 
 
+class _Waiting(Exception):
+    """The terminal waits: the reservation's transaction is rolled back, so nothing is counted
+    or created."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__()
+        self.attempt = attempt
+
+
 def _reserve_once(rt: Runtime, key: str | None, patient: bool) -> Attempt | None:
     """One try in one write transaction; None when it should wait for undecided attempts."""
+    try:
+        return _reserve_in_transaction(rt, key, patient)
+    except _Waiting as waiting:
+        return waiting.attempt
+
+
+def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Attempt | None:
     terminal, now = terminal_key(rt), rt.now()
     with rt.write() as session:
-        station = _row(session, terminal)
+        rows = _rows(session, [terminal] if key is None else [terminal, key])
+        station = rows[terminal]
         _start_afresh_if_quiet(rt, station)
         if _active(rt, station.locked_until):
             assert station.locked_until is not None
-            return Attempt(key, terminal, waiting=True, wait_minutes=_minutes_left(rt, station.locked_until))
+            raise _Waiting(Attempt(key, terminal, waiting=True, wait_minutes=_minutes_left(rt, station.locked_until)))
         failures, locked = 0, False
         if key is not None:
-            row = _row(session, key)
+            row = rows[key]
             state = _key_state(rt, row)
             if state == "undecided" and patient:
+                _store(session, list(rows.values()))
                 return None
             locked = state != "open"
             if not locked:
                 row.failures += 1
                 row.last_failure_at = now
             failures = row.failures
-            session.add(row)
         station.failures += 1
         station.last_failure_at = now
         wait = wait_minutes(rt, station.failures)
         if wait:
             station.locked_until = now + timedelta(minutes=wait)
-        session.add(station)
+        _store(session, list(rows.values()))
         return Attempt(key, terminal, failures, station.failures, locked, wait_minutes=wait)
 
 
@@ -192,22 +236,26 @@ def failed(rt: Runtime, attempt: Attempt, action: str, actor: str = "kiosk") -> 
                          failures=attempt.terminal_failures, minutes=attempt.wait_minutes)
 
 
+_GIVE_BACK = {"failures": case((_TABLE.c.failures > 0, _TABLE.c.failures - 1), else_=0)}
+_GIVE_BACK_ATTEMPT = update(_TABLE).where(_TABLE.c.key == bindparam("terminal")).values(_GIVE_BACK)
+_GIVE_BACK_AND_END_WAIT = update(_TABLE).where(_TABLE.c.key == bindparam("terminal")).values(
+    {**_GIVE_BACK, "locked_until": None})
+_FORGETTABLE = and_(_TABLE.c.key == bindparam("terminal"), _TABLE.c.failures == 0, _TABLE.c.locked_until.is_(None))
+_FORGET_TERMINAL = delete(_TABLE).where(_FORGETTABLE)
+_FORGET_KEY_AND_TERMINAL = delete(_TABLE).where(or_(_TABLE.c.key == bindparam("key"), _FORGETTABLE))
+
+
 def succeeded(session: Session, rt: Runtime, attempt: Attempt) -> None:
-    """In the caller's write transaction: the key's failures are cleared and the terminal's
-    reservation is given back (a success does not wipe a terminal's earlier failures)."""
-    station = session.exec(
-        select(LoginThrottle).where(LoginThrottle.key == attempt.terminal).with_for_update()
-    ).first()
-    if station is not None:
-        station.failures = max(station.failures - 1, 0)
-        if attempt.wait_minutes:
-            station.locked_until = None
-        if station.failures or station.locked_until:
-            session.add(station)
-        else:
-            session.delete(station)
-    if attempt.key is not None:
-        clear(session, attempt.key)
+    """In the caller's write transaction, in two set-based statements: the terminal's reservation
+    is given back (a success does not wipe a terminal's earlier failures; a wait this attempt
+    began ends), then the key's row and a terminal row left with nothing to remember go."""
+    connection = session.connection()
+    connection.execute(_GIVE_BACK_AND_END_WAIT if attempt.wait_minutes else _GIVE_BACK_ATTEMPT,
+                       {"terminal": attempt.terminal})
+    if attempt.key is None:
+        connection.execute(_FORGET_TERMINAL, {"terminal": attempt.terminal})
+    else:
+        connection.execute(_FORGET_KEY_AND_TERMINAL, {"terminal": attempt.terminal, "key": attempt.key})
 
 
 def clear(session: Session, key: str) -> bool:

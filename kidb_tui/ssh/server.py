@@ -21,7 +21,7 @@ import resource
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
 import asyncssh
@@ -232,13 +232,15 @@ async def _summarise(guard: FloodGuard) -> None:
 
 async def run_server(
     host: str, port: int, host_key: asyncssh.SSHKey, hub: Hub,
-    audit_checkpoints: Callable[[], Coroutine[object, object, None]] | None = None,
+    background: Sequence[Callable[[], Coroutine[object, object, None]]] = (),
     flood_guard: FloodGuard | None = None,
+    at_stop: Callable[[], None] | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT, then end every session and return 0; SIGHUP rereads the
-    authorized keys. `audit_checkpoints`
-    runs as a task meanwhile (the periodic audit checkpoints of `kidb serve`). A session host
-    launcher is started first and stopped last (it reports the sessions' ends until then)."""
+    authorized keys. Each of `background` runs as a task meanwhile (`kidb serve`: the audit
+    sealer and the periodic audit checkpoints); `at_stop` runs in a thread once every session
+    has ended (`kidb serve`: seal their last audit rows). A session host launcher is started
+    first and stopped last (it reports the sessions' ends until then)."""
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_loop_errors)
     stopping = asyncio.Event()
@@ -261,18 +263,21 @@ async def run_server(
     log.info("listening on %s:%s with %d terminal key(s) from %s; caps: %d unauthenticated, %d sessions, "
              "%d per terminal", bound_host, bound_port, len(hub.keys), hub.keys.path, hub.limits.unauthenticated,
              hub.limits.sessions, hub.limits.per_terminal)
-    tasks = [asyncio.create_task(audit_checkpoints())] if audit_checkpoints else []
+    tasks = [asyncio.create_task(job()) for job in background]
     if flood_guard is not None:
         tasks.append(asyncio.create_task(_summarise(flood_guard)))
     await stopping.wait()
     for task in tasks:
         task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     log.info("stopping: ending %d session(s)", len(hub.sessions))
     acceptor.close()
     await hub.stop()
     await acceptor.wait_closed()
     if isinstance(hub.launcher, HostLauncher):
         await hub.launcher.stop()
+    if at_stop is not None:
+        await asyncio.to_thread(at_stop)
     log.info("stopped")
     return 0
 
@@ -293,6 +298,21 @@ def _host_socket(args) -> tuple[Path, tempfile.TemporaryDirectory | None]:
     return Path(folder.name) / "host.sock", folder
 
 
+def _audit_jobs(rt) -> tuple[list[Callable[[], Coroutine[object, object, None]]], Callable[[], None]]:
+    """`kidb serve`'s audit work: the sealer every `audit_seal_seconds` and the checkpoints every
+    `audit_checkpoint_seconds` (none when 0) as tasks, and the last seal once the sessions have
+    ended (a checkpoint, which seals first, when checkpoints are on)."""
+    from kidb_tui.services.audit_checkpoint import checkpoint_every, default_path, write_checkpoint
+    from kidb_tui.services.audit_seal import seal_at_stop, seal_every
+
+    jobs = [functools.partial(seal_every, rt, rt.settings.audit_seal_seconds)]
+    seconds = rt.settings.audit_checkpoint_seconds
+    if seconds > 0:
+        jobs.append(functools.partial(checkpoint_every, rt, default_path(), seconds))
+    finish = functools.partial(write_checkpoint, rt, default_path()) if seconds > 0 else None
+    return jobs, functools.partial(seal_at_stop, rt, finish)
+
+
 def serve(rt, args) -> int:
     """The `kidb serve` subcommand."""
     guard = log_to_stderr(sys.stderr, "kidb-serve")
@@ -310,11 +330,8 @@ def serve(rt, args) -> int:
     print(f"host key {host_key.get_fingerprint()} ({host_key_path}{', created' if created else ''})", flush=True)
     if not len(keys):
         print(f"no terminal keys yet: add one line per terminal to {keys_path}", flush=True)
-    from kidb_tui.services.audit_checkpoint import checkpoint_every, default_path
-
     _raise_descriptor_limit()
-    seconds = rt.settings.audit_checkpoint_seconds
-    checkpoints = functools.partial(checkpoint_every, rt, default_path(), seconds) if seconds > 0 else None
+    background, last_seal = _audit_jobs(rt)
     database_url = rt.settings.database_url
     rt.engine.dispose()
     socket_folder = None
@@ -324,7 +341,7 @@ def serve(rt, args) -> int:
         launcher = HostLauncher(socket_path, host_environment(database_url, data_dir), args.language)
     hub = Hub(keys, database_url, args.language, limits, launcher, Translator(args.language or rt.settings.language))
     try:
-        return asyncio.run(run_server(host, port, host_key, hub, checkpoints, guard))
+        return asyncio.run(run_server(host, port, host_key, hub, background, guard, last_seal))
     finally:
         if socket_folder is not None:
             socket_folder.cleanup()

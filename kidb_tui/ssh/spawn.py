@@ -17,6 +17,7 @@ import termios
 from kidb_tui.config import user_data_dir
 from kidb_tui.host.protocol import clean_term
 from kidb_tui.logs import LOG_FD_ENV
+from kidb_tui.services.audit_seal import SERVER_SEALS_ENV
 from kidb_tui.ssh.key_lines import Terminal
 
 TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP)
@@ -88,7 +89,7 @@ class SpawnLauncher:
             stdin=slave, stdout=slave, stderr=slave, pass_fds=(log_fd,),
             env=child_environment(terminal, term_type, {
                 "KIDB_DATABASE_URL": self._database_url, "KIDB_DATA_DIR": str(user_data_dir()),
-                LOG_FD_ENV: str(log_fd),
+                LOG_FD_ENV: str(log_fd), SERVER_SEALS_ENV: "1",
             }),
             start_new_session=True, preexec_fn=_prepare_child,
         )

@@ -1,19 +1,24 @@
-"""The tamper-evident audit log: rows chained by HMAC-SHA256 with the audit key, `verify_chain`
-naming the first edited, deleted or inserted row (an edit of any one column), the migrations
-that chain rows written before the chain existed and re-key an unkeyed chain, and no secret or
-full identity number in any row (kidb_tui/services/audit.py, kidb_tui/audit_chain.py)."""
+"""The tamper-evident audit log: rows signed by their writer and chained by the sealer with
+HMAC-SHA256 and the audit key, `verify_chain` naming the first edited, deleted, inserted or moved
+row (an edit of any one column), the migrations that chain rows written before the chain existed,
+re-key an unkeyed chain and turn the id-ordered chain into the sealed one, and no secret or full
+identity number in any row (kidb_tui/services/audit.py, audit_seal.py, kidb_tui/audit_chain.py)."""
 
 import itertools
 import json
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import col, select
 
 from kidb_tui import migrate
 from kidb_tui.audit_chain import (
+    FORGED as UNSIGNED,
+)
+from kidb_tui.audit_chain import (
     GENESIS,
+    OUT_OF_PLACE,
     AuditKeyMissing,
     first_break,
     keyed_digest,
@@ -25,6 +30,7 @@ from kidb_tui.errors import AuthError
 from kidb_tui.models import AuditEvent
 from kidb_tui.services import audit, auth, counter, officers, reset_codes, review
 from kidb_tui.services.audit import ChainBreak, verify_chain
+from kidb_tui.services.audit_seal import seal_pending
 from kidb_tui.services.demo import OFFICERS, PEOPLE
 from kidb_tui.services.export import export_claims
 from kidb_tui.services.runtime import Runtime
@@ -44,8 +50,18 @@ FORGED = "f" * 64
 
 
 def audit_ids(rt) -> list[int]:
+    """Row ids in chain order (sealed rows first), then the unsealed ones in id order."""
     with rt.read() as session:
-        return list(session.exec(select(AuditEvent.id).order_by(col(AuditEvent.id))).all())
+        return list(session.exec(
+            select(AuditEvent.id).order_by(col(AuditEvent.seq).is_(None), col(AuditEvent.seq), col(AuditEvent.id))
+        ).all())
+
+
+@pytest.fixture
+def sealed_rt(demo_rt):
+    """The demo database with every audit row sealed."""
+    seal_pending(demo_rt)
+    return demo_rt
 
 
 def raw(rt, sql: str, **params: object) -> None:
@@ -54,8 +70,9 @@ def raw(rt, sql: str, **params: object) -> None:
 
 
 def last_row(rt) -> AuditEvent:
+    """The last sealed row."""
     with rt.read() as session:
-        return session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+        return session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
 
 
 def test_a_fresh_demo_database_verifies(demo_rt):
@@ -68,9 +85,10 @@ def test_an_empty_log_verifies(rt):
     assert verify_chain(rt) is None
 
 
-def test_each_row_links_to_the_one_before(demo_rt):
-    with demo_rt.read() as session:
-        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+def test_each_row_links_to_the_one_before(sealed_rt):
+    with sealed_rt.read() as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))).all()
+    assert [event.seq for event in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == GENESIS
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.row_hash
@@ -91,15 +109,15 @@ def test_each_row_links_to_the_one_before(demo_rt):
     ("details", "[1, 2]"),
     ("at", "yesterday"),
 ])
-def test_an_edited_row_is_named(demo_rt, column, value):
-    target = audit_ids(demo_rt)[5]
-    if demo_rt.engine.dialect.name == "postgresql" and value == "not json at all":
+def test_an_edited_row_is_named(sealed_rt, column, value):
+    target = audit_ids(sealed_rt)[5]
+    if sealed_rt.engine.dialect.name == "postgresql" and value == "not json at all":
         with pytest.raises(DataError):
-            raw(demo_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
-        assert verify_chain(demo_rt) is None
+            raw(sealed_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
+        assert verify_chain(sealed_rt) is None
         return
-    raw(demo_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
-    problem = verify_chain(demo_rt)
+    raw(sealed_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
+    problem = verify_chain(sealed_rt)
     assert isinstance(problem, ChainBreak)
     assert problem.row_id == target
     assert "edited" in problem.problem
@@ -116,23 +134,25 @@ EVERY_COLUMN = [
     ("branch", "Surabaya"),
     ("prev_hash", FORGED),
     ("row_hash", FORGED),
+    ("nonce", "0" * 32),
+    ("entry_mac", FORGED),
 ]
 
 
 @pytest.mark.parametrize("column, value", EVERY_COLUMN, ids=[column for column, _ in EVERY_COLUMN])
-def test_an_edit_of_any_one_column_is_named(demo_rt, column, value):
-    target = audit_ids(demo_rt)[5]
-    assert verify_chain(demo_rt) is None
-    raw(demo_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
-    problem = verify_chain(demo_rt)
+def test_an_edit_of_any_one_column_is_named(sealed_rt, column, value):
+    target = audit_ids(sealed_rt)[5]
+    assert verify_chain(sealed_rt) is None
+    raw(sealed_rt, f"UPDATE audit_event SET {column} = :value WHERE id = :id", value=value, id=target)
+    problem = verify_chain(sealed_rt)
     assert problem.row_id == target
     assert str(problem).startswith(f"audit row {target}: ")
 
 
-def test_an_edit_of_the_id_is_named(demo_rt):
-    last = audit_ids(demo_rt)[-1]
-    raw(demo_rt, "UPDATE audit_event SET id = :value WHERE id = :id", value=last + 7, id=last)
-    assert verify_chain(demo_rt) == ChainBreak(last + 7, "content does not match its hash (the row was edited)")
+def test_an_edit_of_the_id_is_named(sealed_rt):
+    last = audit_ids(sealed_rt)[-1]
+    raw(sealed_rt, "UPDATE audit_event SET id = :value WHERE id = :id", value=last + 7, id=last)
+    assert verify_chain(sealed_rt) == ChainBreak(last + 7, "content does not match its hash (the row was edited)")
 
 
 def test_no_row_is_written_or_checked_without_an_audit_key(demo_rt):
@@ -145,47 +165,101 @@ def test_no_row_is_written_or_checked_without_an_audit_key(demo_rt):
         verify_chain(keyless)
 
 
-def test_another_key_does_not_verify_the_chain(demo_rt):
-    other = Runtime(demo_rt.engine, demo_rt.settings.with_(audit_key=b"another-audit-key-0123456789abcdef"),
-                    demo_rt.clock, demo_rt.hasher)
-    assert verify_chain(other).row_id == audit_ids(demo_rt)[0]
+def test_another_key_does_not_verify_the_chain(sealed_rt):
+    other = Runtime(sealed_rt.engine, sealed_rt.settings.with_(audit_key=b"another-audit-key-0123456789abcdef"),
+                    sealed_rt.clock, sealed_rt.hasher)
+    assert verify_chain(other).row_id == audit_ids(sealed_rt)[0]
 
 
-def test_an_edited_hash_is_named(demo_rt):
-    target = audit_ids(demo_rt)[3]
-    raw(demo_rt, "UPDATE audit_event SET row_hash = :value WHERE id = :id", value=FORGED, id=target)
-    assert verify_chain(demo_rt).row_id == target
+def test_an_edited_hash_is_named(sealed_rt):
+    target = audit_ids(sealed_rt)[3]
+    raw(sealed_rt, "UPDATE audit_event SET row_hash = :value WHERE id = :id", value=FORGED, id=target)
+    assert verify_chain(sealed_rt).row_id == target
 
 
-def test_a_deleted_middle_row_names_the_row_after_it(demo_rt):
-    ids = audit_ids(demo_rt)
+def test_a_deleted_middle_row_names_the_row_after_it(sealed_rt):
+    ids = audit_ids(sealed_rt)
     middle = len(ids) // 2
-    raw(demo_rt, "DELETE FROM audit_event WHERE id = :id", id=ids[middle])
-    problem = verify_chain(demo_rt)
+    raw(sealed_rt, "DELETE FROM audit_event WHERE id = :id", id=ids[middle])
+    problem = verify_chain(sealed_rt)
     assert problem.row_id == ids[middle + 1]
     assert "deleted" in problem.problem
 
 
-def test_a_deleted_first_row_is_noticed(demo_rt):
-    ids = audit_ids(demo_rt)
-    raw(demo_rt, "DELETE FROM audit_event WHERE id = :id", id=ids[0])
-    assert verify_chain(demo_rt).row_id == ids[1]
+def test_a_deleted_first_row_is_noticed(sealed_rt):
+    ids = audit_ids(sealed_rt)
+    raw(sealed_rt, "DELETE FROM audit_event WHERE id = :id", id=ids[0])
+    assert verify_chain(sealed_rt).row_id == ids[1]
 
 
+FORGE = (
+    "INSERT INTO audit_event (id, at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash,"
+    " seq, nonce, entry_mac) VALUES (:id, :at, 'bambang.supervisor', 'review.persetujuan', 'KIDB-2026-000001',"
+    " '{}', '', '', :prev, :hash, :seq, :nonce, :mac)"
+)
+
+
+@pytest.mark.parametrize("sealed", [True, False], ids=["as-sealed", "as-unsealed"])
 @pytest.mark.parametrize("follows_the_last_row", [True, False])
-def test_an_inserted_forged_row_is_named(demo_rt, follows_the_last_row):
-    last = last_row(demo_rt)
+def test_an_inserted_forged_row_is_named(sealed_rt, follows_the_last_row, sealed):
+    last = last_row(sealed_rt)
     forged_id = last.id + 1
     raw(
-        demo_rt,
-        "INSERT INTO audit_event (id, at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash) "
-        "VALUES (:id, :at, 'bambang.supervisor', 'review.persetujuan', 'KIDB-2026-000001', '{}', '', '', :prev, :hash)",
-        id=forged_id, at="2026-11-25 03:00:00.000000",
+        sealed_rt, FORGE, id=forged_id, at="2026-11-25 03:00:00.000000",
         prev=last.row_hash if follows_the_last_row else "a" * 64, hash=FORGED,
+        seq=last.seq + 1 if sealed else None, nonce="1" * 32, mac=FORGED,
     )
-    problem = verify_chain(demo_rt)
+    problem = verify_chain(sealed_rt)
     assert problem.row_id == forged_id
     assert str(problem).startswith(f"audit row {forged_id}: ")
+    assert (problem.problem == UNSIGNED) is not sealed
+
+
+def test_a_forged_unsealed_row_is_left_out_of_the_chain_by_the_sealer(sealed_rt, caplog):
+    raw(sealed_rt, FORGE.replace("(id, ", "(").replace("(:id, ", "("), at="2026-11-25 03:00:00.000000", prev="",
+        hash="", seq=None, nonce="1" * 32, mac=FORGED)
+    forged = audit_ids(sealed_rt)[-1]
+    with sealed_rt.write() as session:
+        audit.record(session, sealed_rt, "cli", "test.after_the_forgery")
+    genuine = audit_ids(sealed_rt)[-1]
+    done = seal_pending(sealed_rt)
+    assert (done.rows, done.refused) == (1, (forged,))
+    assert f"audit rows {forged} not sealed" in caplog.text
+    assert audit_ids(sealed_rt)[-2:] == [genuine, forged]
+    assert verify_chain(sealed_rt) == ChainBreak(forged, UNSIGNED)
+
+
+def test_a_copied_row_is_refused_or_named(sealed_rt):
+    """A signed row copied as a new one: with its nonce the database refuses it; with another
+    nonce its signature no longer holds."""
+    with sealed_rt.write() as session:
+        audit.record(session, sealed_rt, "cli", "test.original")
+    copy = ("INSERT INTO audit_event (at, actor, action, subject, details, terminal_id, branch, prev_hash, row_hash,"
+            " nonce, entry_mac) SELECT at, actor, action, subject, details, terminal_id, branch, '', '', {nonce},"
+            " entry_mac FROM audit_event WHERE action = 'test.original'")
+    with pytest.raises(IntegrityError):
+        raw(sealed_rt, copy.format(nonce="nonce"))
+    raw(sealed_rt, copy.format(nonce="'" + "2" * 32 + "'"))
+    copied = audit_ids(sealed_rt)[-1]
+    assert verify_chain(sealed_rt) == ChainBreak(copied, UNSIGNED)
+
+
+def test_sealed_rows_swapped_or_renumbered_are_named(sealed_rt):
+    ids = audit_ids(sealed_rt)
+
+    def place(row_id: int, seq: int) -> None:
+        raw(sealed_rt, "UPDATE audit_event SET seq = :seq WHERE id = :id", seq=seq, id=row_id)
+
+    place(ids[4], -5)
+    place(ids[5], 5)
+    place(ids[4], 6)
+    assert verify_chain(sealed_rt).row_id == ids[5]
+    place(ids[5], -6)
+    place(ids[4], 5)
+    place(ids[5], 6)
+    assert verify_chain(sealed_rt) is None
+    raw(sealed_rt, "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 6")
+    assert verify_chain(sealed_rt) == ChainBreak(ids[5], OUT_OF_PLACE)
 
 
 def test_new_rows_continue_a_verified_chain(demo_rt):

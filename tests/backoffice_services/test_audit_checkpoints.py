@@ -1,7 +1,8 @@
-"""Audit checkpoints: the chain's head written to a file outside the database, and the chain
-held against every checkpoint, so that a truncated tail, an emptied log and a chain rewritten and
-re-hashed (without the key, with another key, or even with the key) are reported; the periodic
-checkpoint task of `kidb serve` (kidb_tui/services/audit_checkpoint.py)."""
+"""Audit checkpoints: the sealed chain's head written to a file outside the database, and the
+chain held against every checkpoint and seal record, so that a truncated tail, an emptied log and
+a chain rewritten and re-hashed (without the key, with another key, or even with the key) are
+reported, and rows left unsealed for more than a minute too; the periodic checkpoint task of
+`kidb serve` (kidb_tui/services/audit_checkpoint.py)."""
 
 import asyncio
 import logging
@@ -10,7 +11,7 @@ import stat
 import pytest
 from sqlalchemy import text
 
-from kidb_tui.audit_chain import GENESIS, keyed_digest, legacy_digest, parse_at, parse_details, raw_rows, row_hash
+from kidb_tui.audit_chain import GENESIS, entry_mac, keyed_digest, legacy_digest, parse_at, parse_details, row_hash, sealed_rows
 from kidb_tui.services import audit
 from kidb_tui.services.audit import verify_chain
 from kidb_tui.services.audit_checkpoint import (
@@ -23,7 +24,8 @@ from kidb_tui.services.audit_checkpoint import (
     verify,
     write_checkpoint,
 )
-from tests.backoffice_services.test_audit_chain import audit_ids, raw
+from kidb_tui.services.audit_seal import seal_pending
+from tests.backoffice_services.test_audit_chain import audit_ids, raw, sealed_rt  # noqa: F401  (a fixture)
 from tests.conftest import AUDIT_KEY, FROZEN_AT
 
 
@@ -34,14 +36,18 @@ def add_rows(rt, count: int) -> None:
 
 
 def rehash_everything(rt, digest) -> None:
-    """What someone with database access does after editing rows: recompute the whole chain."""
+    """What someone with database access does after editing rows: recompute the whole chain and
+    every row's signature."""
     with rt.engine.begin() as connection:
         previous = GENESIS
-        for row in raw_rows(connection).all():
-            current = row_hash(digest, row.id, parse_at(row.at), row.actor, row.action, row.subject,
-                               parse_details(row.details), row.terminal_id, row.branch, previous)
-            connection.execute(text("UPDATE audit_event SET prev_hash = :prev, row_hash = :hash WHERE id = :id"),
-                               {"prev": previous, "hash": current, "id": row.id})
+        for row in sealed_rows(connection).all():
+            content = (parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
+                       row.terminal_id, row.branch)
+            current = row_hash(digest, row.id, *content, previous)
+            connection.execute(
+                text("UPDATE audit_event SET prev_hash = :prev, row_hash = :hash, entry_mac = :mac WHERE id = :id"),
+                {"prev": previous, "hash": current, "mac": entry_mac(digest, row.nonce, *content), "id": row.id},
+            )
             previous = current
 
 
@@ -73,7 +79,7 @@ def test_the_chain_verifies_against_checkpoints_after_normal_writes(demo_rt, tmp
         write_checkpoint(demo_rt, path)
         add_rows(demo_rt, 2)
     result = verify(demo_rt, read_checkpoints(path))
-    assert (result.rows, result.checkpoints, result.problem) == (len(audit_ids(demo_rt)), 3, None)
+    assert (result.rows, result.unsealed, result.checkpoints, result.problem) == (len(audit_ids(demo_rt)) - 2, 2, 3, None)
 
 
 def test_an_empty_log_checkpoints_as_the_genesis(rt, tmp_path):
@@ -102,6 +108,8 @@ def test_a_truncated_tail_followed_by_new_rows_is_reported(demo_rt, tmp_path):
     raw(demo_rt, "DELETE FROM audit_event WHERE id > :id", id=ids[-4])
     add_rows(demo_rt, 5)
     assert verify_chain(demo_rt) is None
+    assert checked(demo_rt, path).endswith("the tail was truncated")
+    seal_pending(demo_rt)
     assert checked(demo_rt, path) in (
         f"audit row {ids[-1]} differs from the checkpoint of 2026-11-25T03:00:00Z: the chain was rewritten",
         f"audit row {ids[-1]}, recorded by the checkpoint of 2026-11-25T03:00:00Z, is missing: "
@@ -123,11 +131,11 @@ def test_a_log_with_every_row_deleted_is_reported(demo_rt, tmp_path):
 
 @pytest.mark.parametrize("digest", [legacy_digest, keyed_digest(b"a-guessed-audit-key-0123456789abcdef")],
                          ids=["plain-sha256", "another-key"])
-def test_rows_rewritten_and_re_hashed_without_the_key_are_reported(demo_rt, digest):
-    ids = audit_ids(demo_rt)
-    raw(demo_rt, "UPDATE audit_event SET actor = 'someone.else' WHERE id = :id", id=ids[5])
-    rehash_everything(demo_rt, digest)
-    problem = verify_chain(demo_rt)
+def test_rows_rewritten_and_re_hashed_without_the_key_are_reported(sealed_rt, digest):
+    ids = audit_ids(sealed_rt)
+    raw(sealed_rt, "UPDATE audit_event SET actor = 'someone.else' WHERE id = :id", id=ids[5])
+    rehash_everything(sealed_rt, digest)
+    problem = verify_chain(sealed_rt)
     assert (problem.row_id, problem.problem) == (ids[0], "content does not match its hash (the row was edited)")
 
 

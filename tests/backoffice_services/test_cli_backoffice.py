@@ -118,7 +118,10 @@ def test_claims_export_with_a_bad_stage_exits_2(kidb, demo_rt, tmp_path):
     assert not path.exists()
 
 
-def test_audit_verify_passes_on_a_good_database(kidb, demo_rt):
+def test_audit_verify_passes_on_a_good_database_once_sealed(kidb, demo_rt):
+    code, _, err = kidb("audit", "verify")
+    assert (code, "not sealed" in err) == (1, True)
+    assert kidb("audit", "seal")[0] == 0
     code, out, err = kidb("audit", "verify")
     assert (code, err) == (0, "")
     assert "verified" in out
@@ -147,6 +150,7 @@ def test_audit_verify_names_a_row_edited_into_malformed_content(kidb, demo_rt):
 
 
 def test_audit_verify_names_the_row_after_a_deleted_one(kidb, demo_rt):
+    assert kidb("audit", "seal")[0] == 0
     with demo_rt.read() as session:
         first, second = session.exec(select(AuditEvent.id).order_by(AuditEvent.id).offset(3).limit(2)).all()
     with demo_rt.engine.begin() as connection:

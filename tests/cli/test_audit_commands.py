@@ -1,6 +1,7 @@
-"""`kidb audit checkpoint` and `kidb audit verify --checkpoints`: the head appended to a private
-file and printed, and the chain held against it: one line naming the problem, exit 1
-(kidb_tui/cli.py, kidb_tui/services/audit_checkpoint.py)."""
+"""`kidb audit seal`, `kidb audit checkpoint` and `kidb audit verify --checkpoints`: pending rows
+chained, the head appended to a private file and printed, and the chain held against it: one
+line naming the problem, exit 1 (kidb_tui/cli.py, kidb_tui/services/audit_seal.py,
+kidb_tui/services/audit_checkpoint.py)."""
 
 import stat
 
@@ -53,7 +54,34 @@ def test_verify_names_a_truncated_tail_and_an_emptied_log(url, tmp_path, capsys)
     status, out, [problem] = run(capsys, "--database", url, "audit", "verify", "--checkpoints", str(checkpoints))
     assert (status, problem.startswith("the audit log is empty, but the checkpoint of ")) == (1, True)
     assert run(capsys, "--database", url, "audit", "verify") == (
+        1, [], ["the audit chain has 0 sealed rows, but seal 1 sealed up to place 2: the tail was truncated"])
+    execute(url, "DELETE FROM audit_seal")
+    assert run(capsys, "--database", url, "audit", "verify") == (
         0, ["audit chain verified (0 rows, 0 checkpoints)"], [])
+
+
+def test_seal_chains_the_pending_rows_and_verify_counts_them(url, tmp_path, capsys):
+    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
+    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
+    capsys.readouterr()
+    assert query(url, "SELECT seq FROM audit_event ORDER BY id") == [(None,), (None,)]
+    assert run(capsys, "--database", url, "audit", "verify") == (
+        0, ["audit chain verified (0 rows, 0 checkpoints); 2 row(s) written in the last minute not sealed yet"], [])
+    assert run(capsys, "--database", url, "audit", "seal") == (0, ["sealed 2 row(s): places 1 to 2"], [])
+    assert query(url, "SELECT seq FROM audit_event ORDER BY id") == [(1,), (2,)]
+    assert query(url, "SELECT first_seq, last_seq FROM audit_seal") == [(1, 2)]
+    assert run(capsys, "--database", url, "audit", "seal") == (0, ["nothing to seal"], [])
+    assert run(capsys, "--database", url, "audit", "verify") == (
+        0, ["audit chain verified (2 rows, 0 checkpoints)"], [])
+
+
+def test_seal_names_a_row_it_refuses(url, tmp_path, capsys):
+    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
+    [(row_id,)] = query(url, "SELECT id FROM audit_event")
+    execute(url, "UPDATE audit_event SET actor = 'someone.else'")
+    capsys.readouterr()
+    assert run(capsys, "--database", url, "audit", "seal") == (
+        1, ["nothing to seal"], [f"audit row {row_id} not sealed: its writer's signature does not hold"])
 
 
 def test_verify_refuses_a_missing_or_malformed_checkpoints_file(url, tmp_path, capsys):

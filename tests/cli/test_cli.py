@@ -164,10 +164,30 @@ def test_audit_verify(url, tmp_path, capsys):
     main(["--database", url, "participants", "import", str(good_file(tmp_path))])
     capsys.readouterr()
     assert main(["--database", url, "audit", "verify"]) == 0
-    assert capsys.readouterr().out.strip() == "audit chain verified (1 rows, 0 checkpoints)"
+    assert capsys.readouterr().out.strip() == (
+        "audit chain verified (0 rows, 0 checkpoints); 1 row(s) written in the last minute not sealed yet")
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_event SET actor = 'someone-else'"))
     engine.dispose()
     assert main(["--database", url, "audit", "verify"]) == 1
     assert capsys.readouterr().err.startswith("audit row ")
+
+
+@pytest.mark.parametrize("command", [[], ["backoffice"]], ids=["kiosk", "backoffice"])
+def test_an_app_run_on_its_own_leaves_its_audit_rows_sealed(url, tmp_path, monkeypatch, command):
+    """No `kidb serve` seals for a kiosk or back office run directly: the app's own sealer does,
+    at the latest when the app ends."""
+    from kidb_tui.app import KidbApp
+    from kidb_tui.backoffice.app import BackofficeApp
+
+    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
+
+    def a_login(app) -> None:
+        assert login(app.rt, SITI.nib, "000000").identity is None
+
+    monkeypatch.setattr(KidbApp, "run", a_login)
+    monkeypatch.setattr(BackofficeApp, "run", a_login)
+    assert main(["--database", url, *command]) == 0
+    assert query(url, "SELECT action, seq IS NOT NULL FROM audit_event ORDER BY id") == [
+        ("participants.imported", True), ("auth.login_failed", True)]

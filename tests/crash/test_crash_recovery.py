@@ -7,8 +7,12 @@ Afterwards every acknowledged key is in the database exactly once with the refer
 worker was given, no claim exists that no worker asked for, each claim's rows (stage events,
 notification, audit row) are complete, every participant's money adds up (reserved is what
 the open claims hold, the balance is the imported one minus what was paid, 0 <= reserved <=
-balance), SQLite's integrity check passes and the audit chain verifies. Run on SQLite and on
-PostgreSQL; the kill schedule is seeded.
+balance), SQLite's integrity check passes and the audit chain, sealed afterwards, verifies. Run on
+SQLite and on PostgreSQL; the kill schedule is seeded.
+
+On PostgreSQL the server is also restarted under that load (stopped at once, as by a crash, and
+started again two seconds later): the workers get `SystemBusy` meanwhile, carry on afterwards
+without being restarted, and no acknowledged claim is lost.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import signal
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,6 +32,7 @@ from kidb_tui.bootstrap import prepare
 from kidb_tui.config import Settings
 from kidb_tui.models import AuditEvent, Claim, ClaimEvent, Notification, Participant
 from kidb_tui.services import audit, officers, participants
+from kidb_tui.services.audit_seal import seal_pending
 from kidb_tui.services.runtime import Runtime
 from tests.crash import population
 from tests.crash.worker import AUDIT_KEY, FAST_ARGON2, complete_lines, run_logged
@@ -36,6 +42,8 @@ PARTICIPANTS = 20
 MIN_SECONDS, MAX_SECONDS = 10, 40
 ENOUGH_ACKS, ENOUGH_KILLS = 40, 30
 KILL_EVERY = (0.3, 0.8)
+RESTART_AFTER, DOWN_SECONDS = 4.0, 2.0
+ENOUGH_ACKS_AFTER_RESTART = 10
 PRELOAD = ("tests.crash.worker", "sqlalchemy.dialects.sqlite.pysqlite", "sqlalchemy.dialects.postgresql.psycopg")
 SEED = 20261125
 PEPPER = "crash-test-pepper"
@@ -68,8 +76,12 @@ class Supervisor:
     the drivers once, so a restart costs milliseconds instead of a fresh interpreter's imports.
     """
 
-    def __init__(self, database_url: str, folder: Path) -> None:
+    def __init__(self, database_url: str, folder: Path, restart=None) -> None:
+        """`restart`: a callable that restarts the database, called once, RESTART_AFTER seconds in."""
         self.url, self.folder = database_url, folder
+        self.restart = restart
+        self.restarted = threading.Event()
+        self.acks_at_restart = 0
         self.rng = random.Random(SEED)
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(list(PRELOAD))
@@ -105,10 +117,21 @@ class Supervisor:
         if elapsed >= MAX_SECONDS:
             return True
         acked, _, retries = read_journals(self.folder)
-        return elapsed >= MIN_SECONDS and self.kills >= ENOUGH_KILLS and len(acked) >= ENOUGH_ACKS and retries > 0
+        recovered = self.restart is None or (
+            self.restarted.is_set() and len(acked) >= self.acks_at_restart + ENOUGH_ACKS_AFTER_RESTART)
+        return (elapsed >= MIN_SECONDS and self.kills >= ENOUGH_KILLS and len(acked) >= ENOUGH_ACKS and retries > 0
+                and recovered)
+
+    def _restart_database(self) -> None:
+        self.acks_at_restart = len(read_journals(self.folder)[0])
+        self.restart()
+        self.restarted.set()
 
     def run(self) -> None:
         self.processes = [self._start(worker) for worker in range(WORKERS)]
+        restarter = threading.Timer(RESTART_AFTER, self._restart_database) if self.restart else None
+        if restarter is not None:
+            restarter.start()
         try:
             started = time.monotonic()
             while not self.enough(started):
@@ -121,6 +144,8 @@ class Supervisor:
                 self.processes[victim] = self._start(victim)
             self._check_alive()
         finally:
+            if restarter is not None:
+                restarter.join()
             for process in self.processes:
                 process.kill()
                 process.join()
@@ -174,13 +199,22 @@ def check_database(rt: Runtime, imported: dict[str, int], acked: dict[str, list[
         assert 0 <= person.reserved <= person.balance, person.nib
         assert person.reserved + paid <= imported[person.nib], person.nib
     assert audit.verify_chain(rt) is None
+    seal_pending(rt)
+    assert audit.verify_chain(rt) is None
+    with rt.read() as session:
+        assert session.exec(select(AuditEvent).where(col(AuditEvent.seq).is_(None))).all() == []
 
 
-def crash_and_check(settings: Settings, folder: Path) -> None:
+def noted(folder: Path, name: str) -> list[int]:
+    """The incarnations noted in the workers' `name-N` files (busy, recovered)."""
+    return [int(fields[0]) for worker in range(WORKERS) for fields in complete_lines(folder / f"{name}-{worker}")]
+
+
+def crash_and_check(settings: Settings, folder: Path, restart=None) -> Supervisor:
     settings = settings.with_(pepper=PEPPER.encode(), audit_key=AUDIT_KEY, argon2=FAST_ARGON2,
                               failure_delay_base=0.0, failure_delay_max=0.0)
     imported = populate(settings)
-    supervisor = Supervisor(settings.database_url, folder)
+    supervisor = Supervisor(settings.database_url, folder, restart)
     supervisor.run()
     acked, tried, retries = read_journals(folder)
     rt = Runtime.create(settings)
@@ -194,6 +228,7 @@ def crash_and_check(settings: Settings, folder: Path) -> None:
     assert supervisor.kills >= 10
     assert len(acked) >= 10, "the workers made too little progress to prove anything"
     assert retries >= 1
+    return supervisor
 
 
 def test_killed_workers_lose_and_double_nothing_on_sqlite(settings, tmp_path):
@@ -202,7 +237,11 @@ def test_killed_workers_lose_and_double_nothing_on_sqlite(settings, tmp_path):
     crash_and_check(settings, journals)
 
 
-def test_killed_workers_lose_and_double_nothing_on_postgresql(pg_settings, tmp_path):
+def test_killed_workers_and_a_restarted_server_lose_and_double_nothing_on_postgresql(pg_cluster, pg_settings, tmp_path):
     journals = tmp_path / "journals"
     journals.mkdir()
-    crash_and_check(pg_settings, journals)
+    supervisor = crash_and_check(pg_settings, journals, lambda: pg_cluster.restart(DOWN_SECONDS))
+    assert supervisor.restarted.is_set()
+    assert noted(journals, "busy"), "no worker saw the database go away"
+    assert noted(journals, "recovered"), "no worker carried on after the restart without being restarted itself"
+    assert len(read_journals(journals)[0]) >= supervisor.acks_at_restart + ENOUGH_ACKS_AFTER_RESTART

@@ -16,6 +16,11 @@ A new incarnation first cuts a line torn by the kill, then resubmits the one sub
 may have been in flight (a key with neither ack nor refusal). One submission in five reuses an
 acknowledged key and must get the same claim back. Anything unexpected ends the process with
 status 1 and a traceback on stderr, which the supervisor reports.
+
+While the database is unreachable (restarted under load), the service layer answers
+`SystemBusy`, as a kiosk session shows the busy message: the worker notes it in `busy-N`
+(`incarnation`), waits a moment and tries the same step again with the same key, without being
+restarted; its first acknowledgement after that is noted in `recovered-N` (`incarnation`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import argparse
 import os
 import random
 import sys
+import time
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -32,7 +38,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from kidb_tui.config import Argon2Params, Settings
-from kidb_tui.errors import DomainError, FormErrors, RequirementError
+from kidb_tui.errors import DomainError, FormErrors, RequirementError, SystemBusy
 from kidb_tui.models import Claim, KioskAccount, Officer, Participant
 from kidb_tui.services import review
 from kidb_tui.services.auth import Identity
@@ -48,6 +54,7 @@ CLAIM_TYPES = ("biaya_lainnya", "biaya_medis", "biaya_pengobatan")
 RETRY_SHARE = 0.2
 OFFICER_SHARE = 0.4
 REJECT_SHARE = 0.2
+BUSY_PAUSE = 0.1
 
 
 @dataclass(frozen=True)
@@ -85,21 +92,44 @@ def complete_lines(path: Path, repair: bool = False) -> list[list[str]]:
 
 
 class Worker:
-    def __init__(self, rt: Runtime, folder: Path, number: int, rng: random.Random) -> None:
-        self.rt, self.rng = rt, rng
+    def __init__(self, rt: Runtime, folder: Path, number: int, rng: random.Random, incarnation: int = 0) -> None:
+        self.rt, self.rng, self.incarnation = rt, rng, incarnation
         self.intents = folder / f"intents-{number}"
         self.acks = folder / f"acks-{number}"
         self.retries = folder / f"retries-{number}"
+        self.busy_log = folder / f"busy-{number}"
+        self.recovered_log = folder / f"recovered-{number}"
+        self.was_busy = False
         self.people: dict[int, tuple[Identity, str, Contact]] = {}
-        with rt.read() as session:
-            rows = session.exec(
-                select(Participant, KioskAccount).join(KioskAccount, col(KioskAccount.participant_id) == col(Participant.id))
-            ).all()
-            officers = session.exec(select(Officer).order_by(col(Officer.id))).all()
+        rows, officers = self.patiently(self._load)
         for participant, account in rows:
             identity = Identity(participant.id, account.id, participant.nib, participant.full_name)
             self.people[participant.id] = (identity, participant.full_name, current_contact(participant))
         self.officers = [OfficerIdentity(o.id, o.username, o.role, o.branch) for o in officers]
+
+    def _load(self):
+        with self.rt.read() as session:
+            rows = session.exec(
+                select(Participant, KioskAccount).join(KioskAccount, col(KioskAccount.participant_id) == col(Participant.id))
+            ).all()
+            return rows, session.exec(select(Officer).order_by(col(Officer.id))).all()
+
+    def patiently(self, call):
+        """`call()`, again and again while the database is unreachable (each time noted)."""
+        while True:
+            try:
+                return call()
+            except SystemBusy:
+                if not self.was_busy:
+                    append_synced(self.busy_log, str(self.incarnation))
+                self.was_busy = True
+                time.sleep(BUSY_PAUSE)
+
+    def acknowledged(self, line: str) -> None:
+        append_synced(self.acks, line)
+        if self.was_busy:
+            append_synced(self.recovered_log, str(self.incarnation))
+            self.was_busy = False
 
     def draft(self, attempt: Attempt) -> ClaimDraft:
         _, name, _ = self.people[attempt.participant]
@@ -112,12 +142,13 @@ class Worker:
         """The claim's reference (acknowledged unless told not to); None when the service refused it."""
         identity, _, contact = self.people[attempt.participant]
         try:
-            receipt = submit_claim(self.rt, identity, self.draft(attempt), contact, PIN, attempt.key)
+            receipt = self.patiently(
+                lambda: submit_claim(self.rt, identity, self.draft(attempt), contact, PIN, attempt.key))
         except (FormErrors, RequirementError) as refusal:
             append_synced(self.intents, f"refused {attempt.key} {refusal.key}")
             return None
         if acknowledge:
-            append_synced(self.acks, f"{attempt.line()} {receipt.reference}")
+            self.acknowledged(f"{attempt.line()} {receipt.reference}")
         return receipt.reference
 
     def resume(self) -> None:
@@ -148,6 +179,9 @@ class Worker:
 
     def officer_step(self) -> None:
         """Move one open claim a stage on (or reject it); losing a race to another worker is fine."""
+        self.patiently(self._officer_step)
+
+    def _officer_step(self) -> None:
         with self.rt.read() as session:
             open_claims = session.exec(
                 select(Claim).where(col(Claim.stage).in_(("agenda", "penetapan", "persetujuan", "pembayaran")))
@@ -195,7 +229,7 @@ def run(database_url: str, folder: Path, number: int, incarnation: int, seed: in
         failure_delay_base=0.0, failure_delay_max=0.0, terminal_id=f"crash-{number}",
     )
     rng = random.Random(f"{seed}-{number}-{incarnation}")
-    Worker(Runtime.create(settings), folder, number, rng).run()
+    Worker(Runtime.create(settings), folder, number, rng, incarnation).run()
 
 
 def run_logged(database_url: str, folder: Path, number: int, incarnation: int, seed: int, pepper: str) -> None:

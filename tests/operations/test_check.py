@@ -70,7 +70,7 @@ def test_an_unsafe_pepper_file_fails_its_check(installed, tmp_path, capsys):
 
 
 def test_an_old_schema_fails_and_the_chain_is_not_walked(installed, capsys):
-    migrate.downgrade(make_engine(sqlite_url(installed)), "0005")
+    migrate.downgrade(make_engine(sqlite_url(installed)), "0005", audit_key=load_settings().audit_key)
     status, lines = checked(capsys)
     assert status == 1
     assert lines["schema"] == "FAIL schema: at revision 0005, this kidb needs 0006: run `kidb db upgrade`"

@@ -52,6 +52,15 @@ def test_the_timer_writes_an_audit_checkpoint():
     assert {"OnCalendar=hourly", "Persistent=true", "WantedBy=timers.target"} <= set(timer)
 
 
+def test_the_seal_timer_seals_the_audit_log_of_a_branch_without_kidb_serve():
+    service = unit("kidb-audit-seal.service")
+    for line in ["Type=oneshot", f"ExecStart={KIDB} audit seal", "User=kidb", "StateDirectory=kidb",
+                 "Environment=KIDB_AUDIT_KEY_FILE=%d/audit.key", *HARDENING]:
+        assert line in service, line
+    timer = unit("kidb-audit-seal.timer")
+    assert {"OnBootSec=20s", "OnUnitActiveSec=20s", "WantedBy=timers.target"} <= set(timer)
+
+
 def test_systemd_accepts_the_units(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:

@@ -1,14 +1,16 @@
-"""Audit rows: written in the caller's transaction, masked, hash-chained; no secret, full NIK or
-full account number anywhere after a whole kiosk journey (kidb_tui/services/audit.py, masking.py)."""
+"""Audit rows: written in the caller's transaction, masked, signed by their writer and chained by
+the sealer; no secret, full NIK or full account number anywhere after a whole kiosk journey
+(kidb_tui/services/audit.py, audit_seal.py, masking.py)."""
 
 import itertools
 
 import pytest
 from sqlalchemy import text
 
-from kidb_tui.audit_chain import GENESIS
+from kidb_tui.audit_chain import FORGED, GENESIS
 from kidb_tui.models import AuditEvent
 from kidb_tui.services import audit
+from kidb_tui.services.audit_seal import seal_pending
 from kidb_tui.services.auth import activate, change_secret, login
 from kidb_tui.services.claims import submit_claim
 from kidb_tui.services.demo import OFFICERS, PEOPLE
@@ -26,7 +28,11 @@ def test_record_writes_one_row_with_terminal_and_branch(rt, settings, clock):
     assert row.details == {"count": 2}
     assert (row.terminal_id, row.branch) == ("KIOSK-02", "Bandung")
     assert row.at.replace(tzinfo=None) == clock.now().replace(tzinfo=None)
-    assert row.prev_hash == GENESIS and len(row.row_hash) == 64
+    assert (row.seq, row.prev_hash, row.row_hash) == (None, "", "")
+    assert len(row.nonce) == 32 and len(row.entry_mac) == 64
+    seal_pending(rt)
+    [row] = all_rows(rt, AuditEvent)
+    assert (row.seq, row.prev_hash, len(row.row_hash)) == (1, GENESIS, 64)
 
 
 def test_record_is_part_of_the_callers_transaction(rt):
@@ -52,22 +58,30 @@ def test_masks():
 
 
 def test_chain_holds_and_links_each_row_to_the_one_before(demo_rt):
-    rows = all_rows(demo_rt, AuditEvent)
     assert audit.verify_chain(demo_rt) is None
+    seal_pending(demo_rt)
+    rows = sorted(all_rows(demo_rt, AuditEvent), key=lambda row: row.seq)
+    assert audit.verify_chain(demo_rt) is None
+    assert [row.seq for row in rows] == list(range(1, len(rows) + 1))
     assert rows[0].prev_hash == GENESIS
     assert all(later.prev_hash == earlier.row_hash for earlier, later in itertools.pairwise(rows))
 
 
-def test_edited_row_breaks_the_chain(demo_rt):
+@pytest.mark.parametrize("sealed", [False, True], ids=["unsealed", "sealed"])
+def test_edited_row_breaks_the_chain(demo_rt, sealed):
+    if sealed:
+        seal_pending(demo_rt)
     target = all_rows(demo_rt, AuditEvent)[3]
     with demo_rt.write() as session:
         session.execute(text("UPDATE audit_event SET actor = 'someone-else' WHERE id = :id"), {"id": target.id})
     problem = audit.verify_chain(demo_rt)
     assert problem is not None and problem.row_id == target.id
+    assert (problem.problem == FORGED) is not sealed
 
 
 def test_deleted_row_breaks_the_chain(demo_rt):
-    rows = all_rows(demo_rt, AuditEvent)
+    seal_pending(demo_rt)
+    rows = sorted(all_rows(demo_rt, AuditEvent), key=lambda row: row.seq)
     with demo_rt.write() as session:
         session.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": rows[2].id})
     problem = audit.verify_chain(demo_rt)

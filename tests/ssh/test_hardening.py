@@ -154,7 +154,8 @@ async def test_backoffice_over_ssh_is_locked_down(kiosk_env, tmp_path):
 async def test_a_kiosk_that_cannot_start_shows_one_plain_line(kiosk_env, terminal_key, tmp_path):
     """The database became unusable after the server started: the terminal reads one plain line,
     the server log has the traceback as one escaped line with the terminal id."""
-    server = start_server({**kiosk_env, "KIDB_AUDIT_CHECKPOINT_SECONDS": "0"}, terminal_key, tmp_path)
+    server = start_server({**kiosk_env, "KIDB_AUDIT_CHECKPOINT_SECONDS": "0", "KIDB_AUDIT_SEAL_SECONDS": "3600"},
+                          terminal_key, tmp_path)
     try:
         database = Path(kiosk_env["KIDB_DATABASE_URL"].removeprefix("sqlite:///"))
         database.write_bytes(b"this is not a database\n" * 512)
