@@ -1,4 +1,5 @@
-"""Participant notifications: created with the change that caused them, read at the kiosk."""
+"""Participant notifications: created with the change that caused them, read at the kiosk and
+sent through the outbox."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound
-from kidb_tui.models import Notification
+from kidb_tui.models import Notification, Participant
+from kidb_tui.services import outbox
 from kidb_tui.services.runtime import Runtime
 
 
@@ -24,8 +26,12 @@ class NotificationView:
 
 
 def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:
-    """Queue a notification in the caller's transaction; `kind` names its `notif.<kind>.*` texts."""
+    """Queue a notification in the caller's transaction, for the kiosk inbox and the outbox;
+    `kind` names its `notif.<kind>.*` texts."""
     session.add(Notification(participant_id=participant_id, kind=kind, params=dict(params), created_at=rt.now()))
+    participant = session.get(Participant, participant_id)
+    if participant is not None:
+        outbox.enqueue(session, rt, participant, kind, **params)
 
 
 def _view(row: Notification) -> NotificationView:

@@ -12,7 +12,7 @@ from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Participant
-from kidb_tui.services import audit, auth, notifications
+from kidb_tui.services import audit, auth, notifications, outbox, verification
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.runtime import Runtime
 
@@ -70,11 +70,18 @@ def changed_fields(participant: Participant, clean: Contact) -> list[str]:
 
 
 def apply_contact(session: Session, rt: Runtime, participant: Participant, clean: Contact) -> list[str]:
-    """Write the contact data in the caller's transaction, confirm it, notify and audit each change."""
+    """Write the contact data in the caller's transaction, confirm it, notify and audit each change.
+    A new email is unverified: a code goes to it, and the change is reported to the old one too."""
     changed = changed_fields(participant, clean)
+    old_email = participant.email
     for name in changed:
         setattr(participant, name, getattr(clean, name))
         notifications.notify(session, rt, participant.id, "contact_changed", field=name)
+    if "email" in changed:
+        if old_email and rt.settings.mail_configured:
+            outbox.add(session, rt, participant, "email", old_email, "contact_changed", field="email")
+        participant.email_verified_at = None
+        verification.issue_code(session, rt, participant)
     participant.contact_confirmed_at = rt.now()
     participant.updated_at = rt.now()
     session.add(participant)
