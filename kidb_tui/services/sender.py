@@ -8,10 +8,12 @@ well-behaved server uses to drop the duplicate. Officers list dead letters and r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +21,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.errors import NotFound
+from kidb_tui.errors import NotFound, SystemBusy
 from kidb_tui.models import OutboxMessage
 from kidb_tui.services import audit
 from kidb_tui.services.mail_render import render
@@ -29,6 +31,7 @@ from kidb_tui.services.transports import Refused, Transport
 
 log = logging.getLogger(__name__)
 
+POLL_SECONDS = 5.0
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 20
@@ -139,6 +142,35 @@ def run_once(rt: Runtime, transports: dict[str, Transport], worker: str | None =
         if counts["pending"]:
             break
     return Outcome(counts["sent"], counts["pending"], counts["dead"])
+
+
+async def send_every(
+    rt: Runtime, transports: dict[str, Transport], seconds: float = POLL_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Deliver what is due, then again every `seconds`, until cancelled (the `kidb serve` task);
+    the work runs in a thread, and a busy database is logged and tried again next time."""
+    worker = worker_name()
+    while True:
+        try:
+            outcome = await asyncio.to_thread(run_once, rt, transports, worker)
+            if outcome != Outcome():
+                log.info("outbox: %d sent, %d to retry, %d dead", outcome.sent, outcome.retried, outcome.dead)
+        except SystemBusy as error:
+            log.warning("outbox not delivered: %s", error)
+        await sleep(seconds)
+
+
+def run_until(rt: Runtime, transports: dict[str, Transport], stop: threading.Event,
+              seconds: float = POLL_SECONDS) -> None:
+    """The same as `send_every`, in a thread of its own until `stop` is set (the demo's sender)."""
+    worker = worker_name()
+    while not stop.is_set():
+        try:
+            run_once(rt, transports, worker)
+        except SystemBusy as error:
+            log.warning("outbox not delivered: %s", error)
+        stop.wait(seconds)
 
 
 def dead_letters(rt: Runtime, limit: int = 100) -> list[DeadLetter]:

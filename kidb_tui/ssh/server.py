@@ -234,10 +234,12 @@ async def run_server(
     host: str, port: int, host_key: asyncssh.SSHKey, hub: Hub,
     audit_checkpoints: Callable[[], Coroutine[object, object, None]] | None = None,
     flood_guard: FloodGuard | None = None,
+    notify_sender: Callable[[], Coroutine[object, object, None]] | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT, then end every session and return 0; SIGHUP rereads the
     authorized keys. `audit_checkpoints`
-    runs as a task meanwhile (the periodic audit checkpoints of `kidb serve`). A session host
+    runs as a task meanwhile (the periodic audit checkpoints of `kidb serve`), and so does
+    `notify_sender` (the outbox sender, when a mail server or webhook is configured). A session host
     launcher is started first and stopped last (it reports the sessions' ends until then)."""
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_loop_errors)
@@ -264,6 +266,8 @@ async def run_server(
     tasks = [asyncio.create_task(audit_checkpoints())] if audit_checkpoints else []
     if flood_guard is not None:
         tasks.append(asyncio.create_task(_summarise(flood_guard)))
+    if notify_sender is not None:
+        tasks.append(asyncio.create_task(notify_sender()))
     await stopping.wait()
     for task in tasks:
         task.cancel()
@@ -315,6 +319,10 @@ def serve(rt, args) -> int:
     _raise_descriptor_limit()
     seconds = rt.settings.audit_checkpoint_seconds
     checkpoints = functools.partial(checkpoint_every, rt, default_path(), seconds) if seconds > 0 else None
+    from kidb_tui.services import sender, transports
+
+    channels = transports.configured(rt.settings)
+    mailer = functools.partial(sender.send_every, rt, channels) if channels else None
     database_url = rt.settings.database_url
     rt.engine.dispose()
     socket_folder = None
@@ -324,7 +332,7 @@ def serve(rt, args) -> int:
         launcher = HostLauncher(socket_path, host_environment(database_url, data_dir), args.language)
     hub = Hub(keys, database_url, args.language, limits, launcher, Translator(args.language or rt.settings.language))
     try:
-        return asyncio.run(run_server(host, port, host_key, hub, checkpoints, guard))
+        return asyncio.run(run_server(host, port, host_key, hub, checkpoints, guard, mailer))
     finally:
         if socket_folder is not None:
             socket_folder.cleanup()

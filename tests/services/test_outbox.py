@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from kidb_tui.errors import AuthError, DomainError, RequirementError
 from kidb_tui.models import Claim, EmailCode, OutboxMessage
 from kidb_tui.services import profile, requirements, reset_codes, review, sender, verification
@@ -25,6 +26,10 @@ def outbox(rt, *conditions) -> list[OutboxMessage]:
 
 def verified(rt, person) -> None:
     update_participant(rt, person, email_verified_at=rt.now())
+
+
+def unverified(rt, person) -> None:
+    update_participant(rt, person, email_verified_at=None)
 
 
 def file_claim(rt, person, key="key-1"):
@@ -70,9 +75,14 @@ def test_receipt_reaches_the_participant_after_simpan(mail):
 
 def test_a_refused_claim_queues_nothing(mail):
     rt, _ = mail
+    unverified(rt, SITI)
     with pytest.raises(RequirementError):
         file_claim(rt, SITI)
     assert outbox(rt) == []
+
+
+def test_demo_participants_with_an_account_have_a_verified_email(demo_rt):
+    assert participant_row(demo_rt, SITI).email_verified_at is not None
 
 
 def test_stage_change_after_an_officer_acts_in_english(mail):
@@ -180,6 +190,7 @@ def test_every_notifying_event_writes_its_message(mail):
 
 def test_code_rules(mail):
     rt, server = mail
+    unverified(rt, SITI)
     participant_id = participant_row(rt, SITI).id
     verification.send_code(rt, participant_id, "en")
     with pytest.raises(DomainError) as waited:
@@ -212,6 +223,7 @@ def test_code_rules(mail):
 
 def test_requirement_is_verified_email_with_mail_else_well_formed(mail, demo_rt):
     rt, _ = mail
+    unverified(rt, SITI)
     participant_id = participant_row(rt, SITI).id
     keys = lambda runtime: {i.key: i.status for i in requirements.check(runtime, participant_id, "biaya_medis").items}
     assert keys(demo_rt)["email_valid"] == requirements.MET
