@@ -12,11 +12,11 @@ import pytest
 from kidb_tui.errors import AuthError, DomainError, RequirementError
 from kidb_tui.models import Claim, EmailCode, OutboxMessage
 from kidb_tui.services import profile, requirements, reset_codes, review, sender, verification
-from kidb_tui.services.auth import login
+from kidb_tui.services.auth import activate, login
 from kidb_tui.services.claims import submit_claim
 from kidb_tui.services.profile import Contact
 from tests.backoffice_services.helpers import ANI, officer
-from tests.conftest import BUDI, SITI, sign_in
+from tests.conftest import BUDI, RINA, SITI, sign_in
 from tests.services.helpers import all_rows, contact_of, draft, participant_row, update_participant
 
 
@@ -186,6 +186,19 @@ def test_every_notifying_event_writes_its_message(mail):
     kinds = [row.kind for row in outbox(rt)]
     assert kinds == ["reset_code_issued", "account_locked"]
     assert all("code" not in row.params for row in outbox(rt))
+
+
+def test_activation_sends_a_code_to_the_email_on_record(mail):
+    rt, server = mail
+    rina = participant_row(rt, RINA)
+    activate(rt, RINA.nib, RINA.nik, RINA.birth_date.strftime("%d-%m-%Y"), "pin", "802461", "802461")
+    sender.run_once(rt, server.transports(rt))
+    subjects = sorted(m["Subject"] for m in server.mailbox.to(rina.email))
+    assert subjects == ["Akun KIDB diaktifkan", "Kode verifikasi email KIDB"]
+    [code_row] = all_rows(rt, EmailCode)
+    assert code_row.email == rina.email
+    verification.verify(rt, rina.id, code_in(next(m for m in server.mailbox.received if "Kode" in m["Subject"])))
+    assert participant_row(rt, RINA).email_verified_at is not None
 
 
 def test_code_rules(mail):
