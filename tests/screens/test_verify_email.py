@@ -6,6 +6,7 @@ from sqlmodel import select
 from kidb_tui.models import Participant
 from kidb_tui.services import sender
 from tests import ui
+from tests.screens import claim_steps
 from tests.conftest import SITI
 from tests.services.helpers import update_participant
 
@@ -64,3 +65,18 @@ async def test_without_mail_server_the_kiosk_says_so(make_app, demo_rt):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_verify(pilot)
         assert ui.shows(app, "belum memiliki server email")
+
+
+async def test_simpan_at_the_kiosk_mails_the_receipt(make_app, demo_rt, smtp_server):
+    with_mail(demo_rt, smtp_server)
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await claim_steps.to_confirm(pilot)
+        await claim_steps.save(pilot, SITI.secret)
+        assert ui.at(app, "claim.receipt_title")
+    assert sender.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
+    [message] = smtp_server.mailbox.received
+    [claim] = claim_steps.claims_of(demo_rt, SITI)
+    assert message["To"] == siti(demo_rt).email and message["Subject"] == f"Klaim {claim.reference} diterima"
+    assert "Rp5.000.000" in message.get_body(("plain",)).get_content()
+    assert "1234567890" not in message.as_string()
