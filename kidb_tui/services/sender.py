@@ -64,16 +64,19 @@ def backoff(rt: Runtime, attempts: int) -> timedelta:
 
 
 def claim(rt: Runtime, worker: str, channels: list[str], limit: int = BATCH) -> list[OutboxMessage]:
-    """Take up to `limit` due rows of `channels` for `worker` until the lease ends."""
+    """Take up to `limit` due rows of `channels` for `worker` until the lease ends. A read
+    first: with nothing due no write transaction is begun (SQLite's one writer stays free)."""
     now = rt.now()
+    due = (select(OutboxMessage)
+           .where(OutboxMessage.status == "pending", col(OutboxMessage.channel).in_(channels),
+                  OutboxMessage.next_attempt_at <= now,
+                  or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
+           .order_by(col(OutboxMessage.id)).limit(limit))
+    with rt.read() as session:
+        if session.exec(due.with_only_columns(col(OutboxMessage.id))).first() is None:
+            return []
     with rt.write() as session:
-        rows = session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", col(OutboxMessage.channel).in_(channels),
-                   OutboxMessage.next_attempt_at <= now,
-                   or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
-            .order_by(col(OutboxMessage.id)).limit(limit).with_for_update(skip_locked=True)
-        ).all()
+        rows = session.exec(due.with_for_update(skip_locked=True)).all()
         for row in rows:
             row.claimed_by, row.claimed_until = worker, now + LEASE
             session.add(row)
