@@ -74,6 +74,7 @@ def free_port() -> int:
 class SmtpServer:
     def __init__(self, folder: Path) -> None:
         cert_file, key_file = self_signed(folder)
+        self.cert_file = cert_file
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         server_context.load_cert_chain(cert_file, key_file)
         self.client_context = ssl.create_default_context(cafile=str(cert_file))
