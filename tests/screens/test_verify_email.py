@@ -80,3 +80,19 @@ async def test_simpan_at_the_kiosk_mails_the_receipt(make_app, demo_rt, smtp_ser
     assert message["To"] == siti(demo_rt).email and message["Subject"] == f"Klaim {claim.reference} diterima"
     assert "Rp5.000.000" in message.get_body(("plain",)).get_content()
     assert "1234567890" not in message.as_string()
+
+
+async def test_new_email_in_the_profile_sends_a_code(make_app, demo_rt, smtp_server):
+    with_mail(demo_rt, smtp_server)
+    old = siti(demo_rt).email
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.keys(pilot, "4")
+        await ui.until(pilot, lambda: ui.at(app, "profile.title"))
+        await ui.retype(pilot, ui.t("field.email"), "siti.baru@example.com")
+        await ui.keys(pilot, "f5", *SITI.secret, "enter")
+        await ui.until(pilot, lambda: "menu 8" in ui.status(app))
+    assert siti(demo_rt).email == "siti.baru@example.com" and siti(demo_rt).email_verified_at is None
+    sender.run_once(demo_rt, smtp_server.transports(demo_rt))
+    assert [m["Subject"] for m in smtp_server.mailbox.to(old)] == ["Email diperbarui"]
+    assert "Kode verifikasi email KIDB" in [m["Subject"] for m in smtp_server.mailbox.to("siti.baru@example.com")]
