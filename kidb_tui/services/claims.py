@@ -223,11 +223,11 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         if claim is not None:
             return _receipt(rt, claim, participant)
         _, account, claim_type = requirements.load_context(session, participant.id, draft.type_code)
-        profile.apply_contact(session, rt, participant, contact)
         report = requirements.evaluate(session, rt, participant, account, claim_type)
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
+        profile.apply_contact(session, rt, participant, contact)
         clean = _validate_draft(session, participant, draft, report)
         now = rt.now()
         claim = Claim(

@@ -73,6 +73,19 @@ def test_receipt_reaches_the_participant_after_simpan(mail):
     assert sent.status == "sent" and sent.sent_at is not None and sent.attempts == 1
 
 
+def test_a_new_email_at_the_claim_step_files_the_claim_and_sends_a_code(mail):
+    rt, server = mail
+    verified(rt, SITI)
+    identity = sign_in(rt, SITI)
+    contact = contact_of(rt, SITI)
+    new = Contact(contact.address, contact.postal_code, contact.phone, "siti.lain@example.com")
+    receipt = submit_claim(rt, identity, draft(rt, SITI, "biaya_medis", "1.500.000"), new, SITI.secret, "key-1")
+    assert receipt.reference and participant_row(rt, SITI).email_verified_at is None
+    sender.run_once(rt, server.transports(rt))
+    subjects = sorted(m["Subject"] for m in server.mailbox.to("siti.lain@example.com"))
+    assert "Kode verifikasi email KIDB" in subjects and f"Klaim {receipt.reference} diterima" in subjects
+
+
 def test_a_refused_claim_queues_nothing(mail):
     rt, _ = mail
     unverified(rt, SITI)
