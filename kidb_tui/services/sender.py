@@ -21,10 +21,11 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.errors import NotFound, SystemBusy
+from kidb_tui.errors import DomainError, NotFound, SystemBusy
 from kidb_tui.models import OutboxMessage
 from kidb_tui.services import audit
 from kidb_tui.services.mail_render import render
+from kidb_tui.services.outbox import CODE_KIND
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.transports import Refused, Transport
@@ -187,11 +188,14 @@ def dead_letters(rt: Runtime, limit: int = 100) -> list[DeadLetter]:
 
 
 def retry(rt: Runtime, officer: OfficerIdentity, message_id: int) -> None:
-    """Put a dead letter back in the queue, due now, with its tries counted afresh."""
+    """Put a dead letter back in the queue, due now, with its tries counted afresh; not a code
+    message (its code is gone: the participant asks for a new one)."""
     with rt.write() as session:
         row = session.get(OutboxMessage, message_id)
         if row is None or row.status != "dead":
             raise NotFound("outbox.not_found")
+        if row.kind == CODE_KIND:
+            raise DomainError("outbox.code_not_resent")
         row.status, row.attempts, row.next_attempt_at = "pending", 0, rt.now()
         session.add(row)
         audit.record(session, rt, officer.username, "outbox.retried", str(row.id), channel=row.channel, kind=row.kind)
