@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kidb_tui.cli import main
-from kidb_tui.config import SettingsError, load_options
+from kidb_tui.cli import _demo_mail, main
+from kidb_tui.config import Settings, SettingsError, load_options
 from kidb_tui.models import OutboxMessage
 from kidb_tui.services import profile, sender, transports
 from tests.conftest import SITI, sign_in
@@ -113,3 +113,10 @@ def test_smtp_url_is_checked(monkeypatch):
     with pytest.raises(SettingsError) as error:
         load_options()
     assert "KIDB_SMTP_URL='http://mail.example.com' is not an SMTP URL" in str(error.value)
+
+
+def test_the_demo_sends_mail_to_a_file_unless_a_server_is_configured(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path))
+    assert _demo_mail(Settings()).mail_file == str(tmp_path / "demo-mail.txt")
+    configured = Settings(smtp_url="smtp://mail.example.com")
+    assert _demo_mail(configured) is configured
