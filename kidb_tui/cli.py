@@ -15,6 +15,7 @@ from kidb_tui.attach import add_arguments as add_attach_arguments
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 
 DEMO_FILE = "demo.sqlite3"
+DEMO_MAIL_FILE = "demo-mail.txt"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--delimiter", default=",", help="field separator: one character, e.g. ';' (default ',')")
     export.add_argument("--bom", action="store_true", help="start with a UTF-8 byte order mark (for spreadsheets)")
     export.add_argument("file", type=Path)
+    notify = commands.add_parser("notify", help="notifications by email and webhook")
+    notify_run = notify.add_subparsers(dest="notify_command", required=True).add_parser(
+        "run", help="deliver the outbox until stopped (kidb serve does this too)")
+    notify_run.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help="check the hash chain, and against the checkpoints")
@@ -113,6 +118,34 @@ def _run_kiosk(rt, args) -> int:
         if sealer is not None:
             sealer.stop()
     return app.return_code or 0
+
+
+def _demo_mail(settings):
+    """The demo's mail goes to a file in the data directory unless a mail server is configured."""
+    from kidb_tui.config import user_data_dir
+
+    return settings if settings.mail_configured else settings.with_(mail_file=str(user_data_dir() / DEMO_MAIL_FILE))
+
+
+def _demo(rt, args, demo_url: str) -> int:
+    """The kiosk on the demo database, with a sender delivering its notifications meanwhile."""
+    import threading
+
+    from kidb_tui.services import sender, transports
+
+    stop = threading.Event()
+    worker = threading.Thread(target=sender.run_until, args=(rt, transports.configured(rt.settings), stop),
+                              name="kidb-demo-sender", daemon=True)
+    worker.start()
+    try:
+        status = _run_kiosk(rt, args)
+    finally:
+        stop.set()
+        worker.join()
+    print(f"demo database: {demo_url}\nback office on it: kidb --database {demo_url} backoffice")
+    if rt.settings.mail_file:
+        print(f"demo notifications (email): {rt.settings.mail_file}")
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,10 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kidb: {error}", file=sys.stderr)
         return 2
     if args.command == "demo":
-        rt = bootstrap.build_demo(settings)
-        status = _run_kiosk(rt, args)
-        print(f"demo database: {demo_url}\nback office on it: kidb --database {demo_url} backoffice")
-        return status
+        return _demo(bootstrap.build_demo(_demo_mail(settings)), args, demo_url)
     if args.command == "host":
         from kidb_tui.host.main import run_host
 
@@ -174,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "claims": _export,
         "audit": _verify_audit,
         "serve": _serve,
+        "notify": _notify,
     }[args.command]
     return handler(rt, args)
 
@@ -308,6 +339,30 @@ def _serve(rt, args) -> int:
     from kidb_tui.ssh.server import serve
 
     return serve(rt, args)
+
+
+def _notify(rt, args) -> int:
+    """`kidb notify run [--once]`: exit 2 when no channel is configured."""
+    import asyncio
+
+    from kidb_tui import logs
+    from kidb_tui.services import sender, transports
+
+    channels = transports.configured(rt.settings)
+    if not channels:
+        print("kidb notify: no channel configured: set KIDB_SMTP_URL (or KIDB_MAIL_FILE, KIDB_WEBHOOK_URL)",
+              file=sys.stderr)
+        return 2
+    if args.once:
+        outcome = sender.run_once(rt, channels)
+        print(f"sent {outcome.sent}, to retry {outcome.retried}, dead {outcome.dead}")
+        return 0
+    logs.configure()
+    try:
+        asyncio.run(sender.send_every(rt, channels))
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _export(rt, args) -> int:

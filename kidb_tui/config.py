@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import platformdirs
@@ -27,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from kidb_tui import time_zones
-from kidb_tui.masked import SecretBytes, masked_bytes
+from kidb_tui.masked import SecretBytes, SecretStr, masked, masked_bytes
 
 APP_NAME = "kidb"
 KEY_MIN_BYTES = 32
@@ -79,11 +80,26 @@ class Settings:
     terminal_id: str = ""
     branch: str = ""
     timezone: str = DEFAULT_TIMEZONE
+    smtp_url: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    mail_from: str = "kidb@localhost"
+    mail_file: str = ""
+    webhook_url: str = ""
+    webhook_key: SecretBytes = SecretBytes(b"")
+    notify_max_attempts: int = 8
+    notify_retry_seconds: int = 60
 
     def __post_init__(self) -> None:
-        """Keys given as plain bytes (tests, callers) are masked on the way in."""
+        """Keys given as plain bytes or text (tests, callers) are masked on the way in."""
         object.__setattr__(self, "pepper", masked_bytes(self.pepper))
         object.__setattr__(self, "audit_key", masked_bytes(self.audit_key))
+        object.__setattr__(self, "webhook_key", masked_bytes(self.webhook_key))
+        object.__setattr__(self, "smtp_password", masked(self.smtp_password))
+
+    @property
+    def mail_configured(self) -> bool:
+        """Whether email leaves the kiosk (an SMTP server or, for the demo, a file sink)."""
+        return bool(self.smtp_url or self.mail_file)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -208,6 +224,28 @@ class Options(BaseSettings):
     audit_seal_seconds: float = Field(5.0, ge=0.1, le=3600)
     terminal_id: str = Field("", max_length=40)
     branch: str = Field("", max_length=80)
+    smtp_url: str = ""
+    smtp_password_file: Path | None = None
+    mail_from: str = Field("kidb@localhost", max_length=254)
+    mail_file: Path | None = None
+    webhook_url: str = ""
+    webhook_key_file: Path | None = None
+    notify_max_attempts: int = _whole(1, 100, 8)
+    notify_retry_seconds: int = _whole(1, 24 * 3600, 60)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("smtp", "smtps"):
+            raise PydanticCustomError("smtp_url", "not an SMTP URL")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise PydanticCustomError("webhook_url", "not an HTTP URL")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -281,6 +319,10 @@ def _allowed(name: str) -> str:
         return "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
     if name == "timezone":
         return "one of " + time_zones.allowed()
+    if name == "smtp_url":
+        return "smtp://[USER@]HOST[:PORT] (STARTTLS) or smtps://[USER@]HOST[:PORT] (TLS)"
+    if name == "webhook_url":
+        return "http(s)://HOST/PATH"
     info = Options.model_fields[name]
     choices = getattr(info.annotation, "__args__", ())
     if info.annotation is not None and getattr(info.annotation, "__origin__", None) is Literal:
@@ -300,7 +342,8 @@ _PROBLEMS = {
     "int_parsing": "is not a whole number", "int_from_float": "is not a whole number",
     "float_parsing": "is not a number", "greater_than_equal": "is too small", "less_than_equal": "is too large",
     "literal_error": "is not a supported value", "string_too_long": "is too long",
-    "database_url": "is not a database URL", "timezone": "is not a time zone of Indonesia",
+    "database_url": "is not a database URL", "smtp_url": "is not an SMTP URL",
+    "webhook_url": "is not an HTTP URL", "timezone": "is not a time zone of Indonesia",
 }
 
 
@@ -404,4 +447,26 @@ def load_settings(database_url: str | None = None, *, loaded: Loaded | None = No
         terminal_id=options.terminal_id,
         branch=options.branch,
         timezone=options.timezone,
+        smtp_url=options.smtp_url,
+        smtp_password=SecretStr(_read_secret_file(options.smtp_password_file).decode("utf-8").strip()),
+        mail_from=options.mail_from,
+        mail_file=str(options.mail_file or ""),
+        webhook_url=options.webhook_url,
+        webhook_key=SecretBytes(_read_secret_file(options.webhook_key_file).strip()),
+        notify_max_attempts=options.notify_max_attempts,
+        notify_retry_seconds=options.notify_retry_seconds,
     )
+
+
+def _read_secret_file(path: Path | None) -> bytes:
+    """The content of a password or key file (empty without one); one readable by others, or
+    unreadable, is refused like a key file (KeyFileError)."""
+    if path is None:
+        return b""
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0
+    if mode & 0o077:
+        raise KeyFileError(f"{path}: readable by others (mode {mode:o}); chmod 600 it")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise KeyFileError(f"{path}: {error.strerror or error}") from None

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 
 def stored_id(row_id: int | None) -> int:
@@ -44,6 +44,8 @@ class Participant(SQLModel, table=True):
     membership_start: date
     employment_end: date | None = None
     contact_confirmed_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+    email_verified_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+    language: str = Field(default="id", sa_column=Column(AutoString(2), nullable=False, server_default="id"))
     created_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime = Field(sa_column=_utc_column())
 
@@ -256,3 +258,43 @@ class ClaimExport(SQLModel, table=True):
     batch_id: int = Field(foreign_key="export_batch.id", primary_key=True)
     claim_id: int = Field(foreign_key="claim.id", primary_key=True)
     stage: str = Field(max_length=12)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, written in the transaction of the change it reports (kind + params,
+    rendered in `language` when sent). `status`: pending, sent or dead (a dead letter after too
+    many tries). A sender claims a row by setting `claimed_by` until `claimed_until`."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    channel: str = Field(max_length=10)
+    recipient: str = Field(max_length=254)
+    language: str = Field(default="id", max_length=2)
+    kind: str = Field(max_length=40)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    message_id: str = Field(max_length=120, unique=True)
+    status: str = Field(default="pending", max_length=8, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_utc_column())
+    claimed_by: str = Field(default="", max_length=80)
+    claimed_until: datetime | None = Field(default=None, sa_column=_utc_column(True))
+    last_error: str = Field(default="", max_length=300)
+    created_at: datetime = Field(sa_column=_utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(True))
+
+
+class EmailCode(SQLModel, table=True):
+    """A 6-digit code sent to `email` to prove it is the participant's (stored as an HMAC)."""
+
+    __tablename__ = "email_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    email: str = Field(max_length=254)
+    code_hash: str = Field(max_length=64)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=_utc_column(True))

@@ -127,3 +127,14 @@ def pg_rt(pg_settings, clock):
     runtime = prepare(pg_settings, clock)
     yield runtime
     runtime.engine.dispose()
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A running SMTP server with STARTTLS (tests/mail.py)."""
+    from tests.mail import SmtpServer
+
+    server = SmtpServer(tmp_path)
+    server.controller.start()
+    yield server
+    server.controller.stop()

@@ -16,6 +16,7 @@ from kidb_tui.screens.account.balance import BalanceScreen
 from kidb_tui.screens.account.notifications import NotificationsScreen
 from kidb_tui.screens.account.profile import ProfileScreen
 from kidb_tui.screens.account.status import StatusScreen
+from kidb_tui.screens.account.verify_email import VerifyEmailScreen
 from kidb_tui.screens.auth.change_secret import ChangeSecretScreen
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.flow import ClaimFlow
@@ -32,6 +33,7 @@ MENU_ITEMS = (
     ("5", "notifications", "menu.notifications"),
     ("6", "help", "menu.help"),
     ("7", "change_secret", "menu.change_secret"),
+    ("8", "verify_email", "menu.verify_email"),
     ("0", "logout", "menu.logout"),
 )
 SCREENS: dict[str, Callable[[], Screen[Any]]] = {
@@ -41,6 +43,7 @@ SCREENS: dict[str, Callable[[], Screen[Any]]] = {
     "notifications": NotificationsScreen,
     "help": HelpScreen,
     "change_secret": ChangeSecretScreen,
+    "verify_email": VerifyEmailScreen,
 }
 
 

@@ -18,7 +18,7 @@ from kidb_tui import validation
 from kidb_tui.errors import AuthError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id
-from kidb_tui.services import audit, notifications, throttle
+from kidb_tui.services import audit, notifications, throttle, verification
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.secret_policy import check_confirmation, check_secret
 from kidb_tui.services.throttle import Attempt
@@ -186,6 +186,7 @@ def activate(
 ) -> Identity:
     """Create the kiosk account of an imported participant who proves NIB + NIK + birth date.
 
+    A code goes to the email on record to verify it (typed then or later: menu Verifikasi email).
     Raises FormErrors for malformed fields or a weak secret, AuthError when the identity
     does not match (`activation.mismatch`, counted under `act:NIB` before the comparison),
     the card is blocked (`auth.card_blocked`, only once the identity is proven) or the
@@ -246,6 +247,8 @@ def activate(
         session.flush()
         audit.record(session, rt, nib, "auth.activated", nib, kind=secret_kind)
         notifications.notify(session, rt, stored_id(participant.id), "account_activated")
+        if not verification.is_verified(participant):
+            verification.issue_code(session, rt, participant)
         return Identity(stored_id(participant.id), stored_id(account.id), participant.nib, participant.full_name)
 
 

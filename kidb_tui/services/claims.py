@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import Row, bindparam, insert, or_, update
+from sqlalchemy import Row, bindparam, case, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -150,6 +150,7 @@ _RESERVE = update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).va
     reserved=_PARTICIPANT.c.reserved + bindparam("b_amount"), address=bindparam("b_address"),
     postal_code=bindparam("b_postal_code"), phone=bindparam("b_phone"), email=bindparam("b_email"),
     contact_confirmed_at=bindparam("b_now"), updated_at=bindparam("b_now"),
+    email_verified_at=case((_PARTICIPANT.c.email == bindparam("b_email"), _PARTICIPANT.c.email_verified_at), else_=None),
 )
 _INSERT_EVENT = insert(_EVENT)
 
@@ -335,7 +336,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
         clean = _validate_draft(context, draft, report)
         now = rt.now()
-        profile.record_contact(session, rt, participant, contact)
+        changed = profile.changed_fields(participant, contact)
         connection = session.connection()
         values = {
             "idempotency_key": key, "participant_id": participant.id, "claim_type_code": clean.type_code,
@@ -353,6 +354,9 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         })
         connection.execute(_INSERT_EVENT, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
                                            "at": now})
+        written = session.get(Participant, participant.id, populate_existing=True)
+        assert written is not None
+        profile.after_contact(session, rt, written, changed, participant.email)
         notifications.notify(session, rt, participant.id, "claim_received", reference=reference, amount=clean.amount)
         audit.record(
             session, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,

@@ -1,4 +1,5 @@
-"""Participant notifications: created with the change that caused them, read at the kiosk."""
+"""Participant notifications: created with the change that caused them, read at the kiosk and
+sent through the outbox."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound
-from kidb_tui.models import Notification, stored_id
+from kidb_tui.models import Notification, Participant, stored_id
+from kidb_tui.services import outbox
 from kidb_tui.services.runtime import Runtime
 
 
@@ -27,11 +29,14 @@ _INSERT = insert(Notification.__table__)
 
 
 def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:
-    """Insert a notification in the caller's transaction (one statement, nothing read back);
-    `kind` names its `notif.<kind>.*` texts."""
+    """Insert a notification in the caller's transaction (one statement) for the kiosk inbox, and
+    queue it in the outbox for delivery; `kind` names its `notif.<kind>.*` texts."""
     session.connection().execute(_INSERT, {
         "participant_id": participant_id, "kind": kind, "params": dict(params), "created_at": rt.now(), "read_at": None,
     })
+    participant = session.get(Participant, participant_id)
+    if participant is not None:
+        outbox.enqueue(session, rt, participant, kind, **params)
 
 
 def _view(row: Notification) -> NotificationView:

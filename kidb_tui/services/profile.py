@@ -11,8 +11,8 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Participant
-from kidb_tui.services import audit, auth, notifications
+from kidb_tui.models import Participant, stored_id
+from kidb_tui.services import audit, auth, notifications, outbox, verification
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.runtime import Runtime
 
@@ -70,25 +70,34 @@ def changed_fields(participant: Participant, clean: Contact) -> list[str]:
 
 
 def apply_contact(session: Session, rt: Runtime, participant: Participant, clean: Contact) -> list[str]:
-    """Write the contact data in the caller's transaction, confirm it, notify and audit each change."""
-    changed = record_contact(session, rt, participant, clean)
+    """Write the contact data in the caller's transaction and confirm it; then `after_contact`.
+    A new email is unverified until its code is typed back."""
+    changed = changed_fields(participant, clean)
+    old_email = participant.email
     for name in changed:
         setattr(participant, name, getattr(clean, name))
+    if "email" in changed:
+        participant.email_verified_at = None
     participant.contact_confirmed_at = rt.now()
     participant.updated_at = rt.now()
     session.add(participant)
+    after_contact(session, rt, participant, changed, old_email)
     return changed
 
 
-def record_contact(session: Session, rt: Runtime, participant: Participant, clean: Contact) -> list[str]:
-    """The notification of each changed field and the audit row of confirming `clean` (the data
-    itself is the caller's to store); returns the changed fields."""
-    changed = changed_fields(participant, clean)
+def after_contact(
+    session: Session, rt: Runtime, participant: Participant, changed: list[str], old_email: str
+) -> None:
+    """Once the contact data is written: a notification of each changed field, a new email's code
+    (and word of the change to the old address), and the audit row of the confirmation."""
     for name in changed:
-        notifications.notify(session, rt, participant.id, "contact_changed", field=name)
+        notifications.notify(session, rt, stored_id(participant.id), "contact_changed", field=name)
+    if "email" in changed:
+        if old_email and rt.settings.mail_configured:
+            outbox.add(session, rt, participant, "email", old_email, "contact_changed", field="email")
+        verification.issue_code(session, rt, participant)
     action = "profile.updated" if changed else "profile.confirmed"
     audit.record(session, rt, participant.nib, action, participant.nib, fields=changed)
-    return changed
 
 
 def get_profile(rt: Runtime, participant_id: int) -> ProfileView:

@@ -1,5 +1,6 @@
 """The requirement check before a claim: each rule met, unmet (with what to do and from when),
-or to be completed inside the claim flow itself."""
+or to be completed inside the claim flow itself. With a mail server the email must be verified
+(a code sent to it); without one a well-formed address will do, shown as unverified."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound, ValidationError
 from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
+from kidb_tui.services import verification
 from kidb_tui.services.runtime import Runtime
 
 OPEN_STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran")
@@ -84,7 +86,10 @@ def evaluate(
 
     add("card_active", participant.card_status == "active")
     add("account_active", account is not None and account.status == "active")
-    add("email_valid", _email_ok(participant.email), IN_FLOW)
+    if rt.settings.mail_configured:
+        add("email_verified", verification.is_verified(participant) and _email_ok(participant.email))
+    else:
+        add("email_valid", _email_ok(participant.email), IN_FLOW)
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
     add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))

@@ -54,6 +54,7 @@ def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str) -> str:
             )
         )
         audit.record(session, rt, officer.username, "counter.reset_code_issued", nib, valid_minutes=VALID_MINUTES)
+        notifications.notify(session, rt, participant.id, "reset_code_issued", minutes=VALID_MINUTES)
     return code
 
 

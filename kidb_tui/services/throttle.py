@@ -23,11 +23,12 @@ from sqlalchemy import and_, bindparam, case, delete, or_, text, update
 from sqlmodel import Session, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.models import LoginThrottle
-from kidb_tui.services import audit
+from kidb_tui.models import LoginThrottle, Participant, stored_id
+from kidb_tui.services import audit, notifications
 from kidb_tui.services.runtime import Runtime
 
 TERMINAL_PREFIX = "terminal:"
+PARTICIPANT_KEY_PREFIXES = ("act:", "reset:")
 CONSOLE = "-"  # the terminal id of a session without one (the local console); SSH ids never start with "-"
 FIRST_WAIT_MINUTES = 1
 MAX_WAIT_MINUTES = 30
@@ -225,6 +226,7 @@ def failed(rt: Runtime, attempt: Attempt, action: str, actor: str = "kiosk") -> 
                 row.locked_until = rt.now() + timedelta(minutes=settings.lock_minutes)
                 session.add(row)
             audit.record(session, rt, actor, "auth.locked", attempt.key, failures=attempt.failures)
+            _tell_participant(session, rt, attempt.key)
         if attempt.key is None:
             audit.record(session, rt, actor, action, "")
         elif attempt.locked:
@@ -243,6 +245,16 @@ _GIVE_BACK_AND_END_WAIT = update(_TABLE).where(_TABLE.c.key == bindparam("termin
 _FORGETTABLE = and_(_TABLE.c.key == bindparam("terminal"), _TABLE.c.failures == 0, _TABLE.c.locked_until.is_(None))
 _FORGET_TERMINAL = delete(_TABLE).where(_FORGETTABLE)
 _FORGET_KEY_AND_TERMINAL = delete(_TABLE).where(or_(_TABLE.c.key == bindparam("key"), _FORGETTABLE))
+
+
+def _tell_participant(session: Session, rt: Runtime, key: str) -> None:
+    """The participant whose NIB (login, activation or reset) just locked is told, with how long."""
+    nib = key.rpartition(":")[2] if key.startswith(PARTICIPANT_KEY_PREFIXES) else key
+    if not nib.isdigit():
+        return
+    participant = session.exec(select(Participant).where(Participant.nib == nib)).first()
+    if participant is not None:
+        notifications.notify(session, rt, stored_id(participant.id), "account_locked", minutes=rt.settings.lock_minutes)
 
 
 def succeeded(session: Session, rt: Runtime, attempt: Attempt) -> None:

@@ -238,7 +238,7 @@ async def run_server(
 ) -> int:
     """Serve until SIGTERM or SIGINT, then end every session and return 0; SIGHUP rereads the
     authorized keys. Each of `background` runs as a task meanwhile (`kidb serve`: the audit
-    sealer and the periodic audit checkpoints); `at_stop` runs in a thread once every session
+    sealer, the periodic audit checkpoints and the outbox sender); `at_stop` runs in a thread once every session
     has ended (`kidb serve`: seal their last audit rows). A session host launcher is started
     first and stopped last (it reports the sessions' ends until then)."""
     loop = asyncio.get_running_loop()
@@ -332,6 +332,11 @@ def serve(rt, args) -> int:
         print(f"no terminal keys yet: add one line per terminal to {keys_path}", flush=True)
     _raise_descriptor_limit()
     background, last_seal = _audit_jobs(rt)
+    from kidb_tui.services import sender, transports
+
+    channels = transports.configured(rt.settings)
+    if channels:
+        background = [*background, functools.partial(sender.send_every, rt, channels)]
     database_url = rt.settings.database_url
     rt.engine.dispose()
     socket_folder = None

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Select
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.backoffice.screens.counter import CounterScreen
+from kidb_tui.backoffice.screens.dead_letters import DeadLettersScreen
 from kidb_tui.backoffice.screens.detail import ClaimDetailScreen
 from kidb_tui.money import format_rupiah
 from kidb_tui.screens.messages import SignOutRequested
@@ -92,6 +93,7 @@ class QueueScreen(BackofficeScreen[QueueView]):
         Binding("f5", "counter", "bo.key.counter"),
         Binding("f6", "page(-1)", "bo.key.prev_page"),
         Binding("f7", "page(1)", "bo.key.next_page"),
+        Binding("f8", "dead_letters", "bo.key.dead_letters", show=False),
         Binding("f10", "logout", "key.logout"),
     ]
 
@@ -248,6 +250,9 @@ class QueueScreen(BackofficeScreen[QueueView]):
 
     def action_counter(self) -> None:
         self.app.push_screen(CounterScreen())
+
+    def action_dead_letters(self) -> None:
+        self.app.push_screen(DeadLettersScreen())
 
     def action_logout(self) -> None:
         self.post_message(SignOutRequested())

@@ -125,7 +125,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
         self.view = view
         self.show(view)
         self.query_one("#address", Input).focus()
-        if changed:
+        if "email" in changed and self.rt.settings.mail_configured:
+            self.set_status(lambda: self.t("profile.saved_code_sent", fields=", ".join(self.t(f"field.{n}") for n in changed)))
+        elif changed:
             self.set_status(lambda: self.t("profile.saved", fields=", ".join(self.t(f"field.{name}") for name in changed)))
         else:
             self.set_status(lambda: self.t("profile.confirmed"))
