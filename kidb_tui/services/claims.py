@@ -9,10 +9,12 @@ transaction that locks the participant, reads their claims once and writes each 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
+from typing import cast
 
 from sqlalchemy import Row, bindparam, case, insert, or_, update
 from sqlalchemy.exc import IntegrityError

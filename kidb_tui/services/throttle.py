@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import and_, bindparam, case, delete, or_, text, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.models import LoginThrottle, Participant, stored_id
