@@ -76,6 +76,10 @@ class StageEvent:
 
 @dataclass(frozen=True)
 class ClaimView:
+    """One claim as its participant follows it. `amount` is what they asked for; the officer
+    may approve less (`approved_amount`, with `difference_reason`), and `paid_amount` is what
+    was transferred. `current_amount` is the figure that now holds."""
+
     reference: str
     type_code: str
     amount: int
@@ -85,6 +89,21 @@ class ClaimView:
     rejection_reason: str
     created_at: datetime
     events: tuple[StageEvent, ...]
+    approved_amount: int | None = None
+    paid_amount: int | None = None
+    difference_reason: str = ""
+
+    @property
+    def current_amount(self) -> int:
+        for figure in (self.paid_amount, self.approved_amount):
+            if figure is not None:
+                return figure
+        return self.amount
+
+    @property
+    def amount_changed(self) -> bool:
+        """Whether the approved or paid amount differs from the requested one."""
+        return self.current_amount != self.amount
 
 
 @dataclass(frozen=True)
@@ -265,11 +284,13 @@ def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:
                 select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(col(ClaimEvent.id))
             ).all()
             bank = session.get(Bank, claim.bank_code)
+            assessed = next((e.note for e in events if e.stage == "penetapan"), "")
             views.append(
                 ClaimView(
                     claim.reference or "", claim.claim_type_code, claim.amount, bank.name if bank else claim.bank_code,
                     mask_tail(claim.account_number), claim.stage, claim.rejection_reason, as_utc(claim.created_at),
                     tuple(StageEvent(e.stage, as_utc(e.at), e.note) for e in events),
+                    claim.approved_amount, claim.paid_amount, assessed,
                 )
             )
         return views

@@ -188,14 +188,24 @@ def _advance(
     )
 
 
-def assess(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, approved: str | int, documents_seen: bool) -> None:
-    """Penetapan: the approved amount (at most the requested one), with the documents seen."""
+def assess(
+    rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, approved: str | int, documents_seen: bool,
+    difference_reason: str = "",
+) -> None:
+    """Penetapan: the approved amount (at most the requested one), with the documents seen and,
+    when it is less than requested, the reason the participant reads on Status (kept as the
+    note of the penetapan stage)."""
     errors = []
     try:
         amount = validation.amount(approved)
     except ValidationError as error:
         errors.append(ValidationError("approved_amount", error.rule, **error.params))
         amount = 0
+    try:
+        note = validation.clean_text(difference_reason, "difference_reason", MAX_NOTE, required=False)
+    except ValidationError as error:
+        errors.append(error)
+        note = ""
     if not documents_seen:
         errors.append(ValidationError("documents_seen", "documents_not_seen"))
     with rt.write() as session:
@@ -205,7 +215,8 @@ def assess(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, a
         if errors:
             raise FormErrors(errors)
         claim.approved_amount, claim.documents_seen, claim.assessed_by = amount, True, officer.username
-        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", amount=amount)
+        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", note=note if amount < claim.amount else "",
+                 amount=amount)
 
 
 def approve(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int) -> None:

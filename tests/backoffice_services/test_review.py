@@ -297,3 +297,33 @@ def test_a_stale_version_is_refused_before_the_stage(demo_rt, ani, budi_claim):
     with pytest.raises(ConcurrentChange) as caught:
         review.assess(demo_rt, ani, budi_claim.id, 1, 1_000_000, True)
     assert caught.value.key == "review.changed_elsewhere"
+
+
+LOWER = "Kuitansi kedua tidak dapat diganti: hanya kuitansi rawat inap yang dihitung."
+
+
+def test_status_shows_requested_approved_and_paid_amounts_with_the_reason(demo_rt, ani, bambang, budi_claim):
+    review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", True, difference_reason=LOWER)
+    review.approve(demo_rt, bambang, budi_claim.id, 2)
+    review.record_payment(demo_rt, bambang, budi_claim.id, 3, TRANSFER)
+    [view] = claims.claims_of(demo_rt, budi_claim.participant_id)
+    assert (view.amount, view.approved_amount, view.paid_amount) == (BUDI_AMOUNT, 4_000_000, 4_000_000)
+    assert (view.current_amount, view.amount_changed, view.difference_reason) == (4_000_000, True, LOWER)
+
+
+def test_a_claim_not_yet_assessed_shows_only_the_requested_amount(demo_rt, budi_claim):
+    [view] = claims.claims_of(demo_rt, budi_claim.participant_id)
+    assert (view.approved_amount, view.paid_amount, view.current_amount, view.amount_changed) == (
+        None, None, BUDI_AMOUNT, False)
+
+
+def test_a_reason_given_for_the_full_amount_is_not_kept(demo_rt, ani, budi_claim):
+    review.assess(demo_rt, ani, budi_claim.id, 1, BUDI_AMOUNT, True, difference_reason=LOWER)
+    [view] = claims.claims_of(demo_rt, budi_claim.participant_id)
+    assert (view.current_amount, view.amount_changed, view.difference_reason) == (BUDI_AMOUNT, False, "")
+
+
+def test_the_difference_reason_is_checked_like_any_text(demo_rt, ani, budi_claim):
+    assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True,
+                                             difference_reason="a\x1b[31m")) == {"difference_reason": "control_characters"}
+    assert claim(demo_rt, budi_claim.id).stage == "agenda"
