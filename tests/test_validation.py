@@ -156,11 +156,12 @@ def test_postal_code_refuses_the_rest(text):
     ("Rp1.500.000", 1_500_000),
     ("rp 1.500.000", 1_500_000),
     ("Rp 1500000", 1_500_000),
+    ("1,500,000", 1_500_000),
     ("1", 1),
     ("999", 999),
     (2_000, 2_000),
 ])
-def test_amounts_with_or_without_dots_and_rp(text, expected):
+def test_amounts_with_or_without_dots_or_commas_and_rp(text, expected):
     assert validation.amount(text) == expected
 
 
@@ -168,7 +169,8 @@ def test_amounts_with_or_without_dots_and_rp(text, expected):
     ("1.500.000,50", "amount_whole"),
     ("1500000,5", "amount_whole"),
     ("1.50.000", "amount_format"),
-    ("15.00", "amount_format"),
+    ("15.00", "amount_whole"),
+    ("1.500,000", "amount_ambiguous"),
     ("1.5000", "amount_format"),
     (".500", "amount_format"),
     ("500.", "amount_format"),
