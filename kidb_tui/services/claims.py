@@ -18,11 +18,12 @@ from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, Participant
-from kidb_tui.services import audit, auth, notifications, profile, requirements
+from kidb_tui.services import audit, auth, notifications, profile, requirements, tax
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
 from kidb_tui.services.runtime import Runtime
+from kidb_tui.services.tax import PayoutEstimate
 
 STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran", "selesai")
 REJECTED = "ditolak"
@@ -44,6 +45,8 @@ class ClaimDraft:
 
 @dataclass(frozen=True)
 class CleanClaim:
+    """A claim form that passed every rule, with the estimated payout after tax."""
+
     type_code: str
     amount: int
     bank_code: str
@@ -52,6 +55,7 @@ class CleanClaim:
     account_holder: str
     reason: str
     documents: tuple[str, ...]
+    payout: PayoutEstimate
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,9 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def _validate_draft(session: Session, participant: Participant, draft: ClaimDraft, report) -> CleanClaim:
+def _validate_draft(session: Session, participant: Participant, draft: ClaimDraft, report, today: date) -> CleanClaim:
+    """The form checked against every rule. A type that pays the whole balance has a fixed
+    amount (`report.fixed_amount`): the form shows it, and an empty amount means that one."""
     claim_type = session.get(ClaimType, draft.type_code)
     bank = session.get(Bank, draft.bank_code) if draft.bank_code else None
     errors: list[ValidationError] = []
@@ -145,7 +151,10 @@ def _validate_draft(session: Session, participant: Participant, draft: ClaimDraf
 
     if claim_type is None:
         errors.append(ValidationError("claim_type", "required"))
-    attempt("amount", lambda: validation.amount(draft.amount))
+    if claim_type is not None and claim_type.full_balance and not draft.amount.strip():
+        values["amount"] = report.max_amount
+    else:
+        attempt("amount", lambda: validation.amount(draft.amount))
     amount = values.get("amount")
     if isinstance(amount, int) and claim_type is not None:
         if claim_type.full_balance and amount != report.max_amount:
@@ -165,9 +174,11 @@ def _validate_draft(session: Session, participant: Participant, draft: ClaimDraf
     if errors:
         raise FormErrors(errors)
     assert claim_type is not None and bank is not None
+    amount = int(values["amount"])
     return CleanClaim(
-        claim_type.code, int(values["amount"]), bank.code, bank.name, str(values["account_number"]),
+        claim_type.code, amount, bank.code, bank.name, str(values["account_number"]),
         str(values["account_holder"]), str(values["reason"]), tuple(claim_type.documents),
+        tax.estimate(claim_type.code, amount, today),
     )
 
 
@@ -176,7 +187,7 @@ def validate_draft(rt: Runtime, identity: Identity, draft: ClaimDraft) -> CleanC
     with rt.read() as session:
         participant, account, claim_type = requirements.load_context(session, identity.participant_id, draft.type_code)
         report = requirements.evaluate(session, rt, participant, account, claim_type)
-        return _validate_draft(session, participant, draft, report)
+        return _validate_draft(session, participant, draft, report, rt.today())
 
 
 def _service_days(rt: Runtime, participant: Participant) -> int:
@@ -247,7 +258,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
-        clean = _validate_draft(session, participant, draft, report)
+        clean = _validate_draft(session, participant, draft, report, rt.today())
         now = rt.now()
         claim = Claim(
             idempotency_key=key, participant_id=participant.id, claim_type_code=clean.type_code,

@@ -62,6 +62,11 @@ class RequirementReport:
     limit: ClaimLimit
 
     @property
+    def fixed_amount(self) -> int | None:
+        """The amount of a type that pays the whole available balance: shown, not asked for."""
+        return self.limit.max_amount if self.limit.full_balance else None
+
+    @property
     def can_proceed(self) -> bool:
         return all(item.status != UNMET for item in self.items)
 
