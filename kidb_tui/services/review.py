@@ -219,16 +219,38 @@ def assess(
                  amount=amount)
 
 
+def _approval_refusal(rt: Runtime, officer: OfficerIdentity, claim: Claim) -> DomainError | None:
+    """Why `officer` may not approve `claim`'s amount, or None: above the threshold only a
+    supervisor who did not assess it may approve."""
+    amount = claim.approved_amount or claim.amount
+    if amount > rt.settings.supervisor_threshold:
+        if not officer.is_supervisor:
+            return DomainError("review.needs_supervisor", threshold_amount=rt.settings.supervisor_threshold)
+        if officer.username == claim.assessed_by:
+            return DomainError("review.four_eyes")
+    return None
+
+
+def may_approve(rt: Runtime, officer: OfficerIdentity, claim_id: int) -> DomainError | None:
+    """Asked before offering Setujui: None when `officer` may approve the claim's amount, else
+    the refusal (its key and parameters say why) that `approve` would raise."""
+    with rt.read() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise NotFound("review.claim_not_found")
+        if claim.stage != "penetapan":
+            return DomainError("review.wrong_stage", reference=claim.reference, stage=claim.stage)
+        return _approval_refusal(rt, officer, claim)
+
+
 def approve(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int) -> None:
     """Persetujuan. Above the threshold only a supervisor who did not assess it may approve."""
     with rt.write() as session:
         claim, _ = _load(session, claim_id, version, ("penetapan",))
+        refusal = _approval_refusal(rt, officer, claim)
+        if refusal is not None:
+            raise refusal
         amount = claim.approved_amount or claim.amount
-        if amount > rt.settings.supervisor_threshold:
-            if not officer.is_supervisor:
-                raise DomainError("review.needs_supervisor", threshold_amount=rt.settings.supervisor_threshold)
-            if officer.username == claim.assessed_by:
-                raise DomainError("review.four_eyes")
         claim.approved_by = officer.username
         _advance(session, rt, officer, claim, "persetujuan", "claim_approved", amount=amount)
 

@@ -112,3 +112,10 @@ def test_an_unknown_participant_is_not_found(demo_rt, ani):
         counter.set_card_status(demo_rt, ani, "99999999999", blocked=True, reason=REASON)
     assert caught.value.key == "counter.participant_not_found"
     assert audit_rows(demo_rt, "counter.card_blocked") == []
+
+
+def test_after_unlock_the_counter_reports_the_account_unlocked(demo_rt, ani):
+    lock_out(demo_rt, SITI)
+    assert counter.lookup(demo_rt, SITI.nib).locked is True
+    counter.unlock_account(demo_rt, ani, SITI.nib, ktp_seen=True)
+    assert counter.lookup(demo_rt, SITI.nib).locked is False

@@ -327,3 +327,26 @@ def test_the_difference_reason_is_checked_like_any_text(demo_rt, ani, budi_claim
     assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True,
                                              difference_reason="a\x1b[31m")) == {"difference_reason": "control_characters"}
     assert claim(demo_rt, budi_claim.id).stage == "agenda"
+
+
+def refusal(found):
+    return None if found is None else (found.key, found.params)
+
+
+def test_may_approve_says_why_before_setujui_is_offered(demo_rt, ani, bambang, siti_jht):
+    review.assess(demo_rt, ani, siti_jht.id, 1, siti_jht.amount, True)
+    assert refusal(review.may_approve(demo_rt, ani, siti_jht.id)) == (
+        "review.needs_supervisor", {"threshold_amount": 50_000_000})
+    assert review.may_approve(demo_rt, bambang, siti_jht.id) is None
+    review.approve(demo_rt, bambang, siti_jht.id, 2)
+
+
+def test_may_approve_names_the_four_eyes_rule(demo_rt, bambang, siti_jht):
+    review.assess(demo_rt, bambang, siti_jht.id, 1, siti_jht.amount, True)
+    assert refusal(review.may_approve(demo_rt, bambang, siti_jht.id)) == ("review.four_eyes", {})
+
+
+def test_may_approve_below_the_threshold_and_only_at_penetapan(demo_rt, ani, budi_claim):
+    assert refusal(review.may_approve(demo_rt, ani, budi_claim.id))[0] == "review.wrong_stage"
+    review.assess(demo_rt, ani, budi_claim.id, 1, BUDI_AMOUNT, True)
+    assert review.may_approve(demo_rt, ani, budi_claim.id) is None
