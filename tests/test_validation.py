@@ -307,3 +307,20 @@ def test_any_punctuation_and_case_variant_of_the_name_matches(lead, separators, 
     typed = lead + "".join(w + s for w, s in zip(words, separators, strict=True))
     typed = typed.upper() if upper else typed.lower()
     assert validation.account_holder(typed, "Siti Nur Rahayu") == " ".join(typed.split())
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("+6281234567890", "0812-3456-7890"),
+    ("+6281234567801", "0812-3456-7801"),
+    ("+628123456789", "0812-3456-789"),
+    ("", ""),
+    ("+6598765432", "+6598765432"),
+])
+def test_phone_is_shown_in_national_format(stored, shown):
+    assert validation.phone_national(stored) == shown
+
+
+@pytest.mark.parametrize("typed", ["0812-3456-7890", "081234567890", "+62 812 3456 7890", "(0812) 3456 7890"])
+def test_a_phone_shown_nationally_reads_back_to_the_same_number(typed):
+    stored = validation.phone(typed)
+    assert validation.phone(validation.phone_national(stored)) == stored
