@@ -159,6 +159,19 @@ def detail(rt: Runtime, claim_id: int) -> ClaimDetail:
         )
 
 
+def payment_account(rt: Runtime, officer: OfficerIdentity, claim_id: int) -> str:
+    """The whole account number the paying officer must transfer to: only for a claim
+    approved and waiting for payment (persetujuan), and audited; masked everywhere else."""
+    with rt.write() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise NotFound("review.claim_not_found")
+        if claim.stage != "persetujuan":
+            raise DomainError("review.wrong_stage", reference=claim.reference, stage=claim.stage)
+        audit.record(session, rt, officer.username, "review.account_shown", claim.reference or "")
+        return claim.account_number
+
+
 def _load(session: Session, claim_id: int, version: int, allowed: tuple[str, ...]) -> tuple[Claim, Participant]:
     claim = session.exec(select(Claim).where(Claim.id == claim_id).with_for_update()).first()
     if claim is None:

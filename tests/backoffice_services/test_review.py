@@ -350,3 +350,14 @@ def test_may_approve_below_the_threshold_and_only_at_penetapan(demo_rt, ani, bud
     assert refusal(review.may_approve(demo_rt, ani, budi_claim.id))[0] == "review.wrong_stage"
     review.assess(demo_rt, ani, budi_claim.id, 1, BUDI_AMOUNT, True)
     assert review.may_approve(demo_rt, ani, budi_claim.id) is None
+
+
+def test_the_paying_officer_sees_the_full_account_number_and_it_is_audited(demo_rt, ani, bambang, budi_claim):
+    with pytest.raises(DomainError) as caught:
+        review.payment_account(demo_rt, ani, budi_claim.id)
+    assert caught.value.key == "review.wrong_stage"
+    walk(demo_rt, budi_claim.id, "persetujuan", bambang)
+    assert review.payment_account(demo_rt, ani, budi_claim.id) == "1234567890"
+    [entry] = audit_rows(demo_rt, "review.account_shown", budi_claim.reference)
+    assert entry.actor == "ani.petugas"
+    assert review.detail(demo_rt, budi_claim.id).account_masked != "1234567890"
