@@ -187,3 +187,5 @@ def test_words_fixed_for_issue_11():
     assert not [key for key, text in indonesian.items() if "tercadang" in text]
     assert "dicadangkan" in indonesian["req.balance_positive.unmet"]
     assert indonesian["bo.type.jht_mengundurkan_diri"] == "JHT mundur"
+    assert "F4" in indonesian["help.forgot.text"] and "F4" in english["help.forgot.text"]
+    assert indonesian["key.reset"] in indonesian["help.forgot.text"] and english["key.reset"] in english["help.forgot.text"]
