@@ -1,6 +1,9 @@
 """The `kidb` command: the kiosk UI by default, plus demo, database, import, export, check and
 config subcommands. Settings errors, schema mismatches and refused operations are one line on
-stderr and exit status 2 (1 for a check or import that found problems), never a traceback."""
+stderr, never a traceback. A refusal by the domain is a sentence in the chosen language (`--language`
+or the settings) naming the field and the rule: exit status 2 for bad input (a field broke a rule,
+a wrong combination of options), 1 for a failure (nothing found, a file not written, a check or
+import that found problems)."""
 
 from __future__ import annotations
 
@@ -206,7 +209,29 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve,
         "notify": _notify,
     }[args.command]
-    return handler(rt, args)
+    from kidb_tui.errors import DomainError
+
+    try:
+        return handler(rt, args)
+    except DomainError as error:
+        return _refused(rt, error)
+
+
+def _text(rt, key: str, **params: object) -> str:
+    from kidb_tui.i18n import Translator
+
+    return Translator(rt.settings.language).t(key, **params)
+
+
+def _refused(rt, error) -> int:
+    """Each error of a domain refusal as a sentence on stderr; 2 for bad input, 1 otherwise."""
+    from kidb_tui.errors import FormErrors, ValidationError
+    from kidb_tui.i18n import Translator
+
+    translator = Translator(rt.settings.language)
+    for each in error.errors if isinstance(error, FormErrors) else [error]:
+        print(f"kidb: {translator.error(each)}", file=sys.stderr)
+    return 2 if isinstance(error, (FormErrors, ValidationError)) else 1
 
 
 ERRORS_SHOWN = 100
@@ -280,41 +305,29 @@ def _actor() -> str:
 
 
 def _unlock(rt, args) -> int:
-    from kidb_tui.errors import ValidationError
     from kidb_tui.services.auth import unlock
 
-    try:
-        unlocked = unlock(rt, args.nib, actor=_actor())
-    except ValidationError as error:
-        print(f"{error.field}: {error.rule}", file=sys.stderr)
-        return 2
-    print("unlocked" if unlocked else "no lock recorded for that NIB")
+    unlocked = unlock(rt, args.nib, actor=_actor())
+    print(_text(rt, "cli.unlocked" if unlocked else "cli.not_locked", nib=args.nib.strip()))
     return 0
 
 
-def _read_password(from_stdin: bool) -> str | None:
+def _read_password(rt, from_stdin: bool) -> str:
+    from kidb_tui.errors import ValidationError
+
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("Password (at least 12 characters): ")
-    if first != getpass.getpass("Repeat the password: "):
-        print("the two passwords differ", file=sys.stderr)
-        return None
+    first = getpass.getpass(_text(rt, "cli.password_prompt"))
+    if first != getpass.getpass(_text(rt, "cli.password_repeat")):
+        raise ValidationError("password", "secret_mismatch")
     return first
 
 
 def _add_officer(rt, args) -> int:
-    from kidb_tui.errors import FormErrors
     from kidb_tui.services.officers import add_officer
 
-    password = _read_password(args.password_stdin)
-    if password is None:
-        return 1
-    try:
-        officer = add_officer(rt, args.username, password, args.role, args.branch, actor=_actor())
-    except FormErrors as errors:
-        for error in errors.errors:
-            print(f"{error.field}: {error.rule}", file=sys.stderr)
-        return 1
+    password = _read_password(rt, args.password_stdin)
+    officer = add_officer(rt, args.username, password, args.role, args.branch, actor=_actor())
     print(f"officer {officer.username} ({officer.role}) added")
     return 0
 
@@ -370,19 +383,16 @@ def _export(rt, args) -> int:
     from kidb_tui.services.export import export_again, export_claims
 
     if (args.stage is None) == (args.again is None):
-        print("kidb claims export: give --stage STAGE for a new batch, or --again BATCH", file=sys.stderr)
-        return 2
+        raise ValidationError("stage", "stage_or_again")
     try:
         if args.again is not None:
             exported = export_again(rt, args.again, args.file, _actor(), args.delimiter, args.bom)
         else:
             exported = export_claims(rt, args.stage, args.file, _actor(), args.delimiter, args.bom)
-    except ValidationError as error:
-        print(f"{error.field}: {error.rule}", file=sys.stderr)
-        return 2
     except OSError as error:
-        print(f"kidb claims export: {args.file}: {error.strerror or error}", file=sys.stderr)
-        return 2
+        print(f"kidb: {_text(rt, 'cli.file_not_written', path=str(args.file), error=error.strerror or error)}",
+              file=sys.stderr)
+        return 1
     if not exported.count:
         print(f"no claim in stage {args.stage} that was not exported before; {args.file} has only the header "
               "and the control line")

@@ -2,6 +2,11 @@
 
 Catalogues are JSON files under `data/i18n/<lang>/`, one per screen group, merged at load.
 Parameters are filled with `str.format`; the result is plain text, never markup.
+
+Plurals: a key's text is its general ("other") form; a language whose grammar has another form
+for a count adds `<key>.<category>` with the CLDR plural category of that count (English:
+`rule.documents_missing.one` for "1 document"). The count is the `count` parameter, else the first
+whole-number parameter that is not an amount. Indonesian nouns do not inflect: it needs none.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 
 from kidb_tui import time_zones
@@ -19,6 +25,8 @@ from kidb_tui.resources import data_dir
 
 LANGUAGES = ("id", "en")
 _BABEL_LOCALE = {"id": "id_ID", "en": "en_GB"}
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many")
+"""The CLDR categories a catalogue may add to a key; "other" is the key's own text."""
 
 
 @cache
@@ -27,6 +35,15 @@ def catalogue(language: str) -> dict[str, str]:
     for path in sorted((data_dir() / "i18n" / language).glob("*.json")):
         merged.update(json.loads(path.read_text(encoding="utf-8")))
     return merged
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(_BABEL_LOCALE[language])
+
+
+def _plural_category(language: str, count: int) -> str:
+    return _locale(language).plural_form(count)
 
 
 class Translator:
@@ -44,10 +61,24 @@ class Translator:
     def t(self, key: str, **params: object) -> str:
         """The text for `key`. Parameters are shown by convention: names ending in `amount`
         as rupiah, `date` as a long date, `_at` as a local date and time."""
+        if params:
+            key = self._plural_key(key, params)
         text = catalogue(self.language).get(key) or catalogue("id").get(key) or key
         if not params:
             return text
         return text.format(**{name: self._display(name, value) for name, value in params.items()})
+
+    def _plural_key(self, key: str, params: dict[str, object]) -> str:
+        """`<key>.<category>` when this language's catalogue has that form for the count."""
+        count = params.get("count")
+        if not isinstance(count, int):
+            count = next((value for name, value in params.items() if isinstance(value, int)
+                          and not isinstance(value, bool) and not name.endswith("amount")), None)
+        if count is None:
+            return key
+        category = _plural_category(self.language, abs(count))
+        form = f"{key}.{category}"
+        return form if category != "other" and form in catalogue(self.language) else key
 
     def _display(self, name: str, value: object) -> object:
         if name.endswith("amount") and isinstance(value, int):

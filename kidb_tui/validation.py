@@ -179,6 +179,18 @@ def phone(value: str) -> str:
     return number
 
 
+def phone_national(stored: str) -> str:
+    """A stored E.164 mobile number as people write it: `+6281234567890` -> `0812-3456-7890`
+    (what the participant sees; the database keeps E.164). Anything else is returned as it is."""
+    try:
+        parsed = phonenumbers.parse(stored, "ID")
+    except phonenumbers.NumberParseException:
+        return stored
+    if parsed.country_code != 62:
+        return stored
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def postal_code(value: str) -> str:
     """Five digits, the first not zero."""
     text = _digits_only(value, "postal_code")

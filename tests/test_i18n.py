@@ -44,14 +44,58 @@ def test_every_value_is_text_and_no_key_is_defined_twice(language):
             seen[key] = name
 
 
+def general_keys(path: Path) -> set[str]:
+    """The file's keys without plural forms (`<key>.one` etc., which only some languages need)."""
+    return {key for key in load(path) if key.rpartition(".")[2] not in i18n.PLURAL_CATEGORIES}
+
+
 def test_same_keys_in_each_file():
     differences = {}
     for name, path in files("id").items():
         english = files("en").get(name)
-        id_keys, en_keys = set(load(path)), set(load(english)) if english else set()
+        id_keys, en_keys = general_keys(path), general_keys(english) if english else set()
         if id_keys != en_keys:
             differences[name] = {"only_id": sorted(id_keys - en_keys), "only_en": sorted(en_keys - id_keys)}
     assert differences == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_form_belongs_to_a_key_with_the_same_placeholders(language):
+    texts = i18n.catalogue(language)
+    for key, text in texts.items():
+        base, _, category = key.rpartition(".")
+        if category in i18n.PLURAL_CATEGORIES:
+            assert base in texts, key
+            assert placeholders(text) == placeholders(texts[base]), key
+
+
+@pytest.mark.parametrize("key, params, singular, plural", [
+    ("req.membership_years.met", {"years": 1}, "Membership of 1 year or more.", "Membership of 5 years or more."),
+    ("rule.documents_missing", {"count": 1}, "1 document not ticked; every document must be brought.",
+     "5 documents not ticked; every document must be brought."),
+    ("form.has_errors", {"count": 1}, "1 field needs correcting (see the message under it).",
+     "5 fields need correcting (see the message under each field)."),
+    ("claim.service_level_text", {"expected_date": "2026-11-26", "days": 1},
+     "26 November 2026 at the latest (1 working day)", "26 November 2026 at the latest (5 working days)"),
+    ("session.countdown_idle", {"seconds": 1},
+     "No activity. The session closes in 1 second. Press any key to continue.",
+     "No activity. The session closes in 5 seconds. Press any key to continue."),
+    ("auth.terminal_wait", {"minutes": 1},
+     "Too many failed attempts at this terminal: wait 1 minute, then try again. Need help? Ask the officer at "
+     "the counter.",
+     "Too many failed attempts at this terminal: wait 5 minutes, then try again. Need help? Ask the officer at "
+     "the counter."),
+])
+def test_english_plurals_through_plural_keys(key, params, singular, plural):
+    translator = i18n.Translator("en")
+    assert translator.t(key, **params) == singular
+    assert translator.t(key, **{name: 5 if isinstance(value, int) else value for name, value in params.items()}) == plural
+
+
+def test_indonesian_has_one_form_for_every_count():
+    translator = i18n.Translator("id")
+    assert translator.t("req.membership_years.met", years=1) == "Kepesertaan sudah 1 tahun atau lebih."
+    assert translator.t("rule.documents_missing", count=1).startswith("1 dokumen")
 
 
 def test_same_placeholders_per_key():
@@ -136,3 +180,12 @@ def test_error_messages_name_the_field_first(texts):
     assert Translator("id").error(error) == "Jumlah (Rp): melebihi Rp25.500.000."
     assert Translator("en").error(error) == "Amount (Rp): is above Rp25.500.000."
     assert Translator("en").error(AuthError("t.plain", name="Siti")) == "Hello Siti."
+
+
+def test_words_fixed_for_issue_11():
+    indonesian, english = i18n.catalogue("id"), i18n.catalogue("en")
+    assert not [key for key, text in indonesian.items() if "tercadang" in text]
+    assert "dicadangkan" in indonesian["req.balance_positive.unmet"]
+    assert indonesian["bo.type.jht_mengundurkan_diri"] == "JHT mundur"
+    assert "F4" in indonesian["help.forgot.text"] and "F4" in english["help.forgot.text"]
+    assert indonesian["key.reset"] in indonesian["help.forgot.text"] and english["key.reset"] in english["help.forgot.text"]

@@ -156,11 +156,12 @@ def test_postal_code_refuses_the_rest(text):
     ("Rp1.500.000", 1_500_000),
     ("rp 1.500.000", 1_500_000),
     ("Rp 1500000", 1_500_000),
+    ("1,500,000", 1_500_000),
     ("1", 1),
     ("999", 999),
     (2_000, 2_000),
 ])
-def test_amounts_with_or_without_dots_and_rp(text, expected):
+def test_amounts_with_or_without_dots_or_commas_and_rp(text, expected):
     assert validation.amount(text) == expected
 
 
@@ -168,7 +169,8 @@ def test_amounts_with_or_without_dots_and_rp(text, expected):
     ("1.500.000,50", "amount_whole"),
     ("1500000,5", "amount_whole"),
     ("1.50.000", "amount_format"),
-    ("15.00", "amount_format"),
+    ("15.00", "amount_whole"),
+    ("1.500,000", "amount_ambiguous"),
     ("1.5000", "amount_format"),
     (".500", "amount_format"),
     ("500.", "amount_format"),
@@ -305,3 +307,20 @@ def test_any_punctuation_and_case_variant_of_the_name_matches(lead, separators, 
     typed = lead + "".join(w + s for w, s in zip(words, separators, strict=True))
     typed = typed.upper() if upper else typed.lower()
     assert validation.account_holder(typed, "Siti Nur Rahayu") == " ".join(typed.split())
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("+6281234567890", "0812-3456-7890"),
+    ("+6281234567801", "0812-3456-7801"),
+    ("+628123456789", "0812-3456-789"),
+    ("", ""),
+    ("+6598765432", "+6598765432"),
+])
+def test_phone_is_shown_in_national_format(stored, shown):
+    assert validation.phone_national(stored) == shown
+
+
+@pytest.mark.parametrize("typed", ["0812-3456-7890", "081234567890", "+62 812 3456 7890", "(0812) 3456 7890"])
+def test_a_phone_shown_nationally_reads_back_to_the_same_number(typed):
+    stored = validation.phone(typed)
+    assert validation.phone(validation.phone_national(stored)) == stored

@@ -15,7 +15,7 @@ from sqlalchemy import Row, bindparam, update
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
-from kidb_tui.errors import AuthError, FormErrors, ValidationError
+from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id
 from kidb_tui.services import audit, notifications, throttle, verification
@@ -293,9 +293,12 @@ def change_secret(
 
 
 def unlock(rt: Runtime, nib_text: str, actor: str) -> bool:
-    """Clear the failure count and lock of an NIB (officer or administrator action)."""
+    """Clear the failure count and lock of a participant's NIB (officer or administrator
+    action); whether there was one. An NIB that names no participant is NotFound."""
     nib = validation.nib(nib_text)
     with rt.write() as session:
+        if session.exec(select(Participant).where(Participant.nib == nib)).first() is None:
+            raise NotFound("counter.participant_not_found")
         row = session.get(LoginThrottle, nib)
         if row is None:
             return False

@@ -14,7 +14,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
-from typing import cast
 
 from sqlalchemy import Row, bindparam, case, insert, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -25,11 +24,12 @@ from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, SystemBusy, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant
-from kidb_tui.services import audit, auth, notifications, profile, requirements, throttle
+from kidb_tui.services import audit, auth, notifications, profile, requirements, tax, throttle
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
 from kidb_tui.services.runtime import Runtime
+from kidb_tui.services.tax import PayoutEstimate
 from kidb_tui.services.throttle import Attempt
 
 STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran", "selesai")
@@ -56,6 +56,8 @@ class ClaimDraft:
 
 @dataclass(frozen=True)
 class CleanClaim:
+    """A claim form that passed every rule, with the estimated payout after tax."""
+
     type_code: str
     amount: int
     bank_code: str
@@ -64,6 +66,7 @@ class CleanClaim:
     account_holder: str
     reason: str
     documents: tuple[str, ...]
+    payout: PayoutEstimate
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ class StageEvent:
 
 @dataclass(frozen=True)
 class ClaimView:
+    """One claim as its participant follows it. `amount` is what they asked for; the officer
+    may approve less (`approved_amount`, with `difference_reason`), and `paid_amount` is what
+    was transferred. `current_amount` is the figure that now holds."""
+
     reference: str
     type_code: str
     amount: int
@@ -97,6 +104,21 @@ class ClaimView:
     rejection_reason: str
     created_at: datetime
     events: tuple[StageEvent, ...]
+    approved_amount: int | None = None
+    paid_amount: int | None = None
+    difference_reason: str = ""
+
+    @property
+    def current_amount(self) -> int:
+        for figure in (self.paid_amount, self.approved_amount):
+            if figure is not None:
+                return figure
+        return self.amount
+
+    @property
+    def amount_changed(self) -> bool:
+        """Whether the approved or paid amount differs from the requested one."""
+        return self.current_amount != self.amount
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,33 @@ class BalanceView:
     balance_amount: int
     reserved_amount: int
     available_amount: int
+
+
+@dataclass(frozen=True)
+class ClaimPrefill:
+    """What the claim form starts with, so fewer keys are typed: the holder is the participant's
+    own name (editable for the bank's spelling), and the bank account is the one of their last
+    claim that was not rejected ("" when there is none)."""
+
+    account_holder: str
+    bank_code: str = ""
+    account_number: str = ""
+
+
+def prefill(rt: Runtime, identity: Identity) -> ClaimPrefill:
+    """The claim form's starting values for the signed-in participant."""
+    with rt.read() as session:
+        participant = session.get(Participant, identity.participant_id)
+        if participant is None:
+            raise NotFound("profile.not_found")
+        last = session.exec(
+            select(Claim)
+            .where(Claim.participant_id == participant.id, col(Claim.stage) != REJECTED)
+            .order_by(col(Claim.id).desc())
+        ).first()
+        if last is None or session.get(Bank, last.bank_code) is None:
+            return ClaimPrefill(participant.full_name)
+        return ClaimPrefill(participant.full_name, last.bank_code, last.account_number)
 
 
 def new_idempotency_key() -> str:
@@ -201,7 +250,9 @@ def _report(rt: Runtime, session: Session, context: _Context):
                                  claims=context.claims)
 
 
-def _validate_draft(context: _Context, draft: ClaimDraft, report) -> CleanClaim:
+def _validate_draft(context: _Context, draft: ClaimDraft, report, today: date) -> CleanClaim:
+    """The form checked against every rule. A type that pays the whole balance has a fixed
+    amount (`report.fixed_amount`): the form shows it, and an empty amount means that one."""
     participant, claim_type, bank = context.participant, context.claim_type, context.bank
     errors: list[ValidationError] = []
     values: dict[str, object] = {}
@@ -214,7 +265,10 @@ def _validate_draft(context: _Context, draft: ClaimDraft, report) -> CleanClaim:
 
     if claim_type is None:
         errors.append(ValidationError("claim_type", "required"))
-    attempt("amount", lambda: validation.amount(draft.amount))
+    if claim_type is not None and claim_type.full_balance and not draft.amount.strip():
+        values["amount"] = report.max_amount
+    else:
+        attempt("amount", lambda: validation.amount(draft.amount))
     amount = values.get("amount")
     if isinstance(amount, int) and claim_type is not None:
         if claim_type.full_balance and amount != report.max_amount:
@@ -234,9 +288,11 @@ def _validate_draft(context: _Context, draft: ClaimDraft, report) -> CleanClaim:
     if errors:
         raise FormErrors(errors)
     assert claim_type is not None and bank is not None
+    amount = int(values["amount"])
     return CleanClaim(
-        claim_type.code, cast(int, values["amount"]), bank.code, bank.name, str(values["account_number"]),
+        claim_type.code, amount, bank.code, bank.name, str(values["account_number"]),
         str(values["account_holder"]), str(values["reason"]), tuple(claim_type.documents),
+        tax.estimate(claim_type.code, amount, today),
     )
 
 
@@ -244,7 +300,7 @@ def validate_draft(rt: Runtime, identity: Identity, draft: ClaimDraft) -> CleanC
     """Check every field of the form against its rule; raises FormErrors naming each bad field."""
     with rt.read() as session:
         context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, None)
-        return _validate_draft(context, draft, _report(rt, session, context))
+        return _validate_draft(context, draft, _report(rt, session, context), rt.today())
 
 
 def _service_days(rt: Runtime, participant: Participant) -> int:
@@ -336,7 +392,7 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
-        clean = _validate_draft(context, draft, report)
+        clean = _validate_draft(context, draft, report, rt.today())
         now = rt.now()
         changed = profile.changed_fields(participant, contact)
         connection = session.connection()
@@ -379,11 +435,13 @@ def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:
                 select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(col(ClaimEvent.id))
             ).all()
             bank = session.get(Bank, claim.bank_code)
+            assessed = next((e.note for e in events if e.stage == "penetapan"), "")
             views.append(
                 ClaimView(
                     claim.reference or "", claim.claim_type_code, claim.amount, bank.name if bank else claim.bank_code,
                     mask_tail(claim.account_number), claim.stage, claim.rejection_reason, as_utc(claim.created_at),
                     tuple(StageEvent(e.stage, as_utc(e.at), e.note) for e in events),
+                    claim.approved_amount, claim.paid_amount, assessed,
                 )
             )
         return views

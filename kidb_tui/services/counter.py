@@ -72,6 +72,20 @@ def unlock_account(rt: Runtime, officer: OfficerIdentity, nib_text: str, ktp_see
         return cleared
 
 
+def full_nik(rt: Runtime, officer: OfficerIdentity, nib_text: str, ktp_seen: bool) -> str:
+    """The whole NIK, to compare digit by digit with the KTP in the officer's hand: only once
+    they tick "KTP seen", and audited (the screen masks it everywhere else)."""
+    nib = validation.nib(nib_text)
+    if not ktp_seen:
+        raise FormErrors([ValidationError("ktp_seen", "ktp_not_seen")])
+    with rt.write() as session:
+        participant = session.exec(select(Participant).where(Participant.nib == nib)).first()
+        if participant is None:
+            raise NotFound("counter.participant_not_found")
+        audit.record(session, rt, officer.username, "counter.nik_shown", nib, ktp_seen=True)
+        return participant.nik
+
+
 def set_card_status(rt: Runtime, officer: OfficerIdentity, nib_text: str, blocked: bool, reason: str) -> None:
     """Block or unblock a participant's card, with the reason recorded and sent to them."""
     nib = validation.nib(nib_text)

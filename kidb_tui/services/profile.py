@@ -109,6 +109,20 @@ def get_profile(rt: Runtime, participant_id: int) -> ProfileView:
         return ProfileView(row.nib, row.full_name, row.birth_date, row.membership_start, current_contact(row), confirmed)
 
 
+def contact_unchanged(rt: Runtime, participant_id: int, raw: Contact) -> bool:
+    """Whether `raw`, once normalised, is exactly the stored contact data and that data is
+    valid: the contact step is then only a confirmation (one key), not a form to retype."""
+    try:
+        clean = validate_contact(raw)
+    except FormErrors:
+        return False
+    with rt.read() as session:
+        row = session.get(Participant, participant_id)
+        if row is None:
+            raise NotFound("profile.not_found")
+        return not changed_fields(row, clean)
+
+
 def needs_reauth(rt: Runtime, participant_id: int, clean: Contact) -> bool:
     """Whether saving `clean` changes the phone or email (which asks for the PIN again)."""
     with rt.read() as session:

@@ -1,6 +1,12 @@
 """The requirement check before a claim: each rule met, unmet (with what to do and from when),
 or to be completed inside the claim flow itself. With a mail server the email must be verified
-(a code sent to it); without one a well-formed address will do, shown as unverified."""
+(a code sent to it); without one a well-formed address will do, shown as unverified.
+
+One limit rule, stated the same on every screen: a claim type's limit is its share of the
+*available* balance (the balance less the amounts reserved by claims in progress); a type that
+pays the whole balance pays all of the available balance. `ClaimLimit` carries the figures and
+the sentence (`text()`) that say so.
+"""
 
 from __future__ import annotations
 
@@ -32,11 +38,35 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class ClaimLimit:
+    """How much of the available balance a claim type may take: `share_pct` of
+    `available_amount`, rounded down to whole rupiah (`full_balance`: all of it)."""
+
+    share_pct: int
+    full_balance: bool
+    available_amount: int
+    max_amount: int
+
+    def text(self) -> tuple[str, dict[str, object]]:
+        """The translation key and parameters of the sentence that states the limit."""
+        if self.full_balance:
+            return "claim.limit_rule_full", {"max_amount": self.max_amount}
+        return "claim.limit_rule_share", {
+            "pct": self.share_pct, "available_amount": self.available_amount, "max_amount": self.max_amount}
+
+
+@dataclass(frozen=True)
 class RequirementReport:
     type_code: str
     items: tuple[Requirement, ...]
     max_amount: int
     available_amount: int
+    limit: ClaimLimit
+
+    @property
+    def fixed_amount(self) -> int | None:
+        """The amount of a type that pays the whole available balance: shown, not asked for."""
+        return self.limit.max_amount if self.limit.full_balance else None
 
     @property
     def can_proceed(self) -> bool:
@@ -52,11 +82,17 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def max_amount(claim_type: ClaimType, participant: Participant, held_back: int = 0) -> int:
-    available = participant.balance - participant.reserved + held_back
+def claim_limit(claim_type: ClaimType, participant: Participant, held_back: int = 0) -> ClaimLimit:
+    """The limit of `claim_type` for `participant`; `held_back` is a reserved amount to count
+    as available again (the claim being re-checked)."""
+    available = max(participant.balance - participant.reserved + held_back, 0)
     if claim_type.full_balance:
-        return max(available, 0)
-    return max(min(participant.balance * claim_type.max_share_pct // 100, available), 0)
+        return ClaimLimit(100, True, available, available)
+    return ClaimLimit(claim_type.max_share_pct, False, available, available * claim_type.max_share_pct // 100)
+
+
+def max_amount(claim_type: ClaimType, participant: Participant, held_back: int = 0) -> int:
+    return claim_limit(claim_type, participant, held_back).max_amount
 
 
 def _email_ok(address: str) -> bool:
@@ -123,7 +159,8 @@ def evaluate(
             codes.update(session.exec(group).all())
         earlier = next((c for c in claims if c.stage != "ditolak" and c.claim_type_code in codes), None)
         add("one_time", earlier is None, **({"reference": earlier.reference} if earlier else {}))
-    return RequirementReport(claim_type.code, tuple(items), max_amount(claim_type, participant, held_back), max(available, 0))
+    limit = claim_limit(claim_type, participant, held_back)
+    return RequirementReport(claim_type.code, tuple(items), limit.max_amount, limit.available_amount, limit)
 
 
 def load_context(session: Session, participant_id: int, type_code: str) -> tuple[Participant, KioskAccount | None, ClaimType]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
-from kidb_tui.errors import AuthError, NotFound
+from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked, reveal
 from kidb_tui.models import KioskAccount, Participant, ResetCode, stored_id
 from kidb_tui.services import audit, notifications, throttle
@@ -33,9 +33,12 @@ def _participant(session: Session, nib: str) -> Participant:
     return row
 
 
-def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str) -> str:
-    """A fresh code for the participant's account; earlier unused codes stop working."""
+def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str, ktp_seen: bool = False) -> str:
+    """A fresh code for the participant's account; earlier unused codes stop working. Like an
+    unlock, only once the officer confirms they saw the participant's KTP."""
     nib = validation.nib(nib_text)
+    if not ktp_seen:
+        raise FormErrors([ValidationError("ktp_seen", "ktp_not_seen")])
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     code_hash = rt.hasher.hash(code)
     with rt.write() as session:
@@ -53,8 +56,9 @@ def issue(rt: Runtime, officer: OfficerIdentity, nib_text: str) -> str:
                 created_at=rt.now(), expires_at=rt.now() + timedelta(minutes=VALID_MINUTES),
             )
         )
-        audit.record(session, rt, officer.username, "counter.reset_code_issued", nib, valid_minutes=VALID_MINUTES)
-        notifications.notify(session, rt, participant.id, "reset_code_issued", minutes=VALID_MINUTES)
+        audit.record(session, rt, officer.username, "counter.reset_code_issued", nib, ktp_seen=True,
+                     valid_minutes=VALID_MINUTES)
+        notifications.notify(session, rt, stored_id(participant.id), "reset_code_issued", minutes=VALID_MINUTES)
     return code
 
 

@@ -161,6 +161,19 @@ def detail(rt: Runtime, claim_id: int) -> ClaimDetail:
         )
 
 
+def payment_account(rt: Runtime, officer: OfficerIdentity, claim_id: int) -> str:
+    """The whole account number the paying officer must transfer to: only for a claim
+    approved and waiting for payment (persetujuan), and audited; masked everywhere else."""
+    with rt.write() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise NotFound("review.claim_not_found")
+        if claim.stage != "persetujuan":
+            raise DomainError("review.wrong_stage", reference=claim.reference, stage=claim.stage)
+        audit.record(session, rt, officer.username, "review.account_shown", claim.reference or "")
+        return claim.account_number
+
+
 def _load(session: Session, claim_id: int, version: int, allowed: tuple[str, ...]) -> tuple[Claim, Participant]:
     claim = session.exec(select(Claim).where(Claim.id == claim_id).with_for_update()).first()
     if claim is None:
@@ -190,14 +203,24 @@ def _advance(
     )
 
 
-def assess(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, approved: str | int, documents_seen: bool) -> None:
-    """Penetapan: the approved amount (at most the requested one), with the documents seen."""
+def assess(
+    rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, approved: str | int, documents_seen: bool,
+    difference_reason: str = "",
+) -> None:
+    """Penetapan: the approved amount (at most the requested one), with the documents seen and,
+    when it is less than requested, the reason the participant reads on Status (kept as the
+    note of the penetapan stage)."""
     errors = []
     try:
         amount = validation.amount(approved)
     except ValidationError as error:
         errors.append(ValidationError("approved_amount", error.rule, **error.params))
         amount = 0
+    try:
+        note = validation.clean_text(difference_reason, "difference_reason", MAX_NOTE, required=False)
+    except ValidationError as error:
+        errors.append(error)
+        note = ""
     if not documents_seen:
         errors.append(ValidationError("documents_seen", "documents_not_seen"))
     with rt.write() as session:
@@ -207,19 +230,42 @@ def assess(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int, a
         if errors:
             raise FormErrors(errors)
         claim.approved_amount, claim.documents_seen, claim.assessed_by = amount, True, officer.username
-        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", amount=amount)
+        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", note=note if amount < claim.amount else "",
+                 amount=amount)
+
+
+def _approval_refusal(rt: Runtime, officer: OfficerIdentity, claim: Claim) -> DomainError | None:
+    """Why `officer` may not approve `claim`'s amount, or None: above the threshold only a
+    supervisor who did not assess it may approve."""
+    amount = claim.approved_amount or claim.amount
+    if amount > rt.settings.supervisor_threshold:
+        if not officer.is_supervisor:
+            return DomainError("review.needs_supervisor", threshold_amount=rt.settings.supervisor_threshold)
+        if officer.username == claim.assessed_by:
+            return DomainError("review.four_eyes")
+    return None
+
+
+def may_approve(rt: Runtime, officer: OfficerIdentity, claim_id: int) -> DomainError | None:
+    """Asked before offering Setujui: None when `officer` may approve the claim's amount, else
+    the refusal (its key and parameters say why) that `approve` would raise."""
+    with rt.read() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise NotFound("review.claim_not_found")
+        if claim.stage != "penetapan":
+            return DomainError("review.wrong_stage", reference=claim.reference, stage=claim.stage)
+        return _approval_refusal(rt, officer, claim)
 
 
 def approve(rt: Runtime, officer: OfficerIdentity, claim_id: int, version: int) -> None:
     """Persetujuan. Above the threshold only a supervisor who did not assess it may approve."""
     with rt.write() as session:
         claim, _ = _load(session, claim_id, version, ("penetapan",))
+        refusal = _approval_refusal(rt, officer, claim)
+        if refusal is not None:
+            raise refusal
         amount = claim.approved_amount or claim.amount
-        if amount > rt.settings.supervisor_threshold:
-            if not officer.is_supervisor:
-                raise DomainError("review.needs_supervisor", threshold_amount=rt.settings.supervisor_threshold)
-            if officer.username == claim.assessed_by:
-                raise DomainError("review.four_eyes")
         claim.approved_by = officer.username
         _advance(session, rt, officer, claim, "persetujuan", "claim_approved", amount=amount)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -37,6 +37,10 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def today(self) -> date:
+        """Today's date at the branch (its time zone)."""
+        return self.now().astimezone(self.settings.zone).date()
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -355,7 +355,7 @@ def full_scenario(rt, export_path) -> list[str]:
     walk(rt, jht.id, "selesai", ani)
     budi_claim = claim_of(rt, BUDI)
     review.reject(rt, bambang, budi_claim.id, 1, "holder_name_mismatch", "Rekening bukan atas nama peserta.")
-    code = reset_codes.issue(rt, ani, BUDI.nib)
+    code = reset_codes.issue(rt, ani, BUDI.nib, ktp_seen=True)
     with pytest.raises(AuthError):
         reset_codes.redeem(rt, BUDI.nib, "WRONG222", "pin", "604172", "604172")
     reset_codes.redeem(rt, BUDI.nib, code, "pin", "604172", "604172")

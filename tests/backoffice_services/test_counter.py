@@ -119,3 +119,19 @@ def test_an_unknown_participant_is_not_found(demo_rt, ani):
         counter.set_card_status(demo_rt, ani, "99999999999", blocked=True, reason=REASON)
     assert caught.value.key == "counter.participant_not_found"
     assert audit_rows(demo_rt, "counter.card_blocked") == []
+
+
+def test_after_unlock_the_counter_reports_the_account_unlocked(demo_rt, ani):
+    lock_out(demo_rt, SITI)
+    assert counter.lookup(demo_rt, SITI.nib).locked is True
+    counter.unlock_account(demo_rt, ani, SITI.nib, ktp_seen=True)
+    assert counter.lookup(demo_rt, SITI.nib).locked is False
+
+
+def test_the_full_nik_is_shown_only_after_the_ktp_tick_and_audited(demo_rt, ani):
+    assert form_errors(lambda: counter.full_nik(demo_rt, ani, SITI.nib, ktp_seen=False)) == {"ktp_seen": "ktp_not_seen"}
+    assert audit_rows(demo_rt, "counter.nik_shown") == []
+    assert counter.full_nik(demo_rt, ani, SITI.nib, ktp_seen=True) == SITI.nik
+    [entry] = audit_rows(demo_rt, "counter.nik_shown", SITI.nib)
+    assert (entry.actor, entry.details) == ("ani.petugas", {"ktp_seen": True})
+    assert SITI.nik not in str(entry.details)

@@ -150,7 +150,7 @@ def test_concurrent_wrong_passwords_never_get_more_than_the_limit(pg_demo, monke
 
 
 def test_one_reset_code_redeemed_from_many_threads_sets_one_pin(pg_demo):
-    code = reset_codes.issue(pg_demo, officer(pg_demo, ANI), SITI.nib)
+    code = reset_codes.issue(pg_demo, officer(pg_demo, ANI), SITI.nib, ktp_seen=True)
     pins = ["483920", "604172", "729305", "815064"]
     outcomes = run_together([
         lambda pin=pin: reset_codes.redeem(pg_demo, SITI.nib, code, "pin", pin, pin) for pin in pins

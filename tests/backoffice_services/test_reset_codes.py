@@ -41,7 +41,7 @@ def refused(call) -> AuthError:
 
 
 def test_a_code_is_eight_characters_from_the_alphabet(demo_rt, ani):
-    codes = {reset_codes.issue(demo_rt, ani, SITI.nib) for _ in range(5)}
+    codes = {reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True) for _ in range(5)}
     assert len(codes) == 5
     for code in codes:
         assert len(code) == 8
@@ -50,7 +50,7 @@ def test_a_code_is_eight_characters_from_the_alphabet(demo_rt, ani):
 
 
 def test_only_a_hash_of_the_code_is_stored(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     [row] = rows(demo_rt, ResetCode)
     assert row.code_hash.startswith("$argon2id$")
     assert demo_rt.hasher.verify(row.code_hash, code)
@@ -61,11 +61,11 @@ def test_only_a_hash_of_the_code_is_stored(demo_rt, ani):
     assert stored
     assert not [line for line in stored if code in line]
     [entry] = audit_rows(demo_rt, "counter.reset_code_issued", SITI.nib)
-    assert (entry.actor, entry.details) == ("ani.petugas", {"valid_minutes": 15})
+    assert (entry.actor, entry.details) == ("ani.petugas", {"ktp_seen": True, "valid_minutes": 15})
 
 
 def test_the_right_code_sets_the_new_pin(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     identity = redeem(demo_rt, code)
     assert (identity.nib, identity.full_name) == (SITI.nib, SITI.name)
     assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
@@ -77,7 +77,7 @@ def test_the_right_code_sets_the_new_pin(demo_rt, ani):
 
 
 def test_a_code_works_once(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     redeem(demo_rt, code)
     assert refused(lambda: redeem(demo_rt, code, "604172")).params == {"minutes": 15}
     assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
@@ -85,7 +85,7 @@ def test_a_code_works_once(demo_rt, ani):
 
 @pytest.mark.parametrize("minutes, works", [(14, True), (16, False)])
 def test_a_code_expires_after_fifteen_minutes(demo_rt, ani, clock, minutes, works):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     clock.advance(minutes=minutes)
     if works:
         assert redeem(demo_rt, code).nib == SITI.nib
@@ -95,15 +95,15 @@ def test_a_code_expires_after_fifteen_minutes(demo_rt, ani, clock, minutes, work
 
 
 def test_a_newer_code_replaces_the_older(demo_rt, ani):
-    older = reset_codes.issue(demo_rt, ani, SITI.nib)
-    newer = reset_codes.issue(demo_rt, ani, SITI.nib)
+    older = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
+    newer = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     refused(lambda: redeem(demo_rt, older))
     redeem(demo_rt, newer)
     assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
 
 
 def test_five_wrong_codes_lock_even_the_right_one(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     wrong = "".join("A" if ch != "A" else "B" for ch in code)
     for _ in range(5):
         refused(lambda: redeem(demo_rt, wrong))
@@ -113,7 +113,7 @@ def test_five_wrong_codes_lock_even_the_right_one(demo_rt, ani):
 
 
 def test_four_wrong_codes_still_leave_the_right_one(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     for _ in range(4):
         refused(lambda: redeem(demo_rt, "ZZZZ2222"))
     redeem(demo_rt, code)
@@ -128,7 +128,7 @@ def test_four_wrong_codes_still_leave_the_right_one(demo_rt, ani):
     (NEW_PIN, "483921", {"secret_confirm": "secret_mismatch"}),
 ])
 def test_a_weak_new_pin_is_refused_and_the_code_stays_usable(demo_rt, ani, pin, confirmation, expected):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     assert form_errors(lambda: redeem(demo_rt, code, pin, confirmation)) == expected
     assert auth.login(demo_rt, SITI.nib, SITI.secret).ok
     redeem(demo_rt, code)
@@ -136,13 +136,13 @@ def test_a_weak_new_pin_is_refused_and_the_code_stays_usable(demo_rt, ani, pin, 
 
 
 def test_the_typed_code_may_be_lowercase_with_dashes(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     redeem(demo_rt, f" {code[:4].lower()}-{code[4:].lower()} ")
     assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
 
 
 def test_a_code_is_bound_to_its_participant(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     refused(lambda: reset_codes.redeem(demo_rt, "26010000002", code, "pin", NEW_PIN, NEW_PIN))
     redeem(demo_rt, code)
 
@@ -150,7 +150,7 @@ def test_a_code_is_bound_to_its_participant(demo_rt, ani):
 def test_redeeming_clears_a_login_lock(demo_rt, ani):
     for _ in range(5):
         auth.login(demo_rt, SITI.nib, "000000")
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     redeem(demo_rt, code)
     assert auth.login(demo_rt, SITI.nib, NEW_PIN).ok
 
@@ -161,13 +161,13 @@ def test_redeeming_clears_a_login_lock(demo_rt, ani):
 ])
 def test_no_code_without_an_account(demo_rt, ani, nib, key):
     with pytest.raises(DomainError) as caught:
-        reset_codes.issue(demo_rt, ani, nib)
+        reset_codes.issue(demo_rt, ani, nib, ktp_seen=True)
     assert caught.value.key == key
     assert rows(demo_rt, ResetCode) == []
 
 
 def test_one_code_redeemed_from_many_threads_sets_one_pin(demo_rt, ani):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     pins = ["483920", "604172", "729305", "815064"]
     outcomes = run_together([lambda pin=pin: redeem(demo_rt, code, pin) for pin in pins])
     winners = [pin for pin, outcome in zip(pins, outcomes, strict=True) if not isinstance(outcome, Exception)]
@@ -185,7 +185,7 @@ class HashingStopped(Exception):
 
 @pytest.mark.parametrize("stopped, plain", [("verify", "the code"), ("hash", NEW_PIN)])
 def test_no_frame_holds_the_code_or_the_new_pin_in_plain_text(demo_rt, ani, monkeypatch, stopped, plain):
-    code = reset_codes.issue(demo_rt, ani, SITI.nib)
+    code = reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
 
     def stop(*args):
         raise HashingStopped
@@ -195,3 +195,10 @@ def test_no_frame_holds_the_code_or_the_new_pin_in_plain_text(demo_rt, ani, monk
         redeem(demo_rt, f" {code.lower()} ")
     assert plain_in_frames(caught.value, code if plain == "the code" else plain) == []
     assert plain_in_frames(caught.value, f" {code.lower()} ") == []
+
+
+def test_a_code_needs_the_ktp_seen_like_an_unlock(demo_rt, ani):
+    assert form_errors(lambda: reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=False)) == {"ktp_seen": "ktp_not_seen"}
+    assert form_errors(lambda: reset_codes.issue(demo_rt, ani, SITI.nib)) == {"ktp_seen": "ktp_not_seen"}
+    assert rows(demo_rt, ResetCode) == []
+    assert audit_rows(demo_rt, "counter.reset_code_issued") == []

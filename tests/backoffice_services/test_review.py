@@ -311,3 +311,67 @@ def test_a_stale_version_is_refused_before_the_stage(demo_rt, ani, budi_claim):
     with pytest.raises(ConcurrentChange) as caught:
         review.assess(demo_rt, ani, budi_claim.id, 1, 1_000_000, True)
     assert caught.value.key == "review.changed_elsewhere"
+
+
+LOWER = "Kuitansi kedua tidak dapat diganti: hanya kuitansi rawat inap yang dihitung."
+
+
+def test_status_shows_requested_approved_and_paid_amounts_with_the_reason(demo_rt, ani, bambang, budi_claim):
+    review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", True, difference_reason=LOWER)
+    review.approve(demo_rt, bambang, budi_claim.id, 2)
+    review.record_payment(demo_rt, bambang, budi_claim.id, 3, TRANSFER)
+    [view] = claims.claims_of(demo_rt, budi_claim.participant_id)
+    assert (view.amount, view.approved_amount, view.paid_amount) == (BUDI_AMOUNT, 4_000_000, 4_000_000)
+    assert (view.current_amount, view.amount_changed, view.difference_reason) == (4_000_000, True, LOWER)
+
+
+def test_a_claim_not_yet_assessed_shows_only_the_requested_amount(demo_rt, budi_claim):
+    [view] = claims.claims_of(demo_rt, budi_claim.participant_id)
+    assert (view.approved_amount, view.paid_amount, view.current_amount, view.amount_changed) == (
+        None, None, BUDI_AMOUNT, False)
+
+
+def test_a_reason_given_for_the_full_amount_is_not_kept(demo_rt, ani, budi_claim):
+    review.assess(demo_rt, ani, budi_claim.id, 1, BUDI_AMOUNT, True, difference_reason=LOWER)
+    [view] = claims.claims_of(demo_rt, budi_claim.participant_id)
+    assert (view.current_amount, view.amount_changed, view.difference_reason) == (BUDI_AMOUNT, False, "")
+
+
+def test_the_difference_reason_is_checked_like_any_text(demo_rt, ani, budi_claim):
+    assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True,
+                                             difference_reason="a\x1b[31m")) == {"difference_reason": "control_characters"}
+    assert claim(demo_rt, budi_claim.id).stage == "agenda"
+
+
+def refusal(found):
+    return None if found is None else (found.key, found.params)
+
+
+def test_may_approve_says_why_before_setujui_is_offered(demo_rt, ani, bambang, siti_jht):
+    review.assess(demo_rt, ani, siti_jht.id, 1, siti_jht.amount, True)
+    assert refusal(review.may_approve(demo_rt, ani, siti_jht.id)) == (
+        "review.needs_supervisor", {"threshold_amount": 50_000_000})
+    assert review.may_approve(demo_rt, bambang, siti_jht.id) is None
+    review.approve(demo_rt, bambang, siti_jht.id, 2)
+
+
+def test_may_approve_names_the_four_eyes_rule(demo_rt, bambang, siti_jht):
+    review.assess(demo_rt, bambang, siti_jht.id, 1, siti_jht.amount, True)
+    assert refusal(review.may_approve(demo_rt, bambang, siti_jht.id)) == ("review.four_eyes", {})
+
+
+def test_may_approve_below_the_threshold_and_only_at_penetapan(demo_rt, ani, budi_claim):
+    assert refusal(review.may_approve(demo_rt, ani, budi_claim.id))[0] == "review.wrong_stage"
+    review.assess(demo_rt, ani, budi_claim.id, 1, BUDI_AMOUNT, True)
+    assert review.may_approve(demo_rt, ani, budi_claim.id) is None
+
+
+def test_the_paying_officer_sees_the_full_account_number_and_it_is_audited(demo_rt, ani, bambang, budi_claim):
+    with pytest.raises(DomainError) as caught:
+        review.payment_account(demo_rt, ani, budi_claim.id)
+    assert caught.value.key == "review.wrong_stage"
+    walk(demo_rt, budi_claim.id, "persetujuan", bambang)
+    assert review.payment_account(demo_rt, ani, budi_claim.id) == "1234567890"
+    [entry] = audit_rows(demo_rt, "review.account_shown", budi_claim.reference)
+    assert entry.actor == "ani.petugas"
+    assert review.detail(demo_rt, budi_claim.id).account_masked != "1234567890"

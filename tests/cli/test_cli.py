@@ -113,12 +113,12 @@ def test_accounts_unlock(url, tmp_path, capsys, os_user):
     lock_siti(url)
     capsys.readouterr()
     assert main(["--database", url, "accounts", "unlock", SITI.nib]) == 0
-    assert capsys.readouterr().out.strip() == "unlocked"
+    assert capsys.readouterr().out.strip() == f"Kunci akun NIB {SITI.nib} dibuka."
     assert query(url, f"SELECT count(*) FROM login_throttle WHERE key = '{SITI.nib}'") == [(0,)]
     assert query(url, "SELECT actor, subject FROM audit_event WHERE action = 'auth.unlocked'") == [
         ("cli:alice", SITI.nib)]
     assert main(["--database", url, "accounts", "unlock", SITI.nib]) == 0
-    assert capsys.readouterr().out.strip() == "no lock recorded for that NIB"
+    assert capsys.readouterr().out.strip() == f"Akun NIB {SITI.nib} tidak terkunci; tidak ada yang diubah."
 
 
 def test_commands_that_change_data_record_the_operating_system_user(url, tmp_path, capsys, monkeypatch, os_user):
@@ -155,9 +155,23 @@ def test_crafted_os_user_name(url, tmp_path, monkeypatch, user, actor):
     assert query(url, "SELECT actor FROM audit_event") == [(actor,)]
 
 
-def test_accounts_unlock_with_a_malformed_nib_is_an_error_not_a_crash(url, capsys):
-    assert main(["--database", url, "accounts", "unlock", "2601"]) != 0
-    assert "nib: nib_format" in capsys.readouterr().err
+def test_accounts_unlock_with_a_malformed_nib_is_a_sentence_and_exit_2(url, capsys):
+    for language, sentence in (
+        ("id", "kidb: NIB (nomor peserta): harus tepat 11 angka, sesuai kartu peserta."),
+        ("en", "kidb: NIB (participant no.): must be exactly 11 digits, as on the participant card."),
+    ):
+        assert main(["--database", url, "--language", language, "accounts", "unlock", "abc"]) == 2
+        out, err = capsys.readouterr()
+        assert (out, err.splitlines()) == ("", [sentence])
+
+
+def test_unlocking_an_nib_with_no_participant_says_so_and_exits_1(url, capsys, tmp_path):
+    main(["--database", url, "participants", "import", str(good_file(tmp_path))])
+    capsys.readouterr()
+    assert main(["--database", url, "accounts", "unlock", "26019999999"]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err.splitlines()) == ("", ["kidb: Tidak ada peserta dengan NIB ini."])
+    assert query(url, "SELECT count(*) FROM audit_event WHERE action = 'auth.unlocked'") == [(0,)]
 
 
 def test_audit_verify(url, tmp_path, capsys):

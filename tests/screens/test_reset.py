@@ -16,7 +16,7 @@ NEW_PIN = "583920"
 def _code(rt) -> str:
     username, password, *_ = OFFICERS[0]
     officer = officers.login(rt, username, password).officer
-    return reset_codes.issue(rt, officer, SITI.nib)
+    return reset_codes.issue(rt, officer, SITI.nib, ktp_seen=True)
 
 
 async def _fill(pilot, code: str, pin: str, repeat: str) -> None:

@@ -254,3 +254,21 @@ def test_add_working_days_skips_weekends(start, days, expected):
 ])
 def test_next_stage(stage, expected):
     assert next_stage(stage) == expected
+
+
+def test_prefill_holder_is_the_participant_and_no_account_before_a_first_claim(demo_rt):
+    assert claims.prefill(demo_rt, sign_in(demo_rt, SITI)) == claims.ClaimPrefill("Siti Rahayu", "", "")
+
+
+def test_prefill_offers_the_bank_account_of_the_last_claim(demo_rt):
+    siti = sign_in(demo_rt, SITI)
+    submit_claim(demo_rt, siti, draft(demo_rt, SITI, "biaya_medis", "1.000.000", bank_code="002",
+                                      account_number="123456789012345"), contact_of(demo_rt, SITI), SITI.secret, "k1")
+    submit_claim(demo_rt, siti, draft(demo_rt, SITI, "biaya_pengobatan", "1.000.000"), contact_of(demo_rt, SITI),
+                 SITI.secret, "k2")
+    assert claims.prefill(demo_rt, siti) == claims.ClaimPrefill("Siti Rahayu", "014", "1234567890")
+
+
+def test_prefill_skips_a_rejected_claims_account(demo_rt):
+    assert claims.prefill(demo_rt, sign_in(demo_rt, JOKO)) == claims.ClaimPrefill("Joko Susilo", "", "")
+    assert claims.prefill(demo_rt, sign_in(demo_rt, BUDI)) == claims.ClaimPrefill("Budi Santoso", "014", "1234567890")

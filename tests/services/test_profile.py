@@ -5,7 +5,14 @@ import pytest
 
 from kidb_tui.errors import AuthError, FormErrors, NotFound
 from kidb_tui.models import AuditEvent, Notification
-from kidb_tui.services.profile import Contact, get_profile, needs_reauth, update_contact, validate_contact
+from kidb_tui.services.profile import (
+    Contact,
+    contact_unchanged,
+    get_profile,
+    needs_reauth,
+    update_contact,
+    validate_contact,
+)
 from tests.conftest import FROZEN_AT, SITI, sign_in
 from tests.services.helpers import all_rows, audit_dump, contact_of, count, participant_row
 
@@ -112,3 +119,16 @@ def test_get_profile(demo_rt):
     assert view.contact_confirmed_at.tzinfo is not None and view.contact_confirmed_at < FROZEN_AT
     with pytest.raises(NotFound):
         get_profile(demo_rt, 9999)
+
+
+def test_contact_unchanged_when_the_stored_data_is_typed_again_in_any_form(demo_rt):
+    siti = participant_row(demo_rt, SITI).id
+    stored = contact_of(demo_rt, SITI)
+    assert contact_unchanged(demo_rt, siti, stored)
+    assert contact_unchanged(demo_rt, siti, moved(demo_rt, phone="0812-3456-7801", email="siti.rahayu@EXAMPLE.CO.ID"))
+
+
+@pytest.mark.parametrize("changes", [{"address": "Jl. Thamrin No. 1, Jakarta"}, {"phone": "081299998888"},
+                                     {"email": "bukan-email"}])
+def test_contact_changed_or_invalid_is_not_unchanged(demo_rt, changes):
+    assert not contact_unchanged(demo_rt, participant_row(demo_rt, SITI).id, moved(demo_rt, **changes))

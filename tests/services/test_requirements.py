@@ -7,6 +7,7 @@ import pytest
 
 from kidb_tui.clock import DISPLAY_TIMEZONE
 from kidb_tui.errors import NotFound
+from kidb_tui.i18n import Translator
 from kidb_tui.models import Claim, ClaimType, Participant
 from kidb_tui.services import requirements
 from kidb_tui.services.claims import submit_claim
@@ -167,18 +168,18 @@ def test_fully_reserved_balance(demo_rt):
 
 
 @pytest.mark.parametrize("code, expected", [
-    ("biaya_medis", 12_600_000),
-    ("biaya_lainnya", 4_200_000),
+    ("biaya_medis", 11_250_000),
+    ("biaya_lainnya", 3_750_000),
     ("jht_meninggal", 37_500_000),
     ("jht_cacat_total", 37_500_000),
 ])
-def test_max_amount_share_or_full_balance_less_reserved(demo_rt, code, expected):
+def test_max_amount_is_a_share_of_the_available_balance_or_all_of_it(demo_rt, code, expected):
     assert check(demo_rt, BUDI, code).max_amount == expected
 
 
 @pytest.mark.parametrize("balance, reserved, code, expected", [
     (85_000_000, 0, "biaya_medis", 25_500_000),
-    (85_000_000, 80_000_000, "biaya_medis", 5_000_000),
+    (85_000_000, 80_000_000, "biaya_medis", 1_500_000),
     (85_000_000, 80_000_000, "jht_phk", 5_000_000),
     (85_000_000, 90_000_000, "jht_phk", 0),
     (1_001, 0, "biaya_lainnya", 100),
@@ -188,6 +189,28 @@ def test_max_amount_function(demo_rt, balance, reserved, code, expected):
         claim_type = session.get(ClaimType, code)
     participant = Participant(balance=balance, reserved=reserved)
     assert requirements.max_amount(claim_type, participant) == expected
+
+
+def test_the_limit_states_its_basis_as_the_available_balance(demo_rt):
+    """Budi has Rp42.000.000 with Rp4.500.000 reserved: the "Saldo tersedia" line, the limit
+    and the sentence stating it all work from the same Rp37.500.000."""
+    report = check(demo_rt, BUDI, "biaya_medis")
+    assert item(report, "balance_positive").params == {"available_amount": 37_500_000}
+    assert report.limit == requirements.ClaimLimit(30, False, 37_500_000, 11_250_000)
+    key, params = report.limit.text()
+    assert Translator("id").t(key, **params) == (
+        "Batas jenis klaim ini: 30% dari saldo tersedia Rp37.500.000 = Rp11.250.000.")
+    assert Translator("en").t(key, **params) == (
+        "This claim type's limit: 30% of the available balance Rp37.500.000 = Rp11.250.000.")
+    full = check(demo_rt, BUDI, "jht_meninggal").limit
+    assert (full.full_balance, full.max_amount) == (True, 37_500_000)
+    assert Translator("id").t(*full.text()[:1], **full.text()[1]) == (
+        "Jenis klaim ini mencairkan seluruh saldo tersedia: Rp37.500.000.")
+
+
+def test_the_saldo_screen_states_the_same_basis():
+    for language, word in (("id", "tersedia"), ("en", "available")):
+        assert word in Translator(language).t("balance.next")
 
 
 def test_unknown_claim_type(demo_rt):

@@ -213,7 +213,7 @@ def _code_hash(rt) -> str:
 def test_every_secret_gets_one_guess_after_four_failures(demo_rt, monkeypatch, kind):
     rt = roomy(demo_rt)
     identity = sign_in(rt, SITI)
-    reset_codes.issue(rt, officer(rt, ANI), SITI.nib)
+    reset_codes.issue(rt, officer(rt, ANI), SITI.nib, ktp_seen=True)
     guess, stored_hash, key = {
         "reauthenticate": (lambda n: reauthenticate(rt, identity, f"10000{n}"),
                            account_row(rt, SITI).secret_hash, SITI.nib),
@@ -363,7 +363,7 @@ def test_failures_of_every_kind_count_for_the_terminal(demo_rt):
     for nik in ("3201015512950001", "3201015512950002"):
         with pytest.raises(AuthError):
             auth.activate(kiosk, RINA.nib, nik, "15-12-1995", "pin", "304918", "304918")
-    reset_codes.issue(demo_rt, ani, SITI.nib)
+    reset_codes.issue(demo_rt, ani, SITI.nib, ktp_seen=True)
     for code in ("AAAA2222", "BBBB3333"):
         with pytest.raises(AuthError):
             reset_codes.redeem(kiosk, SITI.nib, code, "pin", "583920", "583920")
@@ -434,7 +434,7 @@ def test_activation_of_a_blocked_card_is_refused_once_the_identity_is_proven(dem
 
 
 def test_reset_of_a_blocked_card_is_refused_once_the_code_is_proven(demo_rt):
-    code = reset_codes.issue(demo_rt, officer(demo_rt, ANI), SITI.nib)
+    code = reset_codes.issue(demo_rt, officer(demo_rt, ANI), SITI.nib, ktp_seen=True)
     _block(demo_rt, SITI.nib)
     before = account_row(demo_rt, SITI).secret_hash
     with pytest.raises(AuthError) as wrong:
@@ -451,7 +451,7 @@ def test_reset_of_a_blocked_card_is_refused_once_the_code_is_proven(demo_rt):
 
 
 def test_reset_of_an_inactive_account_is_refused_as_at_login(demo_rt):
-    code = reset_codes.issue(demo_rt, officer(demo_rt, ANI), SITI.nib)
+    code = reset_codes.issue(demo_rt, officer(demo_rt, ANI), SITI.nib, ktp_seen=True)
     with demo_rt.write() as session:
         session.get(KioskAccount, account_row(demo_rt, SITI).id).status = "inactive"
     with pytest.raises(AuthError) as caught:

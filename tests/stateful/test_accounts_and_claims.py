@@ -263,7 +263,7 @@ class AccountsAndClaims(RuleBasedStateMachine):
         available = person.balance - person.reserved
         if kind.full_balance:
             return max(available, 0)
-        return max(min(person.balance * kind.share_pct // 100, available), 0)
+        return max(available, 0) * kind.share_pct // 100
 
     def unmet(self, person: Person, kind: ClaimKind) -> str | None:
         """The first requirement not met, in the order kidb_tui.services.requirements checks them."""
