@@ -356,7 +356,7 @@ def submit_claim(
         if earlier is not None:
             return _receipt(rt, earlier, context.participant)
         clean_contact = profile.validate_contact(contact)
-        _validate_draft(context, draft, _report(rt, session, context))
+        _validate_draft(context, draft, _report(rt, session, context), rt.today())
     account = context.account
     attempt = auth.prove(rt, identity, secret, account.secret_hash if account is not None else None)
     try:

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from kidb_tui.errors import AuthError
-from kidb_tui.models import AuditEvent, LoginThrottle
+from kidb_tui.models import AuditEvent, LoginThrottle, ResetCode
 from kidb_tui.services import auth, reset_codes
 from tests import ui
 from tests.backoffice.conftest import ANI, notification_kinds, participant_of
@@ -69,10 +69,27 @@ async def test_bad_nib_is_named_under_the_field(make_bo):
         assert ui.at(app, "bo.counter.title")
 
 
+async def test_reset_code_needs_the_ktp_checkbox(make_bo, demo_rt):
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _counter(pilot, SITI.nib)
+        await ui.keys(pilot, "f4")
+        assert "melihat KTP asli" in ui.field_error(app, ui.t("field.ktp_seen"))
+        assert ui.at(app, "bo.counter.title")
+    with demo_rt.read() as session:
+        assert session.exec(select(ResetCode)).all() == []
+
+
+async def _tick_ktp(pilot) -> None:
+    await ui.focus_field(pilot, ui.t("field.ktp_seen"))
+    await ui.keys(pilot, "space")
+
+
 async def test_reset_code_is_shown_once_and_redeems(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, SITI.nib)
+        await _tick_ktp(pilot)
         await ui.keys(pilot, "f4")
         assert ui.at(app, "bo.code.title")
         code = _code(app)
@@ -94,6 +111,7 @@ async def test_reset_code_needs_a_kiosk_account(make_bo):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _counter(pilot, RINA.nib)
+        await _tick_ktp(pilot)
         await ui.keys(pilot, "f4")
         assert ui.at(app, "bo.counter.title")
         assert "belum punya akun KIDB" in ui.status(app)

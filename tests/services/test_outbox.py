@@ -194,7 +194,7 @@ def test_two_senders_never_take_the_same_row(mail):
 
 def test_every_notifying_event_writes_its_message(mail):
     rt, _ = mail
-    reset_codes.issue(rt, officer(rt, ANI), SITI.nib)
+    reset_codes.issue(rt, officer(rt, ANI), SITI.nib, ktp_seen=True)
     for _ in range(rt.settings.lock_threshold):
         login(rt, SITI.nib, "000000")
     kinds = [row.kind for row in outbox(rt)]

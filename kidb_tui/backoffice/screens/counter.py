@@ -158,12 +158,12 @@ class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
     def action_reset_code(self) -> None:
         self.clear_errors()
         self.set_status(self.t("bo.counter.issuing"))
-        self._issue(self._nib())
+        self._issue(self._nib(), self.query_one("#ktp_seen", MarkCheckbox).value)
 
     @work(thread=True, exclusive=True, group="reset-code")
-    def _issue(self, nib: str) -> None:
+    def _issue(self, nib: str, ktp_seen: bool) -> None:
         try:
-            code = reset_codes.issue(self.rt, self.officer, nib)
+            code = reset_codes.issue(self.rt, self.officer, nib, ktp_seen)
         except DomainError as error:
             self.app.call_from_thread(self.report, error)
             return
