@@ -72,7 +72,9 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self, folder: Path) -> None:
+    """`implicit_tls`: TLS from the first byte (`smtps://`), else STARTTLS required (`smtp://`)."""
+
+    def __init__(self, folder: Path, implicit_tls: bool = False) -> None:
         cert_file, key_file = self_signed(folder)
         self.cert_file = cert_file
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -80,12 +82,16 @@ class SmtpServer:
         self.client_context = ssl.create_default_context(cafile=str(cert_file))
         self.mailbox = Mailbox()
         self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,
-                                     tls_context=server_context, require_starttls=True)
+        self.scheme = "smtps" if implicit_tls else "smtp"
+        if implicit_tls:
+            self.controller = Controller(self.mailbox, hostname="localhost", port=self.port, ssl_context=server_context)
+        else:
+            self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,
+                                         tls_context=server_context, require_starttls=True)
 
     @property
     def url(self) -> str:
-        return f"smtp://localhost:{self.port}"
+        return f"{self.scheme}://localhost:{self.port}"
 
     def runtime(self, rt):
         """`rt` with its settings sending mail here."""
