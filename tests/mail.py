@@ -13,6 +13,7 @@ from email.policy import default
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -71,10 +72,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _check_login(auth_data, password: bytes) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"kidb", password)
+    return AuthResult(success=ok)
+
+
 class SmtpServer:
     """`implicit_tls`: TLS from the first byte (`smtps://`), else STARTTLS required (`smtp://`)."""
 
-    def __init__(self, folder: Path, implicit_tls: bool = False) -> None:
+    def __init__(self, folder: Path, implicit_tls: bool = False, password: bytes | None = None) -> None:
         cert_file, key_file = self_signed(folder)
         self.cert_file = cert_file
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -83,7 +89,11 @@ class SmtpServer:
         self.mailbox = Mailbox()
         self.port = free_port()
         self.scheme = "smtps" if implicit_tls else "smtp"
-        if implicit_tls:
+        if password is not None:
+            self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,
+                                         tls_context=server_context, require_starttls=True, auth_required=True,
+                                         authenticator=lambda *args: _check_login(args[-1], password))
+        elif implicit_tls:
             self.controller = Controller(self.mailbox, hostname="localhost", port=self.port, ssl_context=server_context)
         else:
             self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,

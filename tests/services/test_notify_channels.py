@@ -1,7 +1,7 @@
 """The other channels and ways to run the sender (services/transports.py, cli.py): the webhook
 for SMS/WhatsApp gateways against a local HTTP server (JSON body, HMAC signature), the file sink
-of the demo, `kidb notify run --once`, `smtps://` (TLS from the first byte), and the SMTP
-settings checked at start."""
+of the demo, `kidb notify run --once`, `smtps://` (TLS from the first byte), SMTP AUTH with the
+password file, and the SMTP settings checked at start."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from kidb_tui.cli import _demo_mail, main
-from kidb_tui.config import Settings, SettingsError, load_options
+from kidb_tui.config import KeyFileError, Settings, SettingsError, load_options, load_settings
 from kidb_tui.models import OutboxMessage
 from kidb_tui.services import profile, sender, transports
 from kidb_tui.services.mail_render import render
@@ -139,3 +139,27 @@ def test_smtps_sends_with_tls_from_the_first_byte(tmp_path):
         server.controller.stop()
     [message] = server.mailbox.received
     assert (message["Message-ID"], message["Subject"]) == ("<1@kidb.test>", "KIDB account locked")
+
+
+def test_smtp_login_with_the_password_file(tmp_path, monkeypatch):
+    server = SmtpServer(tmp_path, password=b"rahasia-smtp")  # refuses mail from anyone not logged in
+    secret = tmp_path / "smtp-password"
+    secret.write_text("rahasia-smtp\n")
+    secret.chmod(0o600)
+    monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIDB_SMTP_URL", f"smtp://kidb@localhost:{server.port}")
+    monkeypatch.setenv("KIDB_SMTP_PASSWORD_FILE", str(secret))
+    settings = load_settings()
+    assert "rahasia" not in repr(settings)
+    row = OutboxMessage(id=1, channel="email", recipient="siti@example.com", language="id", kind="account_locked",
+                        params={"minutes": 30}, message_id="<2@kidb.test>", next_attempt_at=FROZEN_AT,
+                        created_at=FROZEN_AT)
+    server.controller.start()
+    try:
+        SmtpTransport(settings, context=server.client_context).send(row, render(row, settings.timezone))
+    finally:
+        server.controller.stop()
+    assert [m["Message-ID"] for m in server.mailbox.received] == ["<2@kidb.test>"]
+    secret.chmod(0o644)
+    with pytest.raises(KeyFileError):
+        load_settings()
