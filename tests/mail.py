@@ -13,6 +13,7 @@ from email.policy import default
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -71,8 +72,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _check_login(auth_data, password: bytes) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"kidb", password)
+    return AuthResult(success=ok)
+
+
 class SmtpServer:
-    def __init__(self, folder: Path) -> None:
+    """`implicit_tls`: TLS from the first byte (`smtps://`), else STARTTLS required (`smtp://`)."""
+
+    def __init__(self, folder: Path, implicit_tls: bool = False, password: bytes | None = None) -> None:
         cert_file, key_file = self_signed(folder)
         self.cert_file = cert_file
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -80,12 +88,20 @@ class SmtpServer:
         self.client_context = ssl.create_default_context(cafile=str(cert_file))
         self.mailbox = Mailbox()
         self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,
-                                     tls_context=server_context, require_starttls=True)
+        self.scheme = "smtps" if implicit_tls else "smtp"
+        if password is not None:
+            self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,
+                                         tls_context=server_context, require_starttls=True, auth_required=True,
+                                         authenticator=lambda *args: _check_login(args[-1], password))
+        elif implicit_tls:
+            self.controller = Controller(self.mailbox, hostname="localhost", port=self.port, ssl_context=server_context)
+        else:
+            self.controller = Controller(self.mailbox, hostname="localhost", port=self.port,
+                                         tls_context=server_context, require_starttls=True)
 
     @property
     def url(self) -> str:
-        return f"smtp://localhost:{self.port}"
+        return f"{self.scheme}://localhost:{self.port}"
 
     def runtime(self, rt):
         """`rt` with its settings sending mail here."""

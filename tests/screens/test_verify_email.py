@@ -6,7 +6,7 @@ from sqlmodel import select
 from kidb_tui.models import Participant
 from kidb_tui.services import sender
 from tests import ui
-from tests.conftest import SITI
+from tests.conftest import RINA, SITI
 from tests.screens import claim_steps
 from tests.services.helpers import update_participant
 
@@ -15,9 +15,13 @@ def with_mail(demo_rt, smtp_server) -> None:
     demo_rt.settings = smtp_server.runtime(demo_rt).settings
 
 
-def siti(rt) -> Participant:
+def participant_of(rt, person) -> Participant:
     with rt.read() as session:
-        return session.exec(select(Participant).where(Participant.nib == SITI.nib)).one()
+        return session.exec(select(Participant).where(Participant.nib == person.nib)).one()
+
+
+def siti(rt) -> Participant:
+    return participant_of(rt, SITI)
 
 
 async def open_verify(pilot) -> None:
@@ -96,3 +100,24 @@ async def test_new_email_in_the_profile_sends_a_code(make_app, demo_rt, smtp_ser
     sender.run_once(demo_rt, smtp_server.transports(demo_rt))
     assert [m["Subject"] for m in smtp_server.mailbox.to(old)] == ["Email diperbarui"]
     assert "Kode verifikasi email KIDB" in [m["Subject"] for m in smtp_server.mailbox.to("siti.baru@example.com")]
+
+
+async def test_activation_sends_a_code_and_says_where_to_type_it(make_app, demo_rt, smtp_server):
+    with_mail(demo_rt, smtp_server)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ui.keys(pilot, "f3")
+        await ui.keys(pilot, *RINA.nib, "enter", *RINA.nik, "enter", *"15-12-1995", "enter")
+        await ui.keys(pilot, "enter", *"802461", "enter", *"802461", "enter")
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        assert ui.shows(app, "menu 8")
+        await ui.keys(pilot, "8")
+        await ui.until(pilot, lambda: ui.at(app, "verify.title"))
+        sender.run_once(demo_rt, smtp_server.transports(demo_rt))
+        rina = participant_of(demo_rt, RINA)
+        assert ui.shows(app, rina.email, "Kode 6 angka sudah dikirim")
+        message = next(m for m in smtp_server.mailbox.to(rina.email) if "Kode" in m["Subject"])
+        code = next(word for word in message.get_body(("plain",)).get_content().split() if word.isdigit() and len(word) == 6)
+        await ui.keys(pilot, *code, "enter")
+        await ui.until(pilot, lambda: "sudah diverifikasi" in ui.status(app))
+    assert participant_of(demo_rt, RINA).email_verified_at is not None

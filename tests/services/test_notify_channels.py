@@ -1,6 +1,7 @@
 """The other channels and ways to run the sender (services/transports.py, cli.py): the webhook
 for SMS/WhatsApp gateways against a local HTTP server (JSON body, HMAC signature), the file sink
-of the demo, `kidb notify run --once`, and the SMTP settings checked at start."""
+of the demo, `kidb notify run --once`, `smtps://` (TLS from the first byte), SMTP AUTH with the
+password file, and the SMTP settings checked at start."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from kidb_tui.cli import _demo_mail, main
-from kidb_tui.config import Settings, SettingsError, load_options
+from kidb_tui.config import KeyFileError, Settings, SettingsError, load_options, load_settings
 from kidb_tui.models import OutboxMessage
 from kidb_tui.services import profile, sender, transports
-from tests.conftest import SITI, sign_in
+from kidb_tui.services.mail_render import render
+from kidb_tui.services.transports import SmtpTransport
+from tests.conftest import FROZEN_AT, SITI, sign_in
+from tests.mail import SmtpServer
 from tests.services.helpers import all_rows, contact_of, participant_row
 
 KEY = b"webhook-key-0123456789abcdef-0123"
@@ -120,3 +124,42 @@ def test_the_demo_sends_mail_to_a_file_unless_a_server_is_configured(tmp_path, m
     assert _demo_mail(Settings()).mail_file == str(tmp_path / "demo-mail.txt")
     configured = Settings(smtp_url="smtp://mail.example.com")
     assert _demo_mail(configured) is configured
+
+
+def test_smtps_sends_with_tls_from_the_first_byte(tmp_path):
+    server = SmtpServer(tmp_path, implicit_tls=True)
+    server.controller.start()
+    try:
+        settings = Settings(smtp_url=server.url, mail_from="kidb@kidb.test")
+        row = OutboxMessage(id=1, channel="email", recipient="siti@example.com", language="en", kind="account_locked",
+                            params={"minutes": 30}, message_id="<1@kidb.test>", next_attempt_at=FROZEN_AT,
+                            created_at=FROZEN_AT)
+        SmtpTransport(settings, context=server.client_context).send(row, render(row, settings.timezone))
+    finally:
+        server.controller.stop()
+    [message] = server.mailbox.received
+    assert (message["Message-ID"], message["Subject"]) == ("<1@kidb.test>", "KIDB account locked")
+
+
+def test_smtp_login_with_the_password_file(tmp_path, monkeypatch):
+    server = SmtpServer(tmp_path, password=b"rahasia-smtp")  # refuses mail from anyone not logged in
+    secret = tmp_path / "smtp-password"
+    secret.write_text("rahasia-smtp\n")
+    secret.chmod(0o600)
+    monkeypatch.setenv("KIDB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIDB_SMTP_URL", f"smtp://kidb@localhost:{server.port}")
+    monkeypatch.setenv("KIDB_SMTP_PASSWORD_FILE", str(secret))
+    settings = load_settings()
+    assert "rahasia" not in repr(settings)
+    row = OutboxMessage(id=1, channel="email", recipient="siti@example.com", language="id", kind="account_locked",
+                        params={"minutes": 30}, message_id="<2@kidb.test>", next_attempt_at=FROZEN_AT,
+                        created_at=FROZEN_AT)
+    server.controller.start()
+    try:
+        SmtpTransport(settings, context=server.client_context).send(row, render(row, settings.timezone))
+    finally:
+        server.controller.stop()
+    assert [m["Message-ID"] for m in server.mailbox.received] == ["<2@kidb.test>"]
+    secret.chmod(0o644)
+    with pytest.raises(KeyFileError):
+        load_settings()

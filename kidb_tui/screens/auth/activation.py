@@ -1,6 +1,7 @@
 """Account activation: an imported participant proves NIB + NIK + birth date, then chooses a
 PIN or password under the secret policy, and is signed in. A blocked card is refused once the
-identity is proven, as at login."""
+identity is proven, as at login. With a mail server, a code goes to the email on record (shown,
+with the way to correct it, under menu 8 once signed in: not here, before the identity is proven)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ class ActivationScreen(NewSecretScreen):
         self.app.call_from_thread(self._activated, identity)
 
     def _activated(self, identity: Identity) -> None:
-        self.post_message(SignedIn(identity, self.t("activation.done"), self.t("activation.done_title")))
+        done = "activation.done_code_sent" if self.rt.settings.mail_configured else "activation.done"
+        self.post_message(SignedIn(identity, self.t(done), self.t("activation.done_title")))
 
     def _refused(self, error: DomainError) -> None:
         if self.show_form_errors(error):
