@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from kidb_tui.services import reset_codes
+from tests import ui
 from tests.backoffice.conftest import ANI, BAMBANG, advance
 from tests.conftest import SITI, settle
 
@@ -91,7 +92,9 @@ def fixed_code(monkeypatch):
 
 def test_reset_code_shown(snap_compare, make_bo, fixed_code):
     async def issue(pilot):
-        await pilot.press("f5", *SITI.nib, "f4")
+        await pilot.press("f5", *SITI.nib)
+        await ui.focus_field(pilot, ui.t("field.ktp_seen"))
+        await pilot.press("space", "f4")
         await settle(pilot)
 
     assert snap_compare(make_bo(signed_in=ANI), run_before=issue, terminal_size=SIZE)
