@@ -8,6 +8,7 @@ import that found problems)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 import time
@@ -371,10 +372,8 @@ def _notify(rt, args) -> int:
         print(f"sent {outcome.sent}, to retry {outcome.retried}, dead {outcome.dead}")
         return 0
     logs.configure()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(sender.send_every(rt, channels))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

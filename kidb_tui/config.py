@@ -81,11 +81,11 @@ class Settings:
     branch: str = ""
     timezone: str = DEFAULT_TIMEZONE
     smtp_url: str = ""
-    smtp_password: SecretStr = SecretStr("")
+    smtp_password: SecretStr = field(default_factory=lambda: SecretStr(""))
     mail_from: str = "kidb@localhost"
     mail_file: str = ""
     webhook_url: str = ""
-    webhook_key: SecretBytes = SecretBytes(b"")
+    webhook_key: SecretBytes = field(default_factory=lambda: SecretBytes(b""))
     notify_max_attempts: int = 8
     notify_retry_seconds: int = 60
 

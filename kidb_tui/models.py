@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Table, UniqueConstraint, text
 from sqlmodel import AutoString, Field, SQLModel
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements written without the ORM (SQLModel sets
+    `__table__` on each table class without declaring it)."""
+    found: Table = model.__table__  # type: ignore[attr-defined]
+    return found
 
 
 def stored_id(row_id: int | None) -> int:
@@ -273,7 +280,7 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(max_length=254)
     language: str = Field(default="id", max_length=2)
     kind: str = Field(max_length=40)
-    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     message_id: str = Field(max_length=120, unique=True)
     status: str = Field(default="pending", max_length=8, index=True)
     attempts: int = 0

@@ -92,7 +92,7 @@ def test_dots_and_commas_for_thousands_read_the_same(amount):
 def test_sen_after_either_separator_is_refused_as_not_whole(amount, sen, decimal):
     grouped = commas(amount) if decimal == "." else dots(amount)
     for digits in {str(sen), f"{sen:02d}"}:
-        with pytest.raises(ValueError, match="^amount_whole$"):
+        with pytest.raises(ValueError, match=r"^amount_whole$"):
             parse_rupiah(f"{grouped}{decimal}{digits}")
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound
-from kidb_tui.models import Notification, Participant, stored_id
+from kidb_tui.models import Notification, Participant, stored_id, table
 from kidb_tui.services import outbox
 from kidb_tui.services.runtime import Runtime
 
@@ -25,7 +25,7 @@ class NotificationView:
     read: bool
 
 
-_INSERT = insert(Notification.__table__)
+_INSERT = insert(table(Notification))
 
 
 def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:

@@ -24,7 +24,7 @@ def _message_id(rt: Runtime) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
-def _checked(kind: str, params: dict) -> dict:
+def _checked(kind: str, params: dict[str, object]) -> dict[str, object]:
     """Only the code message may carry a secret; an account number never leaves unmasked."""
     leaked = SECRET_PARAMS.intersection(params) - ({"code"} if kind == CODE_KIND else set())
     if leaked:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import NotFound, ValidationError
-from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant
+from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant, stored_id
 from kidb_tui.services import verification
 from kidb_tui.services.runtime import Runtime
 
@@ -129,7 +129,7 @@ def evaluate(
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
     add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))
-    claims = _claims_of(session, participant.id) if claims is None else claims
+    claims = _claims_of(session, stored_id(participant.id)) if claims is None else claims
     ignored = next((c for c in claims if c.id == ignore_claim_id), None)
     claims = [c for c in claims if c is not ignored]
     held_back = ignored.amount if ignored is not None and ignored.stage in RESERVING_STAGES else 0

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import DomainError, NotFound, SystemBusy
-from kidb_tui.models import OutboxMessage
+from kidb_tui.models import OutboxMessage, stored_id
 from kidb_tui.services import audit
 from kidb_tui.services.mail_render import render
 from kidb_tui.services.officers import OfficerIdentity
@@ -75,7 +75,7 @@ def claim(rt: Runtime, worker: str, channels: list[str], limit: int = BATCH) -> 
                   or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now))
            .order_by(col(OutboxMessage.id)).limit(limit))
     with rt.read() as session:
-        if session.exec(due.with_only_columns(col(OutboxMessage.id))).first() is None:
+        if session.scalars(due.with_only_columns(col(OutboxMessage.id))).first() is None:
             return []
     with rt.write() as session:
         rows = session.exec(due.with_for_update(skip_locked=True)).all()
@@ -97,7 +97,7 @@ def _finish(rt: Runtime, row: OutboxMessage, worker: str, **values: object) -> b
         return bool(result.rowcount)
 
 
-def _without_code(row: OutboxMessage) -> dict:
+def _without_code(row: OutboxMessage) -> dict[str, object]:
     """The parameters to keep once a code message is done with: the code goes."""
     return {name: value for name, value in row.params.items() if name != "code"}
 
@@ -184,7 +184,7 @@ def dead_letters(rt: Runtime, limit: int = 100) -> list[DeadLetter]:
         rows = session.exec(
             select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(col(OutboxMessage.id).desc()).limit(limit)
         ).all()
-        return [DeadLetter(r.id, r.channel, r.recipient, r.kind, r.attempts, r.last_error, as_utc(r.created_at))
+        return [DeadLetter(stored_id(r.id), r.channel, r.recipient, r.kind, r.attempts, r.last_error, as_utc(r.created_at))
                 for r in rows]
 
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from kidb_tui.resources import data_dir
 
@@ -54,10 +55,11 @@ class PayoutEstimate:
     rule: TaxRule | None
 
 
-def _rule(entry: dict) -> TaxRule:
+def _rule(entry: dict[str, Any]) -> TaxRule:
     brackets = tuple(Bracket(b["up_to"], b["rate_pct"]) for b in entry["brackets"])
     limits = [b.up_to for b in brackets]
-    if limits[-1] is not None or any(limit is None for limit in limits[:-1]) or limits[:-1] != sorted(limits[:-1]):
+    bounded = [limit for limit in limits[:-1] if limit is not None]
+    if limits[-1] is not None or len(bounded) != len(limits) - 1 or bounded != sorted(bounded):
         raise ValueError(f"tax rule {entry['code']}: brackets must rise and end with `up_to: null`")
     return TaxRule(entry["code"], frozenset(entry["applies_to"]), date.fromisoformat(entry["effective_from"]),
                    brackets, entry["source"])

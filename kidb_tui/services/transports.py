@@ -69,14 +69,14 @@ class SmtpTransport:
                     client.login(self.user, self.password.get_secret_value())
                 client.send_message(mail)
         except smtplib.SMTPRecipientsRefused as error:
-            raise Refused(_smtp_reason(next(iter(error.recipients.values()), (0, b""))))
+            raise Refused(_smtp_reason(next(iter(error.recipients.values()), (0, b"")))) from None
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
             if 500 <= error.smtp_code < 600:
                 raise Refused(_smtp_reason((error.smtp_code, error.smtp_error))) from None
             raise
 
 
-def _smtp_reason(reply: tuple) -> str:
+def _smtp_reason(reply: tuple[int, bytes | str]) -> str:
     code, text = reply[0], reply[1]
     return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
 

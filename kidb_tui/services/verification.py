@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import AuthError, DomainError, NotFound
 from kidb_tui.masked import SecretStr, masked, reveal
-from kidb_tui.models import EmailCode, Participant
+from kidb_tui.models import EmailCode, Participant, stored_id
 from kidb_tui.services import audit, outbox
 from kidb_tui.services.runtime import Runtime
 
@@ -63,7 +63,7 @@ def issue_code(session: Session, rt: Runtime, participant: Participant) -> None:
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = participant.email
     session.add(EmailCode(
-        participant_id=participant.id, email=participant.email, code_hash=_hash(rt, salt, code),
+        participant_id=stored_id(participant.id), email=participant.email, code_hash=_hash(rt, salt, code),
         created_at=rt.now(), expires_at=rt.now() + timedelta(minutes=VALID_MINUTES),
     ))
     outbox.add(session, rt, participant, "email", participant.email, outbox.CODE_KIND,
@@ -113,10 +113,7 @@ def verify(rt: Runtime, participant_id: int, code: str | SecretStr) -> None:
                 row.used_at = rt.now()
             session.add(row)
             audit.record(session, rt, participant.nib, "verify.code_wrong", participant.nib, attempts=row.attempts)
-            if left <= 0:
-                raise_after = AuthError("verify.too_many_attempts")
-            else:
-                raise_after = AuthError("verify.wrong_code", left=left)
+            raise_after = AuthError("verify.too_many_attempts") if left <= 0 else AuthError("verify.wrong_code", left=left)
         else:
             row.used_at = rt.now()
             participant.email_verified_at = rt.now()

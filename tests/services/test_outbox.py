@@ -170,7 +170,8 @@ def test_server_down_backs_off_then_dead_letter(mail):
     transports = server.transports(rt)
     assert sender.run_once(rt, transports) == sender.Outcome(retried=1)
     [row] = outbox(rt)
-    assert row.attempts == 1 and row.next_attempt_at.replace(tzinfo=None) == (rt.now() + timedelta(seconds=60)).replace(tzinfo=None)
+    assert row.attempts == 1
+    assert row.next_attempt_at.replace(tzinfo=None) == (rt.now() + timedelta(seconds=60)).replace(tzinfo=None)
     assert sender.run_once(rt, transports) == sender.Outcome(), "not due yet"
     rt.clock.advance(seconds=60)
     assert sender.run_once(rt, transports) == sender.Outcome(retried=1)
@@ -252,7 +253,8 @@ def test_requirement_is_verified_email_with_mail_else_well_formed(mail, demo_rt)
     rt, _ = mail
     unverified(rt, SITI)
     participant_id = participant_row(rt, SITI).id
-    keys = lambda runtime: {i.key: i.status for i in requirements.check(runtime, participant_id, "biaya_medis").items}
+    def keys(runtime):
+        return {i.key: i.status for i in requirements.check(runtime, participant_id, "biaya_medis").items}
     assert keys(demo_rt)["email_valid"] == requirements.MET
     assert keys(rt)["email_verified"] == requirements.UNMET
     verified(rt, SITI)
