@@ -32,8 +32,8 @@ minute, and measuring all of one side first compared two different machines.
 
 Every process first does the same work for one more participant, unmeasured, so that statements
 are compiled and prepared before the clock starts. Processes start together on a shared event; a
-figure is all operations over the time from that start to the last process done. Statements are counted at the driver (BEGIN/COMMIT/ROLLBACK
-not included; an executemany is one statement).
+figure is all operations over the time from that start to the last process done. Statements are
+counted at the driver (BEGIN/COMMIT/ROLLBACK not included; an executemany is one statement).
 """
 
 from __future__ import annotations
@@ -428,4 +428,4 @@ def section(backends: dict[str, dict[tuple[str, int], Throughput]]) -> list[str]
                 f"| {backend} | {processes} | {_figure(service, 'logins')} | {service.statements_each:.1f} "
                 f"| {_figure(raw, 'logins')} | {raw.statements_each:.1f} | {_ratio(service, raw):.0%} |"
             )
-    return lines + [""]
+    return [*lines, ""]

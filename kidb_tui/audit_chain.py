@@ -154,12 +154,12 @@ def first_break(connection: Connection, digest: Digest) -> ChainBreak | None:
     return None
 
 
-def sealed_rows(connection: Connection) -> Iterable:
+def sealed_rows(connection: Connection) -> CursorResult[Any]:
     """The sealed rows in chain order, as stored."""
     return connection.execute(text(f"SELECT {_SEALED_COLUMNS} FROM audit_event WHERE seq IS NOT NULL ORDER BY seq"))
 
 
-def unsealed_rows(connection: Connection, after_id: int | None = None, limit: int | None = None) -> Iterable:
+def unsealed_rows(connection: Connection, after_id: int | None = None, limit: int | None = None) -> CursorResult[Any]:
     """Rows not sealed yet (the committed ones this connection sees), in id order: all of them, or
     up to `limit` after the row `after_id`."""
     after = "" if after_id is None else " AND id > :after"
@@ -182,12 +182,11 @@ def entry_holds(row, digest: Digest) -> bool:
     return hmac.compare_digest(expected, row.entry_mac or "")
 
 
-def checked_chain(rows: Iterable, digest: Digest) -> Iterator[tuple[object, str | None]]:
+def checked_chain(rows: Iterable[Row[Any]], digest: Digest) -> Iterator[tuple[Row[Any], str | None]]:
     """Each sealed row (in `seq` order) with the problem found in it: it must follow the row
     sealed before it, match its hash, sit at the next place and still carry its signature."""
-    previous, place = GENESIS, 0
-    for row in rows:
-        place += 1
+    previous = GENESIS
+    for place, row in enumerate(rows, start=1):
         if row.prev_hash != previous:
             yield row, NOT_FOLLOWING
         elif row.row_hash != _expected_hash(row, previous, digest):
@@ -213,9 +212,13 @@ def first_problem(connection: Connection, digest: Digest) -> ChainBreak | None:
     return None
 
 
-def sealed_hash(digest: Digest, row, prev_hash: str) -> str | None:
-    """The chain hash a raw row gets when sealed after a row whose hash is `prev_hash`."""
-    return _expected_hash(row, prev_hash, digest)
+def sealed_hash(digest: Digest, row: Row[Any], prev_hash: str) -> str:
+    """The chain hash a raw row gets when sealed after a row whose hash is `prev_hash` (the row's
+    content parses: its writer's signature was checked first)."""
+    return row_hash(
+        digest, row.id, parse_at(row.at), row.actor, row.action, row.subject, parse_details(row.details),
+        row.terminal_id, row.branch, prev_hash,
+    )
 
 
 def number_id_ordered_chain(connection: Connection, digest: Digest) -> int:
@@ -254,7 +257,7 @@ def chain_in_id_order(connection: Connection, digest: Digest) -> ChainBreak | No
     for row in raw_rows(connection).all():
         if row.id not in vouched:
             return found or ChainBreak(row.id, FORGED)
-        current = _expected_hash(row, previous, digest)
+        current = sealed_hash(digest, row, previous)
         _store(connection, row.id, previous, current)
         previous = current
     return found

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import Pool, QueuePool
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -104,6 +105,7 @@ REAP_EVERY_SECONDS = 1.0
 _idle_engines: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 _reaper_lock = threading.Lock()
 _reaper: threading.Thread | None = None
+_last_checkin: weakref.WeakKeyDictionary[Pool, float] = weakref.WeakKeyDictionary()
 
 
 def _reap_idle_connections() -> None:
@@ -117,9 +119,9 @@ def _reap_idle_connections() -> None:
             holding = False
             for engine, idle_seconds in list(_idle_engines.items()):
                 pool = engine.pool
-                if not pool.checkedin():
+                if not isinstance(pool, QueuePool) or not pool.checkedin():
                     continue
-                if pool.checkedout() == 0 and time.monotonic() - getattr(pool, "kidb_last_checkin", 0.0) >= idle_seconds:
+                if pool.checkedout() == 0 and time.monotonic() - _last_checkin.get(pool, 0.0) >= idle_seconds:
                     pool.dispose()
                 else:
                     holding = True
@@ -135,7 +137,7 @@ def _close_when_idle(engine: Engine, idle_seconds: float) -> None:
     @event.listens_for(engine, "checkin")
     def _returned(*args) -> None:
         global _reaper
-        engine.pool.kidb_last_checkin = time.monotonic()
+        _last_checkin[engine.pool] = time.monotonic()
         with _reaper_lock:
             if _reaper is None:
                 _reaper = threading.Thread(target=_reap_idle_connections, name="kidb-idle-connections", daemon=True)

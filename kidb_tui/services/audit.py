@@ -11,13 +11,13 @@ from sqlalchemy import event, insert
 from sqlmodel import Session
 
 from kidb_tui.audit_chain import ChainBreak, entry_mac, first_problem, keyed_digest, new_nonce
-from kidb_tui.models import AuditEvent
+from kidb_tui.models import AuditEvent, table
 from kidb_tui.services.runtime import Runtime
 
 __all__ = ["ChainBreak", "record", "verify_chain"]
 
 _FORBIDDEN_DETAIL_KEYS = frozenset({"secret", "pin", "password", "nik", "account_number", "code"})
-_INSERT = insert(AuditEvent.__table__)
+_INSERT = insert(table(AuditEvent))
 _PENDING = "kidb.audit_rows"
 
 

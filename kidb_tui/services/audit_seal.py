@@ -22,6 +22,7 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -69,11 +70,11 @@ def _head(connection: Connection) -> tuple[int, str]:
     return (row.seq, row.row_hash) if row is not None else (0, GENESIS)
 
 
-def _chain(connection: Connection, digest: Digest, batch: int) -> tuple[list[dict], list[int], str]:
+def _chain(connection: Connection, digest: Digest, batch: int) -> tuple[list[dict[str, Any]], list[int], str]:
     """Up to `batch` unsealed rows with their places and hashes, after the head; and the rows
     refused for their signature (skipped, so that they never hold the others up)."""
     place, previous = _head(connection)
-    chained: list[dict] = []
+    chained: list[dict[str, Any]] = []
     refused: list[int] = []
     after: int | None = None
     while len(chained) < batch:
@@ -92,7 +93,7 @@ def _chain(connection: Connection, digest: Digest, batch: int) -> tuple[list[dic
     return chained, refused, previous
 
 
-def _record_seal(connection: Connection, rt: Runtime, chained: list[dict], head_hash: str) -> None:
+def _record_seal(connection: Connection, rt: Runtime, chained: list[dict[str, Any]], head_hash: str) -> None:
     connection.execute(
         text("INSERT INTO audit_seal (first_seq, last_seq, head_hash, sealed_at, sealer)"
              " VALUES (:first, :last, :head, :at, :sealer)"),

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Row, bindparam, update
+from sqlalchemy import ColumnElement, Row, bindparam, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id
+from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id, table
 from kidb_tui.services import audit, notifications, throttle, verification
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.secret_policy import check_confirmation, check_secret
@@ -58,7 +60,8 @@ def failure_delay(rt: Runtime, failures: int) -> float:
 
 
 def refused_after_proof(
-    session: Session, rt: Runtime, participant: Participant | Row, account: KioskAccount | Row | None, during: str
+    session: Session, rt: Runtime, participant: Participant | Row[*tuple[Any, ...]],
+    account: KioskAccount | Row[*tuple[Any, ...]] | None, during: str,
 ) -> str | None:
     """Once the identity is proven: the key naming why it may still not sign in (a blocked
     card, an inactive account), audited; None when nothing stands in the way. `participant` and
@@ -72,7 +75,7 @@ def refused_after_proof(
     return None
 
 
-def _load(session: Session, condition) -> tuple[Participant | None, KioskAccount | None]:
+def _load(session: Session, condition: ColumnElement[bool]) -> tuple[Participant | None, KioskAccount | None]:
     """The participant matching `condition` and their kiosk account, in one statement."""
     found = session.exec(
         select(Participant, KioskAccount)
@@ -82,8 +85,8 @@ def _load(session: Session, condition) -> tuple[Participant | None, KioskAccount
     return (found[0], found[1]) if found is not None else (None, None)
 
 
-_PARTICIPANT, _ACCOUNT = Participant.__table__, KioskAccount.__table__
-_CREDENTIALS = select(
+_PARTICIPANT, _ACCOUNT = table(Participant), table(KioskAccount)
+_CREDENTIALS = core_select(
     _PARTICIPANT.c.id.label("participant_id"), _ACCOUNT.c.id.label("account_id"), _PARTICIPANT.c.nib,
     _PARTICIPANT.c.full_name, _PARTICIPANT.c.card_status, _ACCOUNT.c.status, _ACCOUNT.c.secret_hash,
 ).select_from(_PARTICIPANT.join(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id))

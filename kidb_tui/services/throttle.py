@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, delete, or_, text, update
+from sqlalchemy import TextualSelect, and_, bindparam, case, delete, or_, text, update
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.models import LoginThrottle, Participant, stored_id
+from kidb_tui.models import LoginThrottle, Participant, stored_id, table
 from kidb_tui.services import audit, notifications
 from kidb_tui.services.runtime import Runtime
 
@@ -64,7 +64,7 @@ def terminal_key(rt: Runtime) -> str:
     return TERMINAL_PREFIX + (rt.settings.terminal_id or CONSOLE)
 
 
-_TABLE = LoginThrottle.__table__
+_TABLE = table(LoginThrottle)
 
 
 @dataclass
@@ -78,7 +78,7 @@ class _Counter:
 
 
 @cache
-def _upsert(count: int):
+def _upsert(count: int) -> TextualSelect:
     """Insert `count` keys (:k0, :k1, ...) if missing, touching each existing one, and return them
     (the same SQL on PostgreSQL and SQLite; written as text because SQLAlchemy does not cache a
     multi-row INSERT, and this one runs on every attempt)."""

@@ -305,7 +305,8 @@ def _audit_jobs(rt) -> tuple[list[Callable[[], Coroutine[object, object, None]]]
     from kidb_tui.services.audit_checkpoint import checkpoint_every, default_path, write_checkpoint
     from kidb_tui.services.audit_seal import seal_at_stop, seal_every
 
-    jobs = [functools.partial(seal_every, rt, rt.settings.audit_seal_seconds)]
+    job = functools.partial(seal_every, rt, rt.settings.audit_seal_seconds)
+    jobs: list[Callable[[], Coroutine[object, object, None]]] = [job]
     seconds = rt.settings.audit_checkpoint_seconds
     if seconds > 0:
         jobs.append(functools.partial(checkpoint_every, rt, default_path(), seconds))

@@ -65,7 +65,7 @@ def test_prepared_statements_are_turned_off_by_the_url_for_an_old_pgbouncer(boun
     prepared = make_engine(through(bouncer, pg_settings, "").database_url)
     unprepared = make_engine(through(bouncer, pg_settings).database_url)
     try:
-        with pytest.raises(ProgrammingError, match="prepared statement .* does not exist"):
+        with pytest.raises(ProgrammingError, match=r"prepared statement .* does not exist"):
             statement_after_its_server_connection_was_taken(prepared)
         assert statement_after_its_server_connection_was_taken(unprepared) == 100
     finally:

@@ -16,10 +16,10 @@ import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
-from kidb_tui.audit_chain import chain_in_id_order, keyed_digest, number_id_ordered_chain
+from kidb_tui.audit_chain import Digest, chain_in_id_order, keyed_digest, number_id_ordered_chain
 
 revision = '0006'
 down_revision = '0005'
@@ -29,8 +29,10 @@ depends_on = None
 _UNSEALED = sa.text("seq IS NULL")
 
 
-def _digest():
-    return keyed_digest(op.get_context().config.attributes.get("audit_key") or b"")
+def _digest() -> Digest:
+    config = op.get_context().config
+    assert config is not None, "kidb runs its migrations with a Config (kidb_tui/migrate.py)"
+    return keyed_digest(config.attributes.get("audit_key") or b"")
 
 
 def _has_rows(connection) -> bool:
