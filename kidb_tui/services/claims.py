@@ -14,8 +14,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any, Protocol
 
 from sqlalchemy import Row, bindparam, case, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -23,11 +25,12 @@ from kidb_tui import validation
 from kidb_tui.clock import as_utc
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, SystemBusy, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant
+from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant, table
 from kidb_tui.services import audit, auth, notifications, profile, requirements, tax, throttle
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
+from kidb_tui.services.requirements import Holder, RequirementReport
 from kidb_tui.services.runtime import Runtime
 from kidb_tui.services.tax import PayoutEstimate
 from kidb_tui.services.throttle import Attempt
@@ -174,10 +177,10 @@ def add_working_days(start: date, days: int) -> date:
 
 
 _PARTICIPANT, _ACCOUNT, _TYPE, _BANK, _CLAIM, _EVENT = (
-    model.__table__ for model in (Participant, KioskAccount, ClaimType, Bank, Claim, ClaimEvent)
+    table(model) for model in (Participant, KioskAccount, ClaimType, Bank, Claim, ClaimEvent)
 )
 _CONTEXT = (
-    select(
+    core_select(
         _PARTICIPANT, _ACCOUNT.c.id.label("account_id"), _ACCOUNT.c.status.label("account_status"),
         _ACCOUNT.c.secret_hash.label("account_secret_hash"),
         *(column.label(f"type_{column.name}") for column in _TYPE.c),
@@ -212,7 +215,7 @@ class _Context:
     the participant with their account, the claim type and the bank chosen (None when there is
     no such one); their claims, and the claim already made with the idempotency key (anyone's)."""
 
-    participant: Row
+    participant: Row[*tuple[Any, ...]]
     account: SimpleNamespace | None
     claim_type: SimpleNamespace | None
     bank: SimpleNamespace | None
@@ -220,7 +223,7 @@ class _Context:
     keyed: SimpleNamespace | None
 
 
-def _part(row: Row, prefix: str) -> SimpleNamespace | None:
+def _part(row: Row[*tuple[Any, ...]], prefix: str) -> SimpleNamespace | None:
     """The columns of one joined table, by their names; None when the join found no row."""
     values = {name.removeprefix(prefix): value for name, value in row._mapping.items() if name.startswith(prefix)}
     return None if all(value is None for value in values.values()) else SimpleNamespace(**values)
@@ -243,14 +246,14 @@ def _context(session: Session, participant_id: int, type_code: str, bank_code: s
     )
 
 
-def _report(rt: Runtime, session: Session, context: _Context):
+def _report(rt: Runtime, session: Session, context: _Context) -> RequirementReport:
     if context.claim_type is None:
         raise NotFound("claim.type_not_found")
     return requirements.evaluate(session, rt, context.participant, context.account, context.claim_type,
                                  claims=context.claims)
 
 
-def _validate_draft(context: _Context, draft: ClaimDraft, report, today: date) -> CleanClaim:
+def _validate_draft(context: _Context, draft: ClaimDraft, report: RequirementReport, today: date) -> CleanClaim:
     """The form checked against every rule. A type that pays the whole balance has a fixed
     amount (`report.fixed_amount`): the form shows it, and an empty amount means that one."""
     participant, claim_type, bank = context.participant, context.claim_type, context.bank
@@ -287,8 +290,7 @@ def _validate_draft(context: _Context, draft: ClaimDraft, report, today: date) -
             errors.append(ValidationError("documents", "documents_missing", count=len(missing)))
     if errors:
         raise FormErrors(errors)
-    assert claim_type is not None and bank is not None
-    amount = int(values["amount"])
+    assert claim_type is not None and bank is not None and isinstance(amount, int)
     return CleanClaim(
         claim_type.code, amount, bank.code, bank.name, str(values["account_number"]),
         str(values["account_holder"]), str(values["reason"]), tuple(claim_type.documents),
@@ -303,11 +305,23 @@ def validate_draft(rt: Runtime, identity: Identity, draft: ClaimDraft) -> CleanC
         return _validate_draft(context, draft, _report(rt, session, context), rt.today())
 
 
-def _service_days(rt: Runtime, participant: Participant) -> int:
+class _Filed(Protocol):
+    """The columns of a claim its receipt shows: a Claim, a claim joined into the context, or
+    the values just inserted."""
+
+    participant_id: int
+    reference: str | None
+    claim_type_code: str
+    amount: int
+    stage: str
+    created_at: datetime
+
+
+def _service_days(rt: Runtime, participant: Holder) -> int:
     return SLA_SMALL_DAYS if participant.balance <= rt.settings.small_balance_limit else SLA_LARGE_DAYS
 
 
-def _receipt(rt: Runtime, claim: Claim, participant: Participant) -> Receipt:
+def _receipt(rt: Runtime, claim: _Filed, participant: Holder) -> Receipt:
     created = as_utc(claim.created_at)
     days = _service_days(rt, participant)
     local_day = created.astimezone(rt.settings.zone).date()
@@ -317,11 +331,11 @@ def _receipt(rt: Runtime, claim: Claim, participant: Participant) -> Receipt:
     )
 
 
-def _existing(session: Session, identity: Identity, key: str) -> Claim | None:
+def _existing(session: Session, identity: Identity, key: str) -> _Filed | None:
     return _mine(identity, session.exec(select(Claim).where(Claim.idempotency_key == key)).first())
 
 
-def _mine(identity: Identity, claim: Claim | None) -> Claim | None:
+def _mine(identity: Identity, claim: _Filed | None) -> _Filed | None:
     """The claim made with a key, which must be the participant's own."""
     if claim is not None and claim.participant_id != identity.participant_id:
         raise NotFound("claim.key_conflict")
@@ -363,10 +377,10 @@ def submit_claim(
         return _insert(rt, identity, draft, clean_contact, key, attempt)
     except IntegrityError:
         _settle(rt, attempt)
-        earlier = receipt_for_key(rt, identity, key)
-        if earlier is None:
+        receipt = receipt_for_key(rt, identity, key)
+        if receipt is None:
             raise
-        return earlier
+        return receipt
     except Exception:
         _settle(rt, attempt)
         raise

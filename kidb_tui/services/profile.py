@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -60,11 +61,20 @@ def validate_contact(raw: Contact) -> Contact:
     return Contact(**values)
 
 
-def current_contact(participant: Participant) -> Contact:
+class Reachable(Protocol):
+    """The participant's contact columns: a Participant, or a row joined for it."""
+
+    address: str
+    postal_code: str
+    phone: str
+    email: str
+
+
+def current_contact(participant: Reachable) -> Contact:
     return Contact(participant.address, participant.postal_code, participant.phone, participant.email)
 
 
-def changed_fields(participant: Participant, clean: Contact) -> list[str]:
+def changed_fields(participant: Reachable, clean: Contact) -> list[str]:
     before = current_contact(participant)
     return [name for name in CONTACT_FIELDS if getattr(before, name) != getattr(clean, name)]
 

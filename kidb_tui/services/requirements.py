@@ -11,8 +11,10 @@ the sentence (`text()`) that say so.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -26,6 +28,51 @@ from kidb_tui.services.runtime import Runtime
 OPEN_STAGES = ("agenda", "penetapan", "persetujuan", "pembayaran")
 RESERVING_STAGES = ("agenda", "penetapan", "persetujuan")
 MET, UNMET, IN_FLOW = "met", "unmet", "in_flow"
+
+
+class Holder(Protocol):
+    """The participant's columns the requirements read: a Participant, or a row joined for it."""
+
+    id: int | None
+    card_status: str
+    email: str
+    email_verified_at: datetime | None
+    contact_confirmed_at: datetime | None
+    balance: int
+    reserved: int
+    birth_date: date
+    membership_start: date
+    employment_end: date | None
+
+
+class AccountState(Protocol):
+    """The kiosk account's column the requirements read."""
+
+    status: str
+
+
+class Kind(Protocol):
+    """The claim type's columns the requirements read."""
+
+    code: str
+    max_share_pct: int
+    min_membership_years: int
+    min_age: int
+    waiting_months: int
+    one_time: bool
+    one_time_group: str
+    full_balance: bool
+    requires_employment_end: bool
+
+
+class Filed(Protocol):
+    """The columns of a participant's claim the requirements read."""
+
+    id: int | None
+    reference: str | None
+    claim_type_code: str
+    amount: int
+    stage: str
 
 
 @dataclass(frozen=True)
@@ -82,7 +129,7 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def claim_limit(claim_type: ClaimType, participant: Participant, held_back: int = 0) -> ClaimLimit:
+def claim_limit(claim_type: Kind, participant: Holder, held_back: int = 0) -> ClaimLimit:
     """The limit of `claim_type` for `participant`; `held_back` is a reserved amount to count
     as available again (the claim being re-checked)."""
     available = max(participant.balance - participant.reserved + held_back, 0)
@@ -91,7 +138,7 @@ def claim_limit(claim_type: ClaimType, participant: Participant, held_back: int 
     return ClaimLimit(claim_type.max_share_pct, False, available, available * claim_type.max_share_pct // 100)
 
 
-def max_amount(claim_type: ClaimType, participant: Participant, held_back: int = 0) -> int:
+def max_amount(claim_type: Kind, participant: Holder, held_back: int = 0) -> int:
     return claim_limit(claim_type, participant, held_back).max_amount
 
 
@@ -108,8 +155,8 @@ def _claims_of(session: Session, participant_id: int) -> list[Claim]:
 
 
 def evaluate(
-    session: Session, rt: Runtime, participant: Participant, account: KioskAccount | None, claim_type: ClaimType,
-    ignore_claim_id: int | None = None, claims: list[Claim] | None = None,
+    session: Session, rt: Runtime, participant: Holder, account: AccountState | None, claim_type: Kind,
+    ignore_claim_id: int | None = None, claims: Sequence[Filed] | None = None,
 ) -> RequirementReport:
     """Every requirement for `claim_type`; `ignore_claim_id` re-checks an existing claim as if
     it had not been filed yet (the back office's view); `claims`: the participant's claims when

@@ -10,7 +10,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -134,5 +135,12 @@ def status(rt: Runtime, participant_id: int) -> EmailStatus:
         )
 
 
-def is_verified(participant: Participant) -> bool:
+class Verifiable(Protocol):
+    """The participant's columns that say whether their email is verified."""
+
+    email: str
+    email_verified_at: datetime | None
+
+
+def is_verified(participant: Verifiable) -> bool:
     return participant.email_verified_at is not None and bool(participant.email)
