@@ -108,12 +108,15 @@ def pg_cluster():
 
 @pytest.fixture
 def pg_settings(pg_cluster, settings, request) -> Settings:
-    """Settings pointing at a fresh database of its own on the session's PostgreSQL server."""
+    """Settings pointing at a fresh database of its own on the session's PostgreSQL server (the
+    test's name, cut short, and a hash of its full id: parametrized tests with long names differ)."""
+    import hashlib
     import re
 
     from sqlalchemy import create_engine, text
 
-    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    tag = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:41] + "_" + tag
     admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
