@@ -267,6 +267,8 @@ class TerminalApp(App[None]):
 
     async def on_signed_in(self, message: SignedIn) -> None:
         self.signed_in(message.user)
+        if message.follow is not None:
+            self.call_next(self.push_screen, message.follow())
         if message.welcome:
             self.call_later(self.notify, message.welcome, title=message.welcome_title, timeout=10, markup=False)
 

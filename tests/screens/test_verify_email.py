@@ -102,22 +102,32 @@ async def test_new_email_in_the_profile_sends_a_code(make_app, demo_rt, smtp_ser
     assert "Kode verifikasi email KIDB" in [m["Subject"] for m in smtp_server.mailbox.to("siti.baru@example.com")]
 
 
-async def test_activation_sends_a_code_and_says_where_to_type_it(make_app, demo_rt, smtp_server):
+async def test_activation_shows_the_email_on_record_and_takes_its_code(make_app, demo_rt, smtp_server):
     with_mail(demo_rt, smtp_server)
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await ui.keys(pilot, "f3")
         await ui.keys(pilot, *RINA.nib, "enter", *RINA.nik, "enter", *"15-12-1995", "enter")
         await ui.keys(pilot, "enter", *"802461", "enter", *"802461", "enter")
-        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
-        assert ui.shows(app, "menu 8")
-        await ui.keys(pilot, "8")
         await ui.until(pilot, lambda: ui.at(app, "verify.title"))
-        sender.run_once(demo_rt, smtp_server.transports(demo_rt))
         rina = participant_of(demo_rt, RINA)
-        assert ui.shows(app, rina.email, "Kode 6 angka sudah dikirim")
+        assert ui.shows(app, rina.email, "Kode 6 angka sudah dikirim", "Perbaiki di menu 4 Profil")
+        assert "Akun aktif" in ui.text(app)
+        sender.run_once(demo_rt, smtp_server.transports(demo_rt))
         message = next(m for m in smtp_server.mailbox.to(rina.email) if "Kode" in m["Subject"])
         code = next(word for word in message.get_body(("plain",)).get_content().split() if word.isdigit() and len(word) == 6)
         await ui.keys(pilot, *code, "enter")
         await ui.until(pilot, lambda: "sudah diverifikasi" in ui.status(app))
+        await ui.keys(pilot, "escape")
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
     assert participant_of(demo_rt, RINA).email_verified_at is not None
+
+
+async def test_activation_without_mail_goes_to_the_menu(make_app, demo_rt):
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ui.keys(pilot, "f3")
+        await ui.keys(pilot, *RINA.nib, "enter", *RINA.nik, "enter", *"15-12-1995", "enter")
+        await ui.keys(pilot, "enter", *"802461", "enter", *"802461", "enter")
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        assert ui.shows(app, "Akun KIDB Anda sudah aktif")

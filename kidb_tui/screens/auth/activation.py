@@ -1,7 +1,8 @@
 """Account activation: an imported participant proves NIB + NIK + birth date, then chooses a
 PIN or password under the secret policy, and is signed in. A blocked card is refused once the
-identity is proven, as at login. With a mail server, a code goes to the email on record (shown,
-with the way to correct it, under menu 8 once signed in: not here, before the identity is proven)."""
+identity is proven, as at login. With a mail server, a code goes to the email on record, and
+once the account is made (the identity proven) the Verifikasi email screen opens over the menu:
+it shows that address, says how to correct it, and takes the code now or later (menu 8)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import Button, Input
 
 from kidb_tui.errors import AuthError, DomainError
 from kidb_tui.masked import SecretStr
+from kidb_tui.screens.account.verify_email import VerifyEmailScreen
 from kidb_tui.screens.auth.new_secret import NewSecretScreen
 from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import auth
@@ -63,8 +65,11 @@ class ActivationScreen(NewSecretScreen):
         self.app.call_from_thread(self._activated, identity)
 
     def _activated(self, identity: Identity) -> None:
-        done = "activation.done_code_sent" if self.rt.settings.mail_configured else "activation.done"
-        self.post_message(SignedIn(identity, self.t(done), self.t("activation.done_title")))
+        title = self.t("activation.done_title")
+        if self.rt.settings.mail_configured:
+            self.post_message(SignedIn(identity, self.t("activation.done_code_sent"), title, follow=VerifyEmailScreen))
+        else:
+            self.post_message(SignedIn(identity, self.t("activation.done"), title))
 
     def _refused(self, error: DomainError) -> None:
         if self.show_form_errors(error):
