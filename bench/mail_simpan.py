@@ -24,13 +24,13 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bench import data
+from kidb_tui.delivery import runner
+from kidb_tui.delivery.transports import SmtpTransport
 from kidb_tui.models import KioskAccount, OutboxMessage, Participant
-from kidb_tui.services import sender
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.claims import ClaimDraft, submit_claim
 from kidb_tui.services.profile import current_contact
 from kidb_tui.services.runtime import Runtime
-from kidb_tui.services.transports import SmtpTransport
 from tests.crash import population
 from tests.mail import SmtpServer, free_port
 
@@ -50,7 +50,7 @@ def _sender_process(settings, cafile: str, stop) -> None:
     rt = Runtime.create(settings)
     context = ssl.create_default_context(cafile=cafile)
     transports = {"email": SmtpTransport(settings, context=context)} if settings.smtp_url else {}
-    sender.run_until(rt, transports, stop, 0.05)
+    runner.run_until(rt, transports, stop, 0.05)
     rt.engine.dispose()
 
 

@@ -135,10 +135,10 @@ def _demo(rt, args, demo_url: str) -> int:
     """The kiosk on the demo database, with a sender delivering its notifications meanwhile."""
     import threading
 
-    from kidb_tui.services import sender, transports
+    from kidb_tui.delivery import runner, transports
 
     stop = threading.Event()
-    worker = threading.Thread(target=sender.run_until, args=(rt, transports.configured(rt.settings), stop),
+    worker = threading.Thread(target=runner.run_until, args=(rt, transports.configured(rt.settings), stop),
                               name="kidb-demo-sender", daemon=True)
     worker.start()
     try:
@@ -360,7 +360,7 @@ def _notify(rt, args) -> int:
     import asyncio
 
     from kidb_tui import logs
-    from kidb_tui.services import sender, transports
+    from kidb_tui.delivery import runner, transports
 
     channels = transports.configured(rt.settings)
     if not channels:
@@ -368,12 +368,12 @@ def _notify(rt, args) -> int:
               file=sys.stderr)
         return 2
     if args.once:
-        outcome = sender.run_once(rt, channels)
+        outcome = runner.run_once(rt, channels)
         print(f"sent {outcome.sent}, to retry {outcome.retried}, dead {outcome.dead}")
         return 0
     logs.configure()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sender.send_every(rt, channels))
+        asyncio.run(runner.send_every(rt, channels))
     return 0
 
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from kidb_tui.services.transports import SmtpTransport
+from kidb_tui.delivery.transports import SmtpTransport
 
 
 class Mailbox:

@@ -1,19 +1,18 @@
-"""Delivers the outbox. A sender claims a batch of due rows in one short transaction (`FOR
-UPDATE SKIP LOCKED` on PostgreSQL, so senders on several servers take different rows; SQLite has
-one writer at a time) by setting `claimed_by` and a lease, sends them with no transaction open,
-then marks each sent, or failed with a back-off (base x 2^(tries-1), at most an hour), or dead
-after `notify_max_attempts` tries or a refusal. A sender that dies between sending and marking
-leaves its lease to expire; the row is sent again with the same Message-ID, which a
-well-behaved server uses to drop the duplicate. Officers list dead letters and retry them."""
+"""The outbox queue's side of delivery (kidb_tui/delivery/runner.py does the sending). A
+sender claims a batch of due rows in one short transaction (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL, so senders on several servers take different rows; SQLite has one writer at a time)
+by setting `claimed_by` and a lease, sends them with no transaction open, then marks each sent,
+or failed with a back-off (base x 2^(tries-1), at most an hour), or dead after
+`notify_max_attempts` tries or a refusal. A sender that dies between sending and marking leaves
+its lease to expire; the row is sent again with the same Message-ID, which a well-behaved server
+uses to drop the duplicate. Officers list dead letters and retry them."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
 import threading
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,18 +20,15 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.errors import DomainError, NotFound, SystemBusy
+from kidb_tui.errors import DomainError, NotFound
 from kidb_tui.models import OutboxMessage, stored_id
 from kidb_tui.services import audit
-from kidb_tui.services.mail_render import render
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.outbox import CODE_KIND
 from kidb_tui.services.runtime import Runtime
-from kidb_tui.services.transports import Refused, Transport
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 5.0
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 10
@@ -118,64 +114,6 @@ def mark_failed(rt: Runtime, row: OutboxMessage, worker: str, error: str, refuse
         values["next_attempt_at"] = rt.now() + backoff(rt, attempts)
     _finish(rt, row, worker, **values)
     return "dead" if dead else "pending"
-
-
-def deliver(rt: Runtime, transports: dict[str, Transport], row: OutboxMessage, worker: str) -> str:
-    """Send one claimed row and record the outcome: sent, pending (to retry) or dead."""
-    try:
-        transports[row.channel].send(row, render(row, rt.settings.timezone))
-    except Refused as error:
-        log.warning("outbox message %s refused: %s", row.id, error)
-        return mark_failed(rt, row, worker, str(error), refused=True)
-    except Exception as error:  # noqa: BLE001 - any other failure is worth another try
-        log.warning("outbox message %s not sent: %s", row.id, type(error).__name__)
-        return mark_failed(rt, row, worker, f"{type(error).__name__}: {error}")
-    mark_sent(rt, row, worker)
-    return "sent"
-
-
-def run_once(rt: Runtime, transports: dict[str, Transport], worker: str | None = None) -> Outcome:
-    """Deliver every row due now (batch after batch); what happened to them."""
-    worker = worker or worker_name()
-    counts = {"sent": 0, "pending": 0, "dead": 0}
-    while transports:
-        rows = claim(rt, worker, sorted(transports))
-        if not rows:
-            break
-        for row in rows:
-            counts[deliver(rt, transports, row, worker)] += 1
-        if counts["pending"]:
-            break
-    return Outcome(counts["sent"], counts["pending"], counts["dead"])
-
-
-async def send_every(
-    rt: Runtime, transports: dict[str, Transport], seconds: float = POLL_SECONDS,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> None:
-    """Deliver what is due, then again every `seconds`, until cancelled (the `kidb serve` task);
-    the work runs in a thread, and a busy database is logged and tried again next time."""
-    worker = worker_name()
-    while True:
-        try:
-            outcome = await asyncio.to_thread(run_once, rt, transports, worker)
-            if outcome != Outcome():
-                log.info("outbox: %d sent, %d to retry, %d dead", outcome.sent, outcome.retried, outcome.dead)
-        except SystemBusy as error:
-            log.warning("outbox not delivered: %s", error)
-        await sleep(seconds)
-
-
-def run_until(rt: Runtime, transports: dict[str, Transport], stop: threading.Event,
-              seconds: float = POLL_SECONDS) -> None:
-    """The same as `send_every`, in a thread of its own until `stop` is set (the demo's sender)."""
-    worker = worker_name()
-    while not stop.is_set():
-        try:
-            run_once(rt, transports, worker)
-        except SystemBusy as error:
-            log.warning("outbox not delivered: %s", error)
-        stop.wait(seconds)
 
 
 def dead_letters(rt: Runtime, limit: int = 100) -> list[DeadLetter]:

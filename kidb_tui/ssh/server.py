@@ -333,11 +333,11 @@ def serve(rt, args) -> int:
         print(f"no terminal keys yet: add one line per terminal to {keys_path}", flush=True)
     _raise_descriptor_limit()
     background, last_seal = _audit_jobs(rt)
-    from kidb_tui.services import sender, transports
+    from kidb_tui.delivery import runner, transports
 
     channels = transports.configured(rt.settings)
     if channels:
-        background = [*background, functools.partial(sender.send_every, rt, channels)]
+        background = [*background, functools.partial(runner.send_every, rt, channels)]
     database_url = rt.settings.database_url
     rt.engine.dispose()
     socket_folder = None

@@ -1,8 +1,9 @@
 """Dead letters in the back office (F8 from the queue): snapshot at 80x24, and F3 puts the
 highlighted one back in the queue, after which the sender delivers it to a real SMTP server."""
 
+from kidb_tui.delivery import runner
 from kidb_tui.models import OutboxMessage
-from kidb_tui.services import profile, sender
+from kidb_tui.services import profile
 from tests import ui
 from tests.backoffice.conftest import ANI
 from tests.conftest import SITI, sign_in
@@ -16,7 +17,7 @@ def dead_letter(demo_rt, smtp_server) -> None:
     profile.update_contact(demo_rt, sign_in(demo_rt, SITI), profile.Contact(
         "Jl. Melati 9", contact.postal_code, contact.phone, contact.email))
     smtp_server.mailbox.refusing = True
-    assert sender.run_once(demo_rt, smtp_server.transports(demo_rt)).dead == 1
+    assert runner.run_once(demo_rt, smtp_server.transports(demo_rt)).dead == 1
     smtp_server.mailbox.refusing = False
 
 
@@ -41,5 +42,5 @@ async def test_retry_puts_it_back_and_it_is_delivered(make_bo, demo_rt, smtp_ser
         await ui.until(pilot, lambda: ui.shows(app, "Tidak ada pesan gagal"))
     [row] = all_rows(demo_rt, OutboxMessage)
     assert (row.status, row.attempts) == ("pending", 0)
-    assert sender.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
+    assert runner.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
     assert [m["Subject"] for m in smtp_server.mailbox.received] == ["Alamat diperbarui"]

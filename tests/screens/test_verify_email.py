@@ -3,8 +3,8 @@ asked for at the kiosk, received by a real SMTP server and typed back, checked i
 
 from sqlmodel import select
 
+from kidb_tui.delivery import runner
 from kidb_tui.models import Participant
-from kidb_tui.services import sender
 from tests import ui
 from tests.conftest import RINA, SITI
 from tests.screens import claim_steps
@@ -49,7 +49,7 @@ async def test_code_sent_received_and_typed_back(make_app, demo_rt, smtp_server)
         assert ui.shows(app, "belum diverifikasi")
         await ui.keys(pilot, "tab", "tab", "enter")
         await ui.until(pilot, lambda: "Kode dikirim" in ui.status(app))
-        assert sender.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
+        assert runner.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
         [message] = smtp_server.mailbox.received
         assert message["To"] == siti(demo_rt).email
         body = message.get_body(("plain",)).get_content()
@@ -78,7 +78,7 @@ async def test_simpan_at_the_kiosk_mails_the_receipt(make_app, demo_rt, smtp_ser
         await claim_steps.to_confirm(pilot)
         await claim_steps.save(pilot, SITI.secret)
         assert ui.at(app, "claim.receipt_title")
-    assert sender.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
+    assert runner.run_once(demo_rt, smtp_server.transports(demo_rt)).sent == 1
     [message] = smtp_server.mailbox.received
     [claim] = claim_steps.claims_of(demo_rt, SITI)
     assert message["To"] == siti(demo_rt).email and message["Subject"] == f"Klaim {claim.reference} diterima"
@@ -97,7 +97,7 @@ async def test_new_email_in_the_profile_sends_a_code(make_app, demo_rt, smtp_ser
         await ui.keys(pilot, "f5", *SITI.secret, "enter")
         await ui.until(pilot, lambda: "menu 8" in ui.status(app))
     assert siti(demo_rt).email == "siti.baru@example.com" and siti(demo_rt).email_verified_at is None
-    sender.run_once(demo_rt, smtp_server.transports(demo_rt))
+    runner.run_once(demo_rt, smtp_server.transports(demo_rt))
     assert [m["Subject"] for m in smtp_server.mailbox.to(old)] == ["Email diperbarui"]
     assert "Kode verifikasi email KIDB" in [m["Subject"] for m in smtp_server.mailbox.to("siti.baru@example.com")]
 
@@ -113,7 +113,7 @@ async def test_activation_shows_the_email_on_record_and_takes_its_code(make_app,
         rina = participant_of(demo_rt, RINA)
         assert ui.shows(app, rina.email, "Kode 6 angka sudah dikirim", "Perbaiki di menu 4 Profil")
         assert "Akun aktif" in ui.text(app)
-        sender.run_once(demo_rt, smtp_server.transports(demo_rt))
+        runner.run_once(demo_rt, smtp_server.transports(demo_rt))
         message = next(m for m in smtp_server.mailbox.to(rina.email) if "Kode" in m["Subject"])
         code = next(word for word in message.get_body(("plain",)).get_content().split() if word.isdigit() and len(word) == 6)
         await ui.keys(pilot, *code, "enter")

@@ -1,4 +1,4 @@
-"""The other channels and ways to run the sender (services/transports.py, cli.py): the webhook
+"""The other channels and ways to run the sender (delivery/transports.py, cli.py): the webhook
 for SMS/WhatsApp gateways against a local HTTP server (JSON body, HMAC signature), the file sink
 of the demo, `kidb notify run --once`, `smtps://` (TLS from the first byte), SMTP AUTH with the
 password file, and the SMTP settings checked at start."""
@@ -16,10 +16,11 @@ import pytest
 
 from kidb_tui.cli import _demo_mail, main
 from kidb_tui.config import KeyFileError, Settings, SettingsError, load_options, load_settings
+from kidb_tui.delivery import runner, transports
+from kidb_tui.delivery.mail_render import render
+from kidb_tui.delivery.transports import SmtpTransport
 from kidb_tui.models import OutboxMessage
-from kidb_tui.services import profile, sender, transports
-from kidb_tui.services.mail_render import render
-from kidb_tui.services.transports import SmtpTransport
+from kidb_tui.services import profile, sender
 from tests.conftest import FROZEN_AT, SITI, sign_in
 from tests.mail import SmtpServer
 from tests.services.helpers import all_rows, contact_of, participant_row
@@ -63,7 +64,7 @@ def test_webhook_posts_signed_json(demo_rt, gateway):
     update = participant_row(rt, SITI)
     profile.update_contact(rt, sign_in(rt, SITI), profile.Contact(
         update.address, update.postal_code, "081234567890", update.email), SITI.secret)
-    assert sender.run_once(rt, transports.configured(rt.settings)).sent == 1
+    assert runner.run_once(rt, transports.configured(rt.settings)).sent == 1
     [(headers, body)] = handler.received
     expected = "sha256=" + hmac.new(KEY, body, hashlib.sha256).hexdigest()
     assert headers["X-KIDB-Signature"] == expected
@@ -81,7 +82,7 @@ def test_webhook_client_error_is_a_dead_letter(demo_rt, gateway):
     row = participant_row(rt, SITI)
     profile.update_contact(rt, sign_in(rt, SITI), profile.Contact(
         row.address, row.postal_code, "081234567890", row.email), SITI.secret)
-    assert sender.run_once(rt, transports.configured(rt.settings)).dead == 1
+    assert runner.run_once(rt, transports.configured(rt.settings)).dead == 1
     assert sender.dead_letters(rt)[0].last_error == "HTTP 400"
 
 

@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from kidb_tui.delivery import runner
+from kidb_tui.delivery.mail_render import render
 from kidb_tui.errors import AuthError, DomainError, RequirementError
 from kidb_tui.models import Claim, EmailCode, OutboxMessage
 from kidb_tui.services import profile, requirements, reset_codes, review, sender, verification
@@ -62,7 +64,7 @@ def test_receipt_reaches_the_participant_after_simpan(mail):
     receipt = file_claim(rt, SITI)
     [row] = outbox(rt)
     assert (row.kind, row.status, row.recipient) == ("claim_received", "pending", participant_row(rt, SITI).email)
-    assert sender.run_once(rt, server.transports(rt)) == sender.Outcome(sent=1)
+    assert runner.run_once(rt, server.transports(rt)) == sender.Outcome(sent=1)
     [message] = server.mailbox.received
     assert message["Message-ID"] == row.message_id
     assert receipt.reference in message["Subject"]
@@ -82,7 +84,7 @@ def test_a_new_email_at_the_claim_step_files_the_claim_and_sends_a_code(mail):
     new = Contact(contact.address, contact.postal_code, contact.phone, "siti.lain@example.com")
     receipt = submit_claim(rt, identity, draft(rt, SITI, "biaya_medis", "1.500.000"), new, SITI.secret, "key-1")
     assert receipt.reference and participant_row(rt, SITI).email_verified_at is None
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     subjects = sorted(m["Subject"] for m in server.mailbox.to("siti.lain@example.com"))
     assert "Kode verifikasi email KIDB" in subjects and f"Klaim {receipt.reference} diterima" in subjects
 
@@ -104,10 +106,10 @@ def test_stage_change_after_an_officer_acts_in_english(mail):
     verified(rt, SITI)
     update_participant(rt, SITI, language="en")
     file_claim(rt, SITI)
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     [claim_row] = all_rows(rt, Claim, Claim.participant_id == participant_row(rt, SITI).id)
     review.assess(rt, officer(rt, ANI), claim_row.id, claim_row.version, "1.000.000", True)
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     last = server.mailbox.received[-1]
     assert last["Subject"] == f"Claim {claim_row.reference} assessed"
     assert "Rp1.000.000" in last.get_body(("plain",)).get_content()
@@ -121,7 +123,7 @@ def test_new_email_gets_a_code_and_the_old_one_is_told(mail):
     new = Contact(contact.address, contact.postal_code, contact.phone, "siti.baru@example.com")
     profile.update_contact(rt, identity, new, SITI.secret)
     assert participant_row(rt, SITI).email_verified_at is None
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     assert [m["Subject"] for m in server.mailbox.to(old)] == ["Email diperbarui"]
     kinds = sorted(m["Subject"] for m in server.mailbox.to("siti.baru@example.com"))
     assert kinds == ["Email diperbarui", "Kode verifikasi email KIDB"]
@@ -139,10 +141,10 @@ def test_no_duplicate_after_a_sender_dies_between_send_and_mark(mail):
     file_claim(rt, SITI)
     transports = server.transports(rt)
     [row] = sender.claim(rt, "dying-sender", ["email"])
-    transports["email"].send(row, sender.render(row, rt.settings.timezone))
-    assert sender.run_once(rt, transports) == sender.Outcome(), "the dead sender's lease still holds"
+    transports["email"].send(row, render(row, rt.settings.timezone))
+    assert runner.run_once(rt, transports) == sender.Outcome(), "the dead sender's lease still holds"
     rt.clock.advance(seconds=sender.LEASE.total_seconds() + 1)
-    assert sender.run_once(rt, transports) == sender.Outcome(sent=1)
+    assert runner.run_once(rt, transports) == sender.Outcome(sent=1)
     assert len(server.mailbox.received) == 2
     assert list(server.mailbox.delivered) == [row.message_id]
     assert not sender.mark_sent(rt, row, "dying-sender"), "a late mark by the dead sender changes nothing"
@@ -153,12 +155,12 @@ def test_dead_letter_after_refusal_and_retry(mail):
     verified(rt, SITI)
     file_claim(rt, SITI)
     server.mailbox.refusing = True
-    assert sender.run_once(rt, server.transports(rt)) == sender.Outcome(dead=1)
+    assert runner.run_once(rt, server.transports(rt)) == sender.Outcome(dead=1)
     [letter] = sender.dead_letters(rt)
     assert letter.kind == "claim_received" and letter.last_error.startswith("550")
     server.mailbox.refusing = False
     sender.retry(rt, officer(rt, ANI), letter.id)
-    assert sender.run_once(rt, server.transports(rt)) == sender.Outcome(sent=1)
+    assert runner.run_once(rt, server.transports(rt)) == sender.Outcome(sent=1)
     assert sender.dead_letters(rt) == []
 
 
@@ -168,15 +170,15 @@ def test_server_down_backs_off_then_dead_letter(mail):
     verified(rt, SITI)
     file_claim(rt, SITI)
     transports = server.transports(rt)
-    assert sender.run_once(rt, transports) == sender.Outcome(retried=1)
+    assert runner.run_once(rt, transports) == sender.Outcome(retried=1)
     [row] = outbox(rt)
     assert row.attempts == 1
     assert row.next_attempt_at.replace(tzinfo=None) == (rt.now() + timedelta(seconds=60)).replace(tzinfo=None)
-    assert sender.run_once(rt, transports) == sender.Outcome(), "not due yet"
+    assert runner.run_once(rt, transports) == sender.Outcome(), "not due yet"
     rt.clock.advance(seconds=60)
-    assert sender.run_once(rt, transports) == sender.Outcome(retried=1)
+    assert runner.run_once(rt, transports) == sender.Outcome(retried=1)
     rt.clock.advance(seconds=120)
-    assert sender.run_once(rt, transports) == sender.Outcome(dead=1)
+    assert runner.run_once(rt, transports) == sender.Outcome(dead=1)
     assert outbox(rt)[0].status == "dead"
 
 
@@ -207,7 +209,7 @@ def test_activation_sends_a_code_to_the_email_on_record(mail):
     rt, server = mail
     rina = participant_row(rt, RINA)
     activate(rt, RINA.nib, RINA.nik, RINA.birth_date.strftime("%d-%m-%Y"), "pin", "802461", "802461")
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     subjects = sorted(m["Subject"] for m in server.mailbox.to(rina.email))
     assert subjects == ["Akun KIDB diaktifkan", "Kode verifikasi email KIDB"]
     [code_row] = all_rows(rt, EmailCode)
@@ -224,7 +226,7 @@ def test_code_rules(mail):
     with pytest.raises(DomainError) as waited:
         verification.send_code(rt, participant_id)
     assert waited.value.key == "verify.resend_wait"
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     [message] = server.mailbox.received
     assert message["Subject"] == "KIDB email verification code"
     code = code_in(message)
@@ -240,7 +242,7 @@ def test_code_rules(mail):
         verification.verify(rt, participant_id, code)
     rt.clock.advance(seconds=61)
     verification.send_code(rt, participant_id)
-    sender.run_once(rt, server.transports(rt))
+    runner.run_once(rt, server.transports(rt))
     fresh = code_in(server.mailbox.received[-1])
     rt.clock.advance(minutes=11)
     with pytest.raises(AuthError) as error:
@@ -273,7 +275,7 @@ def test_a_dead_code_message_is_not_sent_again(mail):
     unverified(rt, SITI)
     verification.send_code(rt, participant_row(rt, SITI).id)
     server.mailbox.refusing = True
-    assert sender.run_once(rt, server.transports(rt)) == sender.Outcome(dead=1)
+    assert runner.run_once(rt, server.transports(rt)) == sender.Outcome(dead=1)
     [letter] = sender.dead_letters(rt)
     assert "code" not in outbox(rt)[0].params
     with pytest.raises(DomainError) as error:

@@ -1,5 +1,5 @@
 """`kidb serve` delivers the outbox beside the sessions when a channel is configured (here the
-file sink, KIDB_MAIL_FILE), and logs what it sent (kidb_tui/ssh/server.py, services/sender.py)."""
+file sink, KIDB_MAIL_FILE), and logs what it sent (kidb_tui/ssh/server.py, delivery/runner.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from sqlmodel import select
 
 from kidb_tui.bootstrap import build_demo, prepare
 from kidb_tui.config import Settings, load_settings
+from kidb_tui.delivery import runner
 from kidb_tui.models import Participant
-from kidb_tui.services import outbox, sender
+from kidb_tui.services import outbox
 from tests.conftest import FAST_ARGON2, SITI
 from tests.ssh.harness import demo_database, start_server, stop_server
 
@@ -58,6 +59,6 @@ async def test_send_every_delivers_then_waits(tmp_path):
     recorder = Recorder()
     assert not rt.settings.mail_configured, "the row was added by hand: the channel is the recorder"
     with pytest.raises(asyncio.CancelledError):
-        await sender.send_every(rt, {"email": recorder}, 7.0, sleep)
+        await runner.send_every(rt, {"email": recorder}, 7.0, sleep)
     rt.engine.dispose()
     assert recorder.sent == [row.message_id] and waits == [7.0]

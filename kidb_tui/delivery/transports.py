@@ -19,8 +19,8 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from kidb_tui.config import Settings
+from kidb_tui.delivery.mail_render import Rendered
 from kidb_tui.models import OutboxMessage
-from kidb_tui.services.mail_render import Rendered
 
 SIGNATURE_HEADER = "X-KIDB-Signature"
 TIMEOUT_SECONDS = 20
