@@ -178,7 +178,9 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("seq", name="uq_audit_event_seq"),
         UniqueConstraint("nonce", name="uq_audit_event_nonce"),
-        Index("ix_audit_event_unsealed", "id", sqlite_where=text("seq IS NULL"), postgresql_where=text("seq IS NULL")),
+        # Partial on both databases; PostgreSQL's `WHERE` is in migration 0006 only, so that a
+        # SQLite run never loads the PostgreSQL dialect to check a `postgresql_where` argument.
+        Index("ix_audit_event_unsealed", "id", sqlite_where=text("seq IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
