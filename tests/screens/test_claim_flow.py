@@ -249,7 +249,9 @@ async def test_escape_from_every_step_returns_to_the_menu_and_writes_nothing(mak
     app = make_app(signed_in=SITI)
     async with app.run_test(size=SIZE) as pilot:
         await to_confirm(pilot)
-        await ui.keys(pilot, "escape", "escape", "escape", "escape", "escape")
+        await ui.keys(pilot, "escape", "escape", "escape")
+        assert ui.shows(app, ui.t("form.discard_question"))
+        await ui.keys(pilot, "y", "escape", "escape")
         assert ui.at(app, "menu.title")
     assert claims_of(demo_rt, SITI) == []
     assert participant(demo_rt, SITI).postal_code == "10110"

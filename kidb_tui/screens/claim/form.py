@@ -15,6 +15,7 @@ from kidb_tui.errors import DomainError
 from kidb_tui.money import format_rupiah, parse_rupiah
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import Requirements, ValidDraft
+from kidb_tui.screens.claim.discard import ConfirmDiscardScreen
 from kidb_tui.services import claims
 from kidb_tui.services.claims import ClaimDraft, CleanClaim
 from kidb_tui.widgets.checklist import Checklist
@@ -64,6 +65,7 @@ class ClaimFormScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         self._update_hints()
         self.query_one("#amount", Input).focus()
+        self._untouched = self.draft()
 
     def after_relabel(self) -> None:
         self.query_one("#bank", Select).prompt = self.t("claim.bank_prompt")
@@ -124,4 +126,12 @@ class ClaimFormScreen(KioskScreen[None]):
         self.flow.form_valid(ValidDraft(self.flow.key, draft, clean))
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Back to the requirements; with something typed, only after "Batalkan pengisian?"."""
+        if self.draft() == self._untouched:
+            self.app.pop_screen()
+            return
+        self.app.push_screen(ConfirmDiscardScreen(), self._discarded)
+
+    def _discarded(self, discard: bool | None) -> None:
+        if discard:
+            self.app.pop_screen()
