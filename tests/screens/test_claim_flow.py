@@ -62,7 +62,7 @@ async def test_siti_files_a_claim_end_to_end_with_keys(make_app, demo_rt):
         assert ui.at(app, "claim.receipt_title")
         assert ui.shows(app, "KIDB-2026-000003", "Agenda Klaim (diterima)", "Penetapan Klaim",
                         "paling lambat 2 Desember 2026 (5 hari kerja)", "Kuitansi rumah sakit")
-        await ui.keys(pilot, "enter")
+        await ui.keys(pilot, "f10")
         assert ui.at(app, "menu.title")
         await ui.keys(pilot, "1")
         await ui.keys(pilot, "escape")
@@ -335,7 +335,7 @@ async def test_receipt_returns_to_the_menu_after_a_language_switch(make_app):
         await ui.keys(pilot, "f2")
         assert ui.at(app, "claim.receipt_title", "en")
         assert ui.shows(app, "Claim agenda (received)")
-        await ui.keys(pilot, "enter")
+        await ui.keys(pilot, "f10")
         assert ui.at(app, "menu.title", "en")
         await ui.keys(pilot, "2")
         await ui.keys(pilot, "escape")

@@ -4,7 +4,7 @@ of the form, and the keys a whole claim takes."""
 
 from tests import ui
 from tests.conftest import SITI
-from tests.screens.claim_steps import LABEL, claims_of, open_form
+from tests.screens.claim_steps import LABEL, claims_of, open_form, to_confirm
 
 SIZE = (80, 24)
 TALL = (80, 40)
@@ -38,4 +38,20 @@ async def test_esc_on_a_changed_profile_asks_first(make_app):
         assert ui.at(app, "profile.title")
         assert "Jl. Baru 1" in ui.row_after(app, LABEL["address"])
         await ui.keys(pilot, "escape", "y")
+        assert ui.at(app, "menu.title")
+
+
+async def test_receipt_stays_on_a_stray_enter_and_says_the_number_goes_by_email(make_app, demo_rt, smtp_server):
+    demo_rt.settings = smtp_server.runtime(demo_rt).settings
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=TALL) as pilot:
+        await to_confirm(pilot)
+        await ui.burst(pilot, *SITI.secret, "enter", "enter")
+        assert ui.at(app, "claim.receipt_title"), ui.text(app)
+        [claim] = claims_of(demo_rt, SITI)
+        assert ui.shows(app, claim.reference, ui.t("claim.receipt_mail", email="siti.rahayu@example.co.id"))
+        await ui.keys(pilot, "enter", "space")
+        assert ui.at(app, "claim.receipt_title")
+        assert ui.keys_offered(app)[ui.t("claim.key_menu")] == "F10"
+        await ui.keys(pilot, "f10")
         assert ui.at(app, "menu.title")
