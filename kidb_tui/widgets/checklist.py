@@ -65,6 +65,9 @@ class Checklist(FormField):
         """The box an error sends the person to: the first one still unticked."""
         return next((box for box in self.boxes if not box.value), self.boxes[0])
 
+    def typed_value(self) -> object:
+        return self.value
+
     @property
     def value(self) -> tuple[str, ...]:
         return tuple(code for code, box in zip(self.codes, self.boxes, strict=True) if box.value)

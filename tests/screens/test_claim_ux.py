@@ -2,9 +2,11 @@
 one Esc, the receipt stays until asked to go, old errors go when the field changes, the figures
 of the form, and the keys a whole claim takes."""
 
+import re
+
 from tests import ui
 from tests.conftest import SITI
-from tests.screens.claim_steps import LABEL, claims_of, open_form, to_confirm
+from tests.screens.claim_steps import LABEL, claims_of, fill_form, open_form, to_confirm
 
 SIZE = (80, 24)
 TALL = (80, 40)
@@ -55,3 +57,50 @@ async def test_receipt_stays_on_a_stray_enter_and_says_the_number_goes_by_email(
         assert ui.keys_offered(app)[ui.t("claim.key_menu")] == "F10"
         await ui.keys(pilot, "f10")
         assert ui.at(app, "menu.title")
+
+
+async def test_a_fields_old_error_goes_when_the_field_changes(make_app):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=TALL) as pilot:
+        await open_form(pilot)
+        await ui.keys(pilot, "f5")
+        assert ui.field_error(app, LABEL["amount"]) and ui.field_error(app, LABEL["reason"])
+        await ui.retype(pilot, LABEL["amount"], "5.000.000")
+        assert ui.field_error(app, LABEL["amount"]) == ""
+        assert ui.field_error(app, LABEL["reason"]), "a field not touched keeps its error"
+        await ui.focus_field(pilot, LABEL["documents"])
+        await ui.keys(pilot, "space")
+        assert ui.field_error(app, LABEL["documents"]) == ""
+
+
+async def test_form_states_the_limit_prefills_the_holder_and_previews_large_amounts(make_app):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=SIZE) as pilot:
+        await ui.keys(pilot, "1")
+        assert ui.shows(app, "maks. 30% saldo tersedia")
+        assert not re.search(r"saldo(?! tersedia)", ui.flat(app))
+        await ui.keys(pilot, "enter")
+        sentence = ui.t("claim.limit_rule_share", pct=30, available_amount=85_000_000, max_amount=25_500_000)
+        assert ui.shows(app, sentence)
+        await ui.keys(pilot, "enter")
+        assert ui.shows(app, sentence)
+        assert ui.row_after(app, LABEL["account_holder"]) == "Siti Rahayu"
+        await ui.keys(pilot, *"1000000000")
+        assert "= Rp1.000.000.000" in ui.row_after(app, LABEL["amount"])
+
+
+async def test_whole_balance_type_shows_its_amount_and_confirm_shows_tax_and_the_full_account(make_app, demo_rt):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=TALL) as pilot:
+        await open_form(pilot, "jht_habis_kontrak")
+        assert ui.shows(app, ui.t("claim.amount_fixed", max_amount=85_000_000))
+        assert not any(row.strip().startswith(LABEL["amount"]) for row in ui.lines(app))
+        await fill_form(pilot, "jht_habis_kontrak", amount=None)
+        await ui.keys(pilot, "f5", "f5")
+        assert ui.at(app, "claim.confirm_title"), ui.status(app)
+        assert ui.shows(app, "BCA · rekening 1234567890", ui.t("claim.payout_tax", tax_amount=1_750_000),
+                        ui.t("claim.payout_net", net_amount=83_250_000))
+        await ui.keys(pilot, *SITI.secret, "enter")
+        assert ui.at(app, "claim.receipt_title")
+    [claim] = [claim for claim in claims_of(demo_rt, SITI) if claim.claim_type_code == "jht_habis_kontrak"]
+    assert claim.amount == 85_000_000
