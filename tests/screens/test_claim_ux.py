@@ -4,8 +4,11 @@ of the form, and the keys a whole claim takes."""
 
 import re
 
+from sqlmodel import select
+
+from kidb_tui.models import Claim, ClaimEvent, Participant
 from tests import ui
-from tests.conftest import SITI
+from tests.conftest import BUDI, FROZEN_AT, SITI
 from tests.screens.claim_steps import LABEL, claims_of, fill_form, open_form, to_confirm
 
 SIZE = (80, 24)
@@ -104,3 +107,22 @@ async def test_whole_balance_type_shows_its_amount_and_confirm_shows_tax_and_the
         assert ui.at(app, "claim.receipt_title")
     [claim] = [claim for claim in claims_of(demo_rt, SITI) if claim.claim_type_code == "jht_habis_kontrak"]
     assert claim.amount == 85_000_000
+
+
+async def test_status_shows_requested_assessed_paid_and_the_reason(make_app, demo_rt):
+    with demo_rt.write() as session:
+        participant = session.exec(select(Participant).where(Participant.nib == BUDI.nib)).one()
+        claim = session.exec(select(Claim).where(Claim.participant_id == participant.id)).one()
+        requested = claim.amount
+        claim.approved_amount = claim.paid_amount = requested - 1_000_000
+        claim.stage = "pembayaran"
+        session.add(ClaimEvent(claim_id=claim.id, stage="penetapan", actor="officer", at=FROZEN_AT,
+                               note="Kuitansi kedua tidak sah"))
+        session.add(claim)
+    app = make_app(signed_in=BUDI)
+    async with app.run_test(size=TALL) as pilot:
+        await ui.keys(pilot, "2")
+        assert ui.at(app, "status.title")
+        assert ui.shows(app, ui.t("status.requested", amount=requested), ui.t("status.approved", amount=requested - 1_000_000),
+                        ui.t("status.paid", amount=requested - 1_000_000),
+                        ui.t("status.difference_reason", reason="Kuitansi kedua tidak sah"))
