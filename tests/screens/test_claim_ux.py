@@ -126,3 +126,29 @@ async def test_status_shows_requested_assessed_paid_and_the_reason(make_app, dem
         assert ui.shows(app, ui.t("status.requested", amount=requested), ui.t("status.approved", amount=requested - 1_000_000),
                         ui.t("status.paid", amount=requested - 1_000_000),
                         ui.t("status.difference_reason", reason="Kuitansi kedua tidak sah"))
+
+
+async def test_a_whole_claim_from_login_to_receipt_takes_at_most_80_keys(make_app, demo_rt):
+    steps = [
+        [*SITI.nib, "enter", *SITI.secret, "enter"],
+        ["1", "enter", "enter"],
+        [*"5000000", "enter"],
+        ["enter", "down", "enter"],
+        [*"1234567890", "enter"],
+        ["enter"],
+        [*"Rawat inap", "enter"],
+        ["f6", "f5"],
+        ["f5"],
+        [*SITI.secret, "enter"],
+    ]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for step in steps:
+            await ui.keys(pilot, *step)
+        assert ui.at(app, "claim.receipt_title"), ui.text(app)
+        await ui.keys(pilot, "f10")
+        assert ui.at(app, "menu.title")
+    assert sum(map(len, steps)) + 1 <= 80
+    [claim] = claims_of(demo_rt, SITI)
+    assert (claim.amount, claim.account_holder, claim.reason) == (5_000_000, "Siti Rahayu", "Rawat inap")
+    assert len(claim.documents) == 5

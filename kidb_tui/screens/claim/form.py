@@ -35,6 +35,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     BINDINGS = [
         *KioskScreen.BINDINGS,
         Binding("f5", "next", "key.next"),
+        Binding("f6", "all_documents", "claim.key_all_documents"),
         Binding("escape", "back", "key.back"),
     ]
 
@@ -109,6 +110,11 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     def _bank_code(self) -> str:
         value = self.query_one("#bank", Select).value
         return value if isinstance(value, str) else ""
+
+    def action_all_documents(self) -> None:
+        """One key ticks every document the participant confirms they will bring."""
+        self.query_one(Checklist).tick_all()
+        self.query_one("#next", Button).focus()
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
