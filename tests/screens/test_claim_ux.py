@@ -9,7 +9,7 @@ from sqlmodel import select
 from kidb_tui.models import Claim, ClaimEvent, Participant
 from tests import ui
 from tests.conftest import BUDI, FROZEN_AT, SITI
-from tests.screens.claim_steps import LABEL, claims_of, fill_form, open_form, to_confirm
+from tests.screens.claim_steps import LABEL, claims_of, fill_form, open_form, to_confirm, to_personal_data
 
 SIZE = (80, 24)
 TALL = (80, 40)
@@ -152,3 +152,12 @@ async def test_a_whole_claim_from_login_to_receipt_takes_at_most_80_keys(make_ap
     [claim] = claims_of(demo_rt, SITI)
     assert (claim.amount, claim.account_holder, claim.reason) == (5_000_000, "Siti Rahayu", "Rawat inap")
     assert len(claim.documents) == 5
+
+
+async def test_unchanged_contact_step_is_one_enter(make_app, demo_rt):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_personal_data(pilot)
+        assert ui.t("claim.personal_unchanged")[:40] in ui.status(app)
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "claim.confirm_title"), ui.text(app)
