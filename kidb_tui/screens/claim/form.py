@@ -84,8 +84,8 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
 
     def on_mount(self) -> None:
         self._update_hints()
-        first = self.query_one("#amount", Input) if self.requirements.report.fixed_amount is None else self.query_one("#bank", Select)
-        first.focus()
+        fixed = self.requirements.report.fixed_amount is not None
+        (self.query_one("#bank", Select) if fixed else self.query_one("#amount", Input)).focus()
         self._untouched = self.draft()
 
     def after_relabel(self) -> None:
