@@ -161,3 +161,14 @@ async def test_unchanged_contact_step_is_one_enter(make_app, demo_rt):
         assert ui.t("claim.personal_unchanged")[:40] in ui.status(app)
         await ui.keys(pilot, "enter")
         assert ui.at(app, "claim.confirm_title"), ui.text(app)
+
+
+async def test_number_keys_choose_a_line_of_the_claim_type_list(make_app):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=SIZE) as pilot:
+        await ui.keys(pilot, "1")
+        await ui.keys(pilot, "5", "enter")
+        assert ui.at(app, "claim.req_title")
+        assert ui.shows(app, "JHT: habis kontrak kerja")
+        await ui.keys(pilot, "escape", "1", "1", "enter")
+        assert ui.shows(app, "JHT sebagian 10%")
