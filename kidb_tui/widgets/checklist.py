@@ -65,6 +65,13 @@ class Checklist(FormField):
         """The box an error sends the person to: the first one still unticked."""
         return next((box for box in self.boxes if not box.value), self.boxes[0])
 
+    def tick_all(self) -> None:
+        for box in self.boxes:
+            box.value = True
+
+    def typed_value(self) -> object:
+        return self.value
+
     @property
     def value(self) -> tuple[str, ...]:
         return tuple(code for code, box in zip(self.codes, self.boxes, strict=True) if box.value)

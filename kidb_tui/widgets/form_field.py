@@ -9,11 +9,11 @@ import textwrap
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
-from textual import events
+from textual import events, on
 from textual.content import Content
 from textual.style import Style
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input, Select
 
 from kidb_tui.widgets.text import Shown, Translated, shown
 
@@ -45,6 +45,7 @@ class FormField(Translated, Widget):
         self.placeholder_key = placeholder_key
         self._error: Shown = ""
         self._hint: Shown = ""
+        self._errored_value: object = None
 
     def compose(self):  # -> ComposeResult
         yield self._control
@@ -104,7 +105,22 @@ class FormField(Translated, Widget):
 
     def show_error(self, message: Shown) -> None:
         self._error = message
+        self._errored_value = self.typed_value()
         self._fit()
+
+    def typed_value(self) -> object:
+        """What the control holds now (compared with what it held when the error was shown)."""
+        return getattr(self._control, "value", None)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        """A field's old error goes as soon as the person puts something else in it (a field a
+        screen empties after the error, such as a refused PIN, keeps its message)."""
+        value = self.typed_value()
+        if self._error and value != self._errored_value and value and value is not Select.BLANK:
+            self.show_error("")
 
     def clear_error(self) -> None:
         if self._error:
@@ -125,6 +141,7 @@ class FormField(Translated, Widget):
 
 
 class HintedField(FormField):
-    """A FormField with a short hint right of the control (the bank's account length, the amount in Rp)."""
+    """A FormField with a short hint right of the control (the bank's account length, the amount in
+    Rp: wide enough for `= Rp100.000.000.000`)."""
 
-    HINT_WIDTH = 16
+    HINT_WIDTH = 22

@@ -58,7 +58,7 @@ async def type_form(pilot, amount: str = "5.000.000", account: str = "1234567890
     await ui.keys(pilot, *amount, "enter")
     await ui.keys(pilot, "enter", "down", "enter")
     await ui.keys(pilot, *account, "enter")
-    await ui.keys(pilot, *holder, "enter")
+    await ui.keys(pilot, "ctrl+u", *holder, "enter")
     await ui.keys(pilot, *reason, "enter")
     for index in range(documents):
         await ui.keys(pilot, "space", *(["tab"] if index < documents - 1 else []))
@@ -66,10 +66,12 @@ async def type_form(pilot, amount: str = "5.000.000", account: str = "1234567890
 
 async def fill_form(pilot, type_code: str = "biaya_medis", **changes: object) -> None:
     """Fill the open claim form field by field, found by their labels; `changes` override
-    the values (`bank=""` leaves the bank unchosen, `documents=False` leaves the boxes empty)."""
+    the values (`bank=""` leaves the bank unchosen, `documents=False` leaves the boxes empty,
+    `amount=None` for a type that shows its amount instead of asking)."""
     values = {"amount": "5.000.000", "bank": "BCA", "account_number": "1234567890",
               "account_holder": "Siti Rahayu", "reason": "Biaya rawat inap anak", "documents": True, **changes}
-    await ui.put(pilot, LABEL["amount"], str(values["amount"]))
+    if values["amount"] is not None:
+        await ui.put(pilot, LABEL["amount"], str(values["amount"]))
     if values["bank"]:
         await ui.focus_field(pilot, LABEL["bank"])
         await ui.keys(pilot, "enter")

@@ -93,3 +93,12 @@ def test_receipt_snapshot(snap_compare, make_app):
 
     assert snap_compare(make_app(signed_in=SITI), run_before=steady(saved), terminal_size=(80, 24))
 
+
+
+def test_discard_question_snapshot(snap_compare, make_app):
+    async def asked(pilot):
+        await open_form(pilot)
+        await pilot.press(*"5000000", "escape")
+        await settle(pilot)
+
+    assert snap_compare(make_app(signed_in=SITI), run_before=steady(asked), terminal_size=(80, 24))

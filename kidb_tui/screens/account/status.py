@@ -1,4 +1,5 @@
-"""Status Pencairan: the participant's claims, newest first, and the highlighted claim's timeline."""
+"""Status Pencairan: the participant's claims, newest first (with the amount that now holds), and
+the highlighted claim's figures (requested, assessed, paid, why they differ) and timeline."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ class StatusScreen(KioskScreen[Claims]):
             table.add_row(
                 Text(claim.reference),
                 Text(self._type_name(claim.type_code), overflow="ellipsis", no_wrap=True),
-                Text(format_rupiah(claim.amount), justify="right"),
+                Text(format_rupiah(claim.current_amount), justify="right"),
                 Text(self.t(f"timeline.short.{claim.stage}")),
             )
         if self.view.claims:
@@ -93,8 +94,21 @@ class StatusScreen(KioskScreen[Claims]):
         claim = self._current()
         if claim is None:
             return ""
-        return self.t("status.summary", reference=claim.reference, type=self._type_name(claim.type_code),
-                      amount=claim.amount, bank=claim.bank_name, account=claim.account_masked)
+        summary = self.t("status.summary", reference=claim.reference, type=self._type_name(claim.type_code),
+                         amount=claim.amount, bank=claim.bank_name, account=claim.account_masked)
+        return "\n".join([summary, *self._figures(claim)])
+
+    def _figures(self, claim: ClaimView) -> list[str]:
+        """Requested, assessed and paid amounts once an officer has set one, and the reason
+        they differ from the request."""
+        if claim.approved_amount is None and claim.paid_amount is None:
+            return []
+        figures = [("status.requested", claim.amount), ("status.approved", claim.approved_amount),
+                   ("status.paid", claim.paid_amount)]
+        lines = [" · ".join(self.t(key, amount=amount) for key, amount in figures if amount is not None)]
+        if claim.amount_changed and claim.difference_reason:
+            lines.append(self.t("status.difference_reason", reason=claim.difference_reason))
+        return lines
 
     def _timeline(self, block: Block) -> RenderableType:
         if self.view is not None and not self.view.claims:

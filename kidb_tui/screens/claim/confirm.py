@@ -1,4 +1,6 @@
-"""Daftar Pencairan, step 5: the whole claim at a glance, then "Simpan" after the PIN/password again.
+"""Daftar Pencairan, step 5: the whole claim at a glance (the full account number, on the
+participant's own screen only, so a typo is caught; the estimated tax and net payout), then
+"Simpan" after the PIN/password again.
 
 Saving runs in a worker thread (argon2). The idempotency key made when the form opened goes
 with every attempt, so pressing Simpan twice or retrying after an error makes one claim only.
@@ -22,7 +24,6 @@ from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import ValidDraft, document_names
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import claims
-from kidb_tui.services.masking import mask_tail
 from kidb_tui.services.profile import Contact
 from kidb_tui.widgets.form_field import FormField
 from kidb_tui.widgets.text import Block, KeyButton
@@ -67,8 +68,9 @@ class ConfirmScreen(KioskScreen[None]):
         rows = [
             (self.t("field.claim_type"), info.name(self.terminal.language)),
             (self.t("claim.amount"), format_rupiah(clean.amount)),
+            *self._payout_rows(),
             (self.t("field.bank"), self.t("claim.account_summary", bank=clean.bank_name,
-                                          account=mask_tail(clean.account_number))),
+                                          account=clean.account_number)),
             (self.t("field.account_holder"), clean.account_holder),
             (self.t("field.reason"), clean.reason),
             (self.t("field.documents"), ", ".join(document_names(self.t, clean.documents))),
@@ -78,6 +80,14 @@ class ConfirmScreen(KioskScreen[None]):
             (self.t("field.email"), contact.email),
         ]
         return Group(block.text(""), block.heading(self.t("claim.confirm_lead")), block.text(""), block.rows(rows))
+
+    def _payout_rows(self) -> list[tuple[str, str]]:
+        """The estimated tax and what reaches the account, for a type a tax rule applies to."""
+        payout = self.step.clean.payout
+        if payout.rule is None:
+            return []
+        return [(self.t("claim.payout_tax_label"), self.t("claim.payout_tax", tax_amount=payout.tax_amount)),
+                (self.t("claim.payout_net_label"), self.t("claim.payout_net", net_amount=payout.net_amount))]
 
     def on_mount(self) -> None:
         self.query_one("#secret", Input).focus()

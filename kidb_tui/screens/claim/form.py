@@ -1,4 +1,8 @@
-"""Daftar Pencairan, step 3: amount, destination account, reason and the documents to bring."""
+"""Daftar Pencairan, step 3: amount, destination account, reason and the documents to bring.
+
+The limit is stated as one sentence (the same as on the requirements); a type that pays the whole
+balance shows its amount instead of asking for it; the holder starts as the participant's name
+and the bank account as the one of their last claim (both editable)."""
 
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Select
 
 from kidb_tui.errors import DomainError
-from kidb_tui.money import format_rupiah, parse_rupiah
+from kidb_tui.money import amount_preview
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import Requirements, ValidDraft
+from kidb_tui.screens.claim.discard import ConfirmDiscardScreen
 from kidb_tui.services import claims
-from kidb_tui.services.claims import ClaimDraft, CleanClaim
+from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
 from kidb_tui.widgets.checklist import Checklist
 from kidb_tui.widgets.form_field import FormField, HintedField
 from kidb_tui.widgets.text import KeyButton, Say
@@ -25,11 +30,12 @@ if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
 
 
-class ClaimFormScreen(KioskScreen[None]):
+class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     TITLE_KEY = "claim.form_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
         Binding("f5", "next", "key.next"),
+        Binding("f6", "all_documents", "claim.key_all_documents"),
         Binding("escape", "back", "key.back"),
     ]
 
@@ -41,12 +47,15 @@ class ClaimFormScreen(KioskScreen[None]):
 
     def compose_body(self) -> ComposeResult:
         info, report = self.requirements.info, self.requirements.report
-        prefill = format_rupiah(report.max_amount)[2:] if info.full_balance else ""
-        lead_key = "claim.form_lead_full" if info.full_balance else "claim.form_lead"
+        limit_key, limit_params = report.limit.text()
         with VerticalScroll(id="claim-form", classes="card", can_focus=False):
-            yield Say(lambda: self.t(lead_key, type=info.name(self.terminal.language), max_amount=report.max_amount),
-                      classes="lead")
-            yield HintedField("amount", Input(prefill, id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
+            yield Say(lambda: info.name(self.terminal.language), classes="lead")
+            yield Say(lambda: self.t(limit_key, **limit_params), id="limit")
+            amount = HintedField("amount", Input(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
+            if report.fixed_amount is not None:
+                amount.display = False
+                yield Say(lambda: self.t("claim.amount_fixed", max_amount=report.fixed_amount), id="amount-fixed")
+            yield amount
             banks = [(bank.name, bank.code) for bank in self._banks.values()]
             yield FormField("bank", Select(banks, prompt=self.t("claim.bank_prompt"), compact=True, id="bank"))
             yield HintedField("account_number", Input(id="account_number", max_length=40),
@@ -61,9 +70,23 @@ class ClaimFormScreen(KioskScreen[None]):
             with Horizontal(classes="buttons"):
                 yield KeyButton("claim.next_button", id="next", variant="primary")
 
+    def load(self) -> ClaimPrefill:
+        return claims.prefill(self.rt, self.identity)
+
+    def show(self, view: ClaimPrefill) -> None:
+        """The starting values, unless something was typed there already."""
+        holder = self.query_one("#account_holder", Input)
+        holder.value = holder.value or view.account_holder
+        if view.bank_code in self._banks and not self._bank_code():
+            self.query_one("#bank", Select).value = view.bank_code
+            self.query_one("#account_number", Input).value = view.account_number
+        self._untouched = self.draft()
+
     def on_mount(self) -> None:
         self._update_hints()
-        self.query_one("#amount", Input).focus()
+        fixed = self.requirements.report.fixed_amount is not None
+        (self.query_one("#bank", Select) if fixed else self.query_one("#amount", Input)).focus()
+        self._untouched = self.draft()
 
     def after_relabel(self) -> None:
         self.query_one("#bank", Select).prompt = self.t("claim.bank_prompt")
@@ -82,14 +105,16 @@ class ClaimFormScreen(KioskScreen[None]):
             self.focus_next()
 
     def _amount_preview(self) -> str:
-        try:
-            return f"= {format_rupiah(parse_rupiah(self.query_one('#amount', Input).value))}"
-        except ValueError:
-            return ""
+        return amount_preview(self.query_one("#amount", Input).value)
 
     def _bank_code(self) -> str:
         value = self.query_one("#bank", Select).value
         return value if isinstance(value, str) else ""
+
+    def action_all_documents(self) -> None:
+        """One key ticks every document the participant confirms they will bring."""
+        self.query_one(Checklist).tick_all()
+        self.query_one("#next", Button).focus()
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
@@ -124,4 +149,12 @@ class ClaimFormScreen(KioskScreen[None]):
         self.flow.form_valid(ValidDraft(self.flow.key, draft, clean))
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Back to the requirements; with something typed, only after "Batalkan pengisian?"."""
+        if self.draft() == self._untouched:
+            self.app.pop_screen()
+            return
+        self.app.push_screen(ConfirmDiscardScreen(), self._discarded)
+
+    def _discarded(self, discard: bool | None) -> None:
+        if discard:
+            self.app.pop_screen()

@@ -1,6 +1,7 @@
 """Daftar Pencairan, step 4: confirm or correct address, postal code, phone and email.
 
-Nothing is written here: the contact data is saved together with the claim on "Simpan".
+Nothing is written here: the contact data is saved together with the claim on "Simpan". When it
+is as on record, the step is a confirmation: the forward button has the focus, one Enter goes on.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
         for name, _ in FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(contact, name)
         self.redraw()
+        if contact == view.contact and view.contact_confirmed_at is not None:
+            self.set_status(lambda: self.t("claim.personal_unchanged"))
+            self.query_one("#next", Button).focus()
 
     def _confirmed(self, _block: Block) -> str:
         if self.view is None:

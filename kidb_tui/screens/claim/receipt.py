@@ -1,4 +1,7 @@
-"""Daftar Pencairan, step 6: the receipt (claim reference, next stage, service level, what to bring)."""
+"""Daftar Pencairan, step 6: the receipt (claim reference, next stage, service level, what to bring).
+
+It stays until a named key (F10 or Esc, or the button reached with Tab): an Enter carried over
+from the PIN typed on the step before must not take it away unread."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ class ReceiptScreen(KioskScreen[None]):
     TITLE_KEY = "claim.receipt_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
-        Binding("enter", "done", "claim.key_menu", priority=True),
+        Binding("f10", "done", "claim.key_menu"),
         Binding("escape", "done", "claim.key_menu", show=False),
     ]
 
@@ -58,11 +61,15 @@ class ReceiptScreen(KioskScreen[None]):
              self.t("claim.service_level_text", expected_date=receipt.expected_by, days=receipt.service_days)),
             (self.t("claim.bring"), ", ".join(document_names(self.t, info.documents))),
         ]
+        notes = [block.text(""), block.text(self.t("claim.receipt_note"))]
+        contact = self.flow.contact
+        if self.rt.settings.mail_configured and contact is not None and contact.email:
+            notes.append(block.text(self.t("claim.receipt_mail", email=contact.email)))
         return Group(block.text(""), block.heading(self.t("claim.receipt_lead")), block.text(""), block.rows(rows),
-                     block.text(""), block.text(self.t("claim.receipt_note")))
+                     *notes)
 
     def on_mount(self) -> None:
-        self.query_one("#done", Button).focus()
+        self.query_one("#receipt", VerticalScroll).focus()
 
     @on(Button.Pressed, "#done")
     async def action_done(self) -> None:

@@ -68,10 +68,11 @@ class RequirementsScreen(KioskScreen[Requirements]):
         info, report = view.info, view.report
         lead = block.heading(self.t("claim.req_lead", type=info.name(self.terminal.language), limit=limit_text(self.t, info)))
         items = block.marked([(MARKS.get(item.status, UNMET_MARK), requirement_text(self.t, item)) for item in report.items])
+        limit_key, limit_params = report.limit.text()
         verdict = "claim.req_can_proceed" if report.can_proceed else "claim.req_blocked"
         return Group(
             block.text(""), lead, items, block.text(""), block.text(self.t("claim.req_legend")), block.text(""),
-            block.heading(self.t("claim.max_amount_line", max_amount=report.max_amount)), block.text(""),
+            block.heading(self.t(limit_key, **limit_params)), block.text(""),
             block.text(self.t(verdict)),
         )
 

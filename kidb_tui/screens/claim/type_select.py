@@ -1,10 +1,13 @@
-"""Daftar Pencairan, step 1: choose the claim type; each shows how much of the balance it can pay."""
+"""Daftar Pencairan, step 1: choose the claim type; each shows how much of the balance it can pay.
+
+Each line has its number: typing it (one or two digits) moves there, Enter chooses."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,6 +35,7 @@ class ClaimTypeScreen(KioskScreen[tuple[ClaimTypeInfo, ...]]):
     def __init__(self, flow: ClaimFlow) -> None:
         super().__init__()
         self.flow = flow
+        self._number = ""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="card"):
@@ -44,10 +48,25 @@ class ClaimTypeScreen(KioskScreen[tuple[ClaimTypeInfo, ...]]):
 
     def show(self, view: tuple[ClaimTypeInfo, ...]) -> None:
         self.query_one("#claim-types", ChoiceList).set_choices(
-            [(info.code, partial(self._line, info)) for info in view])
+            [(info.code, partial(self._line, number, info)) for number, info in enumerate(view, start=1)])
 
-    def _line(self, info: ClaimTypeInfo) -> str:
-        return f"{info.name(self.terminal.language):<{NAME_WIDTH}} {limit_text(self.t, info)}"
+    def _line(self, number: int, info: ClaimTypeInfo) -> str:
+        return f"{number:>2}. {info.name(self.terminal.language):<{NAME_WIDTH}} {limit_text(self.t, info)}"
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit moves to the line of that number; a second digit makes it two-digit when
+        there is such a line ("1", "2" -> line 12), else starts again."""
+        if event.character is None or not event.character.isdigit():
+            self._number = ""
+            return
+        choices = self.query_one("#claim-types", ChoiceList)
+        typed = self._number + event.character
+        if not 1 <= int(typed) <= choices.count:
+            typed = event.character
+        self._number = typed
+        if 1 <= int(typed) <= choices.count:
+            choices.highlighted = int(typed) - 1
+        event.stop()
 
     def after_relabel(self) -> None:
         self.query_one("#claim-types", ChoiceList).relabel()
