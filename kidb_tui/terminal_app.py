@@ -74,6 +74,8 @@ class TerminalApp(App[None]):
         self.kiosk = kiosk
         self.i18n = Translator(language or rt.settings.language, rt.settings.timezone)
         self.set_reactive(TerminalApp.language, self.i18n.language)
+        self.home_language = "id"
+        """The language every kiosk sign-out returns to: the next person never inherits one."""
         self._first_screens: dict[str, Callable[[], Screen[Any]]] = {
             mode: first for mode, first in self.MODES.items() if callable(first)}
         settings = rt.settings
@@ -277,11 +279,14 @@ class TerminalApp(App[None]):
 
     async def sign_out(self, reason: str = "user", notice: str = "") -> None:
         """Forget who was signed in and return to a fresh login screen, nothing of theirs kept;
-        `notice` is shown on its status line as an error (why the session ended)."""
+        `notice` is shown on its status line as an error (why the session ended). In kiosk mode
+        the language returns to Bahasa Indonesia for the next person."""
         self._logout_quietly(reason)
         self.timer.stop(self.rt.now())
         self._countdown = None
         self.clear_notifications()
+        if self.kiosk:
+            self.language = self.home_language
         await self._enter(SIGNED_OUT, notice)
 
     def _fresh(self, kind: str, notice: str = "") -> Screen[Any]:

@@ -141,3 +141,18 @@ async def test_the_running_app_watches_the_session_by_itself(make_app, demo_rt, 
         assert SITI.name not in ui.text(app)
         assert "tidak ada aktivitas" in ui.status(app)
     assert _logout_reasons(demo_rt) == ["idle"]
+
+
+@pytest.mark.parametrize("leave", [["ctrl+c", "y"], ["0"]])
+async def test_kiosk_sign_out_returns_to_indonesian_with_nothing_kept(make_app, leave):
+    app = _kiosk(make_app, signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        await ui.keys(pilot, "f2")
+        assert ui.at(app, "menu.title", "en")
+        await ui.keys(pilot, *leave)
+        await ui.until(pilot, lambda: ui.at(app, "login.title"))
+        assert ui.shows(app, ui.t("login.welcome"))
+        assert SITI.name not in ui.text(app)
+        assert app.language == "id"
+        assert len(app.screen_stack) == 1
