@@ -5,6 +5,7 @@ process costs no more."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -63,7 +64,7 @@ class LoginScreen(KioskScreen[None]):
         nib = self.query_one("#nib", Input).value
         self.clear_errors()
         if not nib.strip() or not self.query_one("#secret", Input).value:
-            self.set_status(self.t("login.fill_both"), error=True)
+            self._refuse("nib" if not nib.strip() else "secret", lambda: self.t("login.fill_both"))
             return
         self._busy(True)
         self.set_status(self.t("login.checking"))
@@ -81,16 +82,22 @@ class LoginScreen(KioskScreen[None]):
             self.post_message(SignedIn(result.identity))
             return
         self._busy(False)
-        secret = self.query_one("#secret", Input)
-        secret.value = ""
+        self.query_one("#secret", Input).value = ""
         key = result.error_key or "auth.failed"
         settings = self.rt.settings
         params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
-        self.set_status(lambda: self.t(key, **params), error=True)
-        if key == "auth.nib_format":
-            self.query_one("#nib", Input).focus()
+        if key == "auth.failed":
+            self._refuse("secret", lambda: f"{self.t('login.failed')} {self.t('login.failed_todo', **params)}")
         else:
-            secret.focus()
+            self._refuse("nib" if key == "auth.nib_format" else "secret", lambda: self.t(key, **params))
+
+    def _refuse(self, field: str, message: Callable[[], str]) -> None:
+        """The reason under the field to correct (the PIN's for a failed login, which never says
+        whether the NIB exists), a pointer to it on the status line, the cursor in that field."""
+        target = next(item for item in self.query(FormField) if item.field_name == field)
+        target.show_error(message)
+        self.set_status(lambda: self.t("login.failed_status", label=target.label()), error=True)
+        target.control.focus()
 
     def _busy(self, busy: bool) -> None:
         for widget in self.query("Input, Button"):
