@@ -247,11 +247,14 @@ class TerminalApp(App[None]):
         self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
 
     async def action_quit_key(self) -> None:
-        """Outside kiosk mode the quit keys quit; in kiosk mode they offer to log out."""
+        """Outside kiosk mode the quit keys quit; in kiosk mode they offer to log out, except on
+        the login screen itself (nobody signed in, nowhere to go back to: nothing to ask)."""
         if not self.kiosk:
             self.exit()
             return
         if isinstance(self.screen, ConfirmLeaveScreen):
+            return
+        if self.signed_in_user() is None and len(self.screen_stack) == 1:
             return
 
         async def decided(leave: bool | None) -> None:

@@ -156,3 +156,14 @@ async def test_kiosk_sign_out_returns_to_indonesian_with_nothing_kept(make_app, 
         assert SITI.name not in ui.text(app)
         assert app.language == "id"
         assert len(app.screen_stack) == 1
+
+
+async def test_ctrl_c_on_the_kiosk_login_screen_asks_nothing(make_app):
+    app = _kiosk(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        await ui.keys(pilot, *"2601", "ctrl+c")
+        assert not ui.shows(app, ui.t("session.leave_question"))
+        assert ui.at(app, "login.title")
+        assert ui.focused_value(app) == "2601"
+        assert app.is_running
