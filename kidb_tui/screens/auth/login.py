@@ -17,7 +17,6 @@ from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.auth.activation import ActivationScreen
 from kidb_tui.screens.auth.reset import ResetScreen
 from kidb_tui.screens.base import BACKGROUND, KioskScreen
-from kidb_tui.screens.help import HelpScreen
 from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import auth
 from kidb_tui.services.auth import LoginResult
@@ -31,7 +30,6 @@ class LoginScreen(KioskScreen[None]):
         *KioskScreen.BINDINGS,
         Binding("f3", "activate", "key.activate"),
         Binding("f4", "reset", "key.reset"),
-        Binding("f1", "help", "key.help"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -41,6 +39,7 @@ class LoginScreen(KioskScreen[None]):
             yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
             yield FormField("secret", Input(id="secret", password=True, max_length=128),
                             placeholder_key="login.secret_placeholder")
+            yield self.say("login.secret_hint", classes="hint", id="secret-hint")
             with Horizontal(classes="buttons"):
                 yield KeyButton("login.submit", id="login", variant="primary")
                 yield KeyButton("login.activate", id="activate")
@@ -109,6 +108,3 @@ class LoginScreen(KioskScreen[None]):
 
     def action_reset(self) -> None:
         self.app.push_screen(ResetScreen())
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
