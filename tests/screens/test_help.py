@@ -71,4 +71,4 @@ async def test_login_says_how_to_switch_between_pin_and_password(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await ui.settle(pilot)
         assert ui.shows(app, ui.t("login.secret_hint"))
-        assert _in_fixed_order(app) and list(ui.keys_offered(app).values())[0] == "F1"
+        assert _in_fixed_order(app) and next(iter(ui.keys_offered(app).values())) == "F1"
