@@ -3,7 +3,10 @@ in (the menu and everything under it)."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
+
 from kidb_tui.screens.auth.login import LoginScreen
+from kidb_tui.screens.help import HelpScreen
 from kidb_tui.screens.menu import MenuScreen
 from kidb_tui.services import auth
 from kidb_tui.services.auth import Identity
@@ -16,6 +19,8 @@ class KidbApp(TerminalApp):
 
     TITLE = "KIDB"
     MODES = {SIGNED_OUT: LoginScreen, SIGNED_IN: MenuScreen}
+    BINDINGS = [*TerminalApp.BINDINGS, Binding("f1", "help", "key.help")]
+    """F1 opens Bantuan from every screen, signed out or in."""
 
     def __init__(self, rt: Runtime, language: str | None = None, kiosk: bool = False) -> None:
         super().__init__(rt, language, kiosk)
@@ -35,6 +40,14 @@ class KidbApp(TerminalApp):
 
     def actor_name(self) -> str:
         return self.identity.nib if self.identity is not None else "kiosk"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help":
+            return not isinstance(self.screen, HelpScreen) and not self.screen.is_modal
+        return True
+
+    async def action_help(self) -> None:
+        await self.push_screen(HelpScreen())
 
     async def back_to_menu(self) -> None:
         """Close every screen above the menu (the end of a flow)."""

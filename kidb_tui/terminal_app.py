@@ -74,6 +74,8 @@ class TerminalApp(App[None]):
         self.kiosk = kiosk
         self.i18n = Translator(language or rt.settings.language, rt.settings.timezone)
         self.set_reactive(TerminalApp.language, self.i18n.language)
+        self.home_language = "id"
+        """The language every kiosk sign-out returns to: the next person never inherits one."""
         self._first_screens: dict[str, Callable[[], Screen[Any]]] = {
             mode: first for mode, first in self.MODES.items() if callable(first)}
         settings = rt.settings
@@ -245,11 +247,14 @@ class TerminalApp(App[None]):
         self.language = LANGUAGES[(LANGUAGES.index(self.language) + 1) % len(LANGUAGES)]
 
     async def action_quit_key(self) -> None:
-        """Outside kiosk mode the quit keys quit; in kiosk mode they offer to log out."""
+        """Outside kiosk mode the quit keys quit; in kiosk mode they offer to log out, except on
+        the login screen itself (nobody signed in, nowhere to go back to: nothing to ask)."""
         if not self.kiosk:
             self.exit()
             return
         if isinstance(self.screen, ConfirmLeaveScreen):
+            return
+        if self.signed_in_user() is None and len(self.screen_stack) == 1:
             return
 
         async def decided(leave: bool | None) -> None:
@@ -277,11 +282,14 @@ class TerminalApp(App[None]):
 
     async def sign_out(self, reason: str = "user", notice: str = "") -> None:
         """Forget who was signed in and return to a fresh login screen, nothing of theirs kept;
-        `notice` is shown on its status line as an error (why the session ended)."""
+        `notice` is shown on its status line as an error (why the session ended). In kiosk mode
+        the language returns to Bahasa Indonesia for the next person."""
         self._logout_quietly(reason)
         self.timer.stop(self.rt.now())
         self._countdown = None
         self.clear_notifications()
+        if self.kiosk:
+            self.language = self.home_language
         await self._enter(SIGNED_OUT, notice)
 
     def _fresh(self, kind: str, notice: str = "") -> Screen[Any]:

@@ -39,20 +39,28 @@ class KeyBar(Translated, Static):
 
     def update_keys(self) -> None:
         app = cast("TerminalApp", self.app)
-        parts: list[str] = []
+        parts: list[tuple[tuple[int, int], str]] = []
         seen: set[str] = set()
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if not binding.show or not enabled or binding.description in seen:
                 continue
             seen.add(binding.description)
-            parts.append(f"{_key_label(app.get_key_display(binding))} {app.t(binding.description)}")
+            parts.append((_rank(binding.key), f"{_key_label(app.get_key_display(binding))} {app.t(binding.description)}"))
+        parts.sort(key=lambda part: part[0])
         settings = app.rt.settings
         terminal = " · ".join(part for part in (settings.terminal_id, settings.branch) if part)
-        keys = "  ".join(parts)
+        keys = "  ".join(text for _rank_of, text in parts)
         text = f"{terminal} | {keys}" if terminal else keys
         if text != self._shown:
             self._shown = text
             self.update(text)
+
+
+def _rank(key: str) -> tuple[int, int]:
+    """The key bar's fixed order on every screen: F1 to F12, then Enter, then Esc, then others."""
+    if key[:1] == "f" and key[1:].isdigit():
+        return (0, int(key[1:]))
+    return {"enter": (1, 0), "escape": (2, 0)}.get(key, (3, 0))
 
 
 def _key_label(display: str) -> str:

@@ -118,7 +118,9 @@ async def test_reject_releases_the_reservation_and_tells_the_participant(make_bo
         await ui.keys(pilot, "f8")
         assert ui.at(app, "bo.reject.title")
         assert ui.focused_label(app) == ui.t("field.rejection_code")
-        await ui.keys(pilot, "enter", "down", "enter", "tab", *note, "f10")
+        await ui.keys(pilot, "enter", "down", "enter")
+        assert ui.focused_label(app) == ui.t("field.note")
+        await ui.keys(pilot, *note, "f10")
         assert ui.at(app, "bo.detail.title")
         assert "ditolak" in ui.status(app)
         assert ui.shows(app, "Dokumen tidak lengkap. Catatan untuk peserta: " + note)
@@ -176,3 +178,18 @@ async def test_language_switch_in_a_form_keeps_what_was_typed(make_bo, demo_rt):
         assert "Assessment of KIDB-2026-000001 saved" in ui.status(app)
         assert ui.shows(app, "stage Assessed · version 2")
     assert claim_of(demo_rt).approved_amount == 4_100_000
+
+
+async def test_the_paying_officer_sees_the_whole_account_number(make_bo, demo_rt):
+    advance(demo_rt, "persetujuan")
+    account = claim_of(demo_rt).account_number
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_budi(pilot)
+        assert account not in ui.text(app)
+        await ui.keys(pilot, "f5")
+        await ui.until(pilot, lambda: ui.shows(app, account))
+        assert ui.at(app, "bo.pay.title")
+    with demo_rt.read() as session:
+        shown = session.exec(select(AuditEvent).where(AuditEvent.action == "review.account_shown")).all()
+    assert [(row.actor, row.subject) for row in shown] == [("ani.petugas", "KIDB-2026-000001")]

@@ -53,6 +53,8 @@ async def test_unlock_needs_the_ktp_checkbox_and_clears_the_lock(make_bo, demo_r
         await ui.keys(pilot, "f3")
         assert "Kunci akun NIB 26010000001 dibuka" in ui.status(app)
         assert ui.row_after(app, ui.t("field.ktp_seen")).startswith("[ ]")
+        await ui.until(pilot, lambda: ui.shows(app, ui.t("bo.counter.locked_no")))
+        assert not ui.shows(app, ui.t("bo.counter.locked_yes"))
     with demo_rt.read() as session:
         assert session.get(LoginThrottle, SITI.nib) is None
         audit = session.exec(select(AuditEvent).where(AuditEvent.action == "counter.unlocked")).one()
@@ -140,6 +142,12 @@ async def test_typed_nib_shows_whose_it_is(make_bo, demo_rt):
         await _counter(pilot, BUDI.nib)
         assert ui.shows(app, "Budi Santoso", "************0002")
         assert "3273011708780002" not in ui.text(app)
+        await ui.focus_field(pilot, ui.t("field.ktp_seen"))
+        await ui.keys(pilot, "space")
+        await ui.until(pilot, lambda: ui.shows(app, "NIK 3273011708780002"))
+        await ui.keys(pilot, "space")
+        await ui.until(pilot, lambda: "3273011708780002" not in ui.text(app))
+        await ui.focus_field(pilot, ui.t("field.nib"))
         await ui.keys(pilot, "backspace")
         assert not ui.shows(app, "Budi Santoso")
         assert ui.shows(app, "11 angka")

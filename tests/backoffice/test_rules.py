@@ -5,6 +5,7 @@ from tests import ui
 from tests.backoffice.conftest import ANI, BAMBANG, advance, claim_of, notification_kinds, officer, participant_of
 
 SIZE = (80, 24)
+TALL = (80, 60)
 
 
 async def _open_budi(pilot) -> None:
@@ -38,7 +39,7 @@ async def test_two_rejections_release_the_money_once(make_bo, demo_rt):
         await _open_budi(pilot)
         claim = claim_of(demo_rt)
         review.reject(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "duplicate_claim", "Sudah ada klaim lain.")
-        await ui.keys(pilot, "f8", "enter", "down", "enter", "tab", *"Dokumen kurang.", "f10")
+        await ui.keys(pilot, "f8", "enter", "down", "enter", *"Dokumen kurang.", "f10")
         assert "baru saja diubah petugas lain" in ui.status(app)
         assert "tahap Ditolak" in _head(app)
     claim = claim_of(demo_rt)
@@ -47,29 +48,30 @@ async def test_two_rejections_release_the_money_once(make_bo, demo_rt):
     assert notification_kinds(demo_rt).count("claim_rejected") == 1
 
 
-async def test_officer_cannot_approve_above_the_threshold(make_bo, demo_rt):
+async def test_officer_is_told_before_that_they_may_not_approve_above_the_threshold(make_bo, demo_rt):
     demo_rt.settings = demo_rt.settings.with_(supervisor_threshold=1_000_000)
     advance(demo_rt, "penetapan", assessor=ANI)
     app = make_bo(signed_in=ANI)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_budi(pilot)
+        assert ui.t("bo.key.approve") not in ui.keys_offered(app)
+        assert ui.shows(app, "Anda tidak dapat menyetujui klaim ini:", "hanya dapat disetujui oleh supervisor")
         await ui.keys(pilot, "f4")
-        assert ui.shows(app, "Di atas Rp1.000.000")
-        await ui.keys(pilot, "f10")
-        assert ui.at(app, "bo.approve.title")
-        assert "hanya dapat disetujui oleh supervisor" in ui.status(app)
+        assert ui.at(app, "bo.detail.title")
     assert claim_of(demo_rt).stage == "penetapan"
     assert "claim_approved" not in notification_kinds(demo_rt)
 
 
-async def test_supervisor_who_assessed_cannot_approve(make_bo, demo_rt):
+async def test_supervisor_who_assessed_is_told_before_to_ask_another(make_bo, demo_rt):
     demo_rt.settings = demo_rt.settings.with_(supervisor_threshold=1_000_000)
     advance(demo_rt, "penetapan", assessor=BAMBANG)
     app = make_bo(signed_in=BAMBANG)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         await _open_budi(pilot)
-        await ui.keys(pilot, "f4", "f10")
-        assert "minta supervisor lain" in ui.status(app)
+        assert ui.t("bo.key.approve") not in ui.keys_offered(app)
+        assert ui.shows(app, "minta supervisor lain")
+        await ui.keys(pilot, "f4")
+        assert ui.at(app, "bo.detail.title")
     assert claim_of(demo_rt).stage == "penetapan"
 
 

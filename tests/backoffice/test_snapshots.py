@@ -58,7 +58,7 @@ def test_assess_form_errors(snap_compare, make_bo):
 def test_approve_form_above_threshold(snap_compare, make_bo, demo_rt):
     demo_rt.settings = demo_rt.settings.with_(supervisor_threshold=1_000_000)
     advance(demo_rt, "penetapan")
-    assert snap_compare(make_bo(signed_in=ANI), press=["enter", "f4"], terminal_size=SIZE)
+    assert snap_compare(make_bo(signed_in=BAMBANG), press=["enter", "f4"], terminal_size=SIZE)
 
 
 def test_payment_form(snap_compare, make_bo, demo_rt):

@@ -34,3 +34,41 @@ async def test_help_scrolls_with_the_keyboard_and_escape_returns(make_app):
         assert ui.shows(app, "Profil")
         await ui.keys(pilot, "escape")
         assert ui.at(app, "login.title")
+
+
+KEY_ORDER = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "Enter", "Esc")
+
+
+def _in_fixed_order(app) -> bool:
+    offered = [key for key in ui.keys_offered(app).values() if key in KEY_ORDER]
+    return offered == sorted(offered, key=KEY_ORDER.index)
+
+
+async def test_f1_opens_help_from_every_signed_in_screen_and_the_key_bar_keeps_one_order(make_app):
+    from tests.conftest import SITI
+
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        for opened in ([], ["1"], ["2"], ["3"]):
+            await ui.keys(pilot, *opened)
+            await ui.settle(pilot)
+            assert ui.keys_offered(app).get(ui.t("key.help")) == "F1", ui.key_bar(app)
+            assert _in_fixed_order(app), ui.key_bar(app)
+            where = ui.title(app)
+            await ui.keys(pilot, "f1")
+            assert ui.at(app, "help.title"), where
+            assert ui.t("key.help") not in ui.keys_offered(app)
+            await ui.keys(pilot, "escape")
+            assert ui.title(app) == where
+            if opened:
+                await ui.keys(pilot, "escape")
+            await ui.settle(pilot)
+
+
+async def test_login_says_how_to_switch_between_pin_and_password(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        assert ui.shows(app, ui.t("login.secret_hint"))
+        assert _in_fixed_order(app) and next(iter(ui.keys_offered(app).values())) == "F1"

@@ -59,15 +59,18 @@ async def test_wrong_pin_and_unknown_nib_get_the_same_message(make_app, demo_rt)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, SITI.nib, "999999")
-        wrong = ui.status(app)
+        wrong = ui.field_error(app, "PIN / kata sandi")
         assert ui.focused_label(app) == "PIN / kata sandi"
         assert ui.focused_value(app) != "•" * 6
         await ui.keys(pilot, "shift+tab", "end", "ctrl+u")
         await _type(pilot, "99999999999", "999999")
-        unknown = ui.status(app)
+        unknown = ui.field_error(app, "PIN / kata sandi")
+        pointer = ui.status(app)
         assert ui.at(app, "login.title")
     assert wrong == unknown
     assert "salah" in wrong
+    assert "tunggu 30 menit, atau minta petugas di loket" in wrong
+    assert pointer == ui.t("login.failed_status", label="PIN / kata sandi")
     with demo_rt.read() as session:
         assert session.get(LoginThrottle, SITI.nib).failures == 1
         assert session.get(LoginThrottle, "99999999999").failures == 1
@@ -78,7 +81,7 @@ async def test_blocked_card_is_explained_after_correct_pin(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, DEWI.nib, DEWI.secret)
         assert ui.at(app, "login.title")
-        assert "Kartu diblokir" in ui.status(app)
+        assert "Kartu diblokir" in ui.field_error(app, "PIN / kata sandi")
         assert DEWI.name not in ui.title(app)
 
 
@@ -86,7 +89,7 @@ async def test_malformed_nib_names_the_field_rule(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, "12ab", "258147")
-        assert "11 angka" in ui.status(app)
+        assert "11 angka" in ui.field_error(app, "NIB (nomor peserta)")
         assert ui.focused_label(app) == "NIB (nomor peserta)"
 
 
@@ -130,4 +133,4 @@ async def test_a_waiting_terminal_is_told_how_long_to_wait(make_app, demo_rt):
         await _type(pilot, SITI.nib, SITI.secret)
         assert ui.at(app, "login.title")
         assert SITI.name not in ui.title(app)
-        assert "terminal ini: tunggu 1 menit" in ui.status(app)
+        assert "terminal ini: tunggu 1 menit" in ui.field_error(app, "PIN / kata sandi")

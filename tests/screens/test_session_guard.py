@@ -141,3 +141,54 @@ async def test_the_running_app_watches_the_session_by_itself(make_app, demo_rt, 
         assert SITI.name not in ui.text(app)
         assert "tidak ada aktivitas" in ui.status(app)
     assert _logout_reasons(demo_rt) == ["idle"]
+
+
+@pytest.mark.parametrize("leave", [["ctrl+c", "y"], ["0"]])
+async def test_kiosk_sign_out_returns_to_indonesian_with_nothing_kept(make_app, leave):
+    app = _kiosk(make_app, signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        await ui.keys(pilot, "f2")
+        assert ui.at(app, "menu.title", "en")
+        await ui.keys(pilot, *leave)
+        await ui.until(pilot, lambda: ui.at(app, "login.title"))
+        assert ui.shows(app, ui.t("login.welcome"))
+        assert SITI.name not in ui.text(app)
+        assert app.language == "id"
+        assert len(app.screen_stack) == 1
+
+
+async def test_ctrl_c_on_the_kiosk_login_screen_asks_nothing(make_app):
+    app = _kiosk(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        await ui.keys(pilot, *"2601", "ctrl+c")
+        assert not ui.shows(app, ui.t("session.leave_question"))
+        assert ui.at(app, "login.title")
+        assert ui.focused_value(app) == "2601"
+        assert app.is_running
+
+
+@pytest.mark.parametrize("dialog", ["leave", "countdown"])
+async def test_session_dialogs_are_compact_and_leave_the_screen_readable(make_app, clock, dialog):
+    from textual._context import visible_screen_stack
+
+    app = _kiosk(make_app, signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        if dialog == "leave":
+            await ui.keys(pilot, "ctrl+c")
+        else:
+            clock.advance(seconds=165)
+            await app.check_session()
+            await ui.settle(pilot)
+        box = app.screen.query_one(".modal-box")
+        assert box.region.height <= 6 and box.region.width <= 62, box.region
+        assert app.screen.styles.background.a <= 0.25
+        token = visible_screen_stack.set(app._background_screens)
+        try:
+            behind = [strip.text for strip in app.screen._compositor.render_strips()]
+        finally:
+            visible_screen_stack.reset(token)
+        greeting = ui.t("menu.greeting", name=SITI.name, nib=SITI.nib)
+        assert greeting.split(".")[0][:40] in " ".join(" ".join(behind).split())

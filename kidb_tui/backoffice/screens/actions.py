@@ -163,13 +163,21 @@ class PaymentForm(ActionForm):
     def lead(self) -> str:
         d = self.detail
         return self.t(
-            "bo.pay.lead", amount=d.approved_amount or d.amount, bank=d.bank_name, account=d.account_masked,
+            "bo.pay.lead", amount=d.approved_amount or d.amount, bank=d.bank_name,
+            account=self.view if isinstance(self.view, str) else d.account_masked,
             holder=d.account_holder,
         )
 
     def compose_fields(self) -> ComposeResult:
         yield FormField("payment_reference", Input(id="payment_reference", max_length=60),
                         placeholder_key="bo.pay.reference_placeholder")
+
+    def load(self) -> str:  # type: ignore[override]  # the view of this form is the account number
+        """The whole account number to transfer to (audited), read when the form opens."""
+        return review.payment_account(self.rt, self.officer, self.detail.claim_id)
+
+    def show(self, view: str) -> None:  # type: ignore[override]
+        self.redraw()
 
     def request(self) -> Callable[[], None]:
         reference = self.query_one("#payment_reference", Input).value
@@ -216,6 +224,12 @@ class RejectForm(ActionForm):
         )
         yield FormField("note", Input(id="note", max_length=review.MAX_NOTE), placeholder_key="bo.reject.note_placeholder")
         yield self.say("bo.reject.note_hint", classes="hint")
+
+    @on(Select.Changed, "#rejection_code")
+    def _reason_chosen(self, event: Select.Changed) -> None:
+        """A reason chosen: the cursor moves on to the note that explains it."""
+        if isinstance(event.value, str):
+            self.query_one("#note", Input).focus()
 
     def after_relabel(self) -> None:
         select: Select[str] = self.query_one("#rejection_code", Select)

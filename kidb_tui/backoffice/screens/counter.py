@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, OptionList
+from textual.widgets import Button, Checkbox, Input, OptionList
 from textual.widgets.option_list import Option
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
@@ -116,26 +116,33 @@ class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
     @on(Input.Changed, "#nib")
     def _nib_changed(self) -> None:
         """Name, masked NIK, birth date and account state of the typed NIB, to check against the KTP."""
-        self._look_up(self._nib())
+        self._look_up(self._nib(), self.query_one("#ktp_seen", MarkCheckbox).value)
+
+    @on(Checkbox.Changed, "#ktp_seen")
+    def _ktp_ticked(self) -> None:
+        """With the KTP in hand the officer compares the whole NIK (read again, audited)."""
+        self._look_up(self._nib(), self.query_one("#ktp_seen", MarkCheckbox).value)
 
     @work(thread=True, exclusive=True, group="lookup")
-    def _look_up(self, nib: str) -> None:
+    def _look_up(self, nib: str, ktp_seen: bool = False) -> None:
+        """The card of `nib` read again; the whole NIK only while "KTP seen" is ticked."""
         if not nib.strip():
             self.app.call_from_thread(self._who, lambda: self.t("bo.counter.who_empty"))
             return
         try:
             card = counter.lookup(self.rt, nib)
+            nik = counter.full_nik(self.rt, self.officer, nib, True) if ktp_seen else card.nik_masked
         except DomainError as error:
             self.app.call_from_thread(self._who, lambda refused=error: self.message(refused))
             return
-        self.app.call_from_thread(self._who, lambda: self._card_text(card))
+        self.app.call_from_thread(self._who, lambda: self._card_text(card, nik))
 
     def _who(self, text: Shown) -> None:
         self.query_one("#who", Say).say(text)
 
-    def _card_text(self, card: ParticipantCard) -> str:
+    def _card_text(self, card: ParticipantCard, nik: str) -> str:
         return self.t(
-            "bo.counter.who", name=card.full_name, nik=card.nik_masked, birth_date=card.birth_date,
+            "bo.counter.who", name=card.full_name, nik=nik, birth_date=card.birth_date,
             card=self.t(f"bo.counter.card_{card.card_status}"),
             account=self.t("bo.counter.account_yes" if card.has_account else "bo.counter.account_no"),
             lock=self.t("bo.counter.locked_yes" if card.locked else "bo.counter.locked_no"),
@@ -150,6 +157,7 @@ class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
         def unlock() -> Shown:
             cleared = counter.unlock_account(rt, officer, nib, seen)
             self.app.call_from_thread(setattr, ktp, "value", False)
+            self.app.call_from_thread(self._look_up, nib)
             return lambda: self.t("bo.counter.unlocked" if cleared else "bo.counter.not_locked", nib=nib.strip())
 
         self._run(unlock)

@@ -18,7 +18,7 @@ from kidb_tui.backoffice.screens.actions import (
     RejectForm,
 )
 from kidb_tui.backoffice.screens.base import BackofficeScreen
-from kidb_tui.errors import NotFound
+from kidb_tui.errors import DomainError, NotFound
 from kidb_tui.screens.claim.requirements import requirement_text
 from kidb_tui.services import review
 from kidb_tui.services.requirements import IN_FLOW, MET
@@ -51,6 +51,8 @@ class ClaimDetailScreen(BackofficeScreen[ClaimDetail | NotFound]):
     def __init__(self, claim_id: int) -> None:
         super().__init__()
         self.claim_id = claim_id
+        self._approval_refusal: DomainError | None = None
+        """Why this officer may not approve the claim now (asked before Setujui is offered)."""
 
     @property
     def detail(self) -> ClaimDetail | None:
@@ -65,9 +67,14 @@ class ClaimDetailScreen(BackofficeScreen[ClaimDetail | NotFound]):
 
     def load(self) -> ClaimDetail | NotFound:
         try:
-            return review.detail(self.rt, self.claim_id)
+            detail = review.detail(self.rt, self.claim_id)
         except NotFound as error:
             return error
+        if detail.stage in ACTIONS["approve"][0]:
+            self._approval_refusal = review.may_approve(self.rt, self.officer, self.claim_id)
+        else:
+            self._approval_refusal = None
+        return detail
 
     def show(self, view: ClaimDetail | NotFound) -> None:
         self.redraw()
@@ -119,6 +126,9 @@ class ClaimDetailScreen(BackofficeScreen[ClaimDetail | NotFound]):
                                             officer=d.assessed_by)))
         if d.approved_by:
             rows.append(("approved", d.approved_by))
+        refusal = self._approval_refusal
+        if d.stage in ACTIONS["approve"][0] and refusal is not None:
+            rows.append(("approval", self.t("bo.detail.approval_refused", reason=self.message(refusal))))
         if d.paid_amount is not None:
             rows.append(("paid", self.t("bo.detail.paid_value", paid_amount=d.paid_amount, transfer=d.payment_reference)))
         if d.rejection_code:
@@ -128,7 +138,10 @@ class ClaimDetailScreen(BackofficeScreen[ClaimDetail | NotFound]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act":
-            stages, _ = ACTIONS[str(parameters[0])]
+            name = str(parameters[0])
+            stages, _ = ACTIONS[name]
+            if name == "approve" and self._approval_refusal is not None:
+                return False
             return self.detail is not None and self.detail.stage in stages
         return True
 

@@ -5,6 +5,7 @@ process costs no more."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,7 +17,6 @@ from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.auth.activation import ActivationScreen
 from kidb_tui.screens.auth.reset import ResetScreen
 from kidb_tui.screens.base import BACKGROUND, KioskScreen
-from kidb_tui.screens.help import HelpScreen
 from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import auth
 from kidb_tui.services.auth import LoginResult
@@ -30,7 +30,6 @@ class LoginScreen(KioskScreen[None]):
         *KioskScreen.BINDINGS,
         Binding("f3", "activate", "key.activate"),
         Binding("f4", "reset", "key.reset"),
-        Binding("f1", "help", "key.help"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -40,6 +39,7 @@ class LoginScreen(KioskScreen[None]):
             yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
             yield FormField("secret", Input(id="secret", password=True, max_length=128),
                             placeholder_key="login.secret_placeholder")
+            yield self.say("login.secret_hint", classes="hint", id="secret-hint")
             with Horizontal(classes="buttons"):
                 yield KeyButton("login.submit", id="login", variant="primary")
                 yield KeyButton("login.activate", id="activate")
@@ -63,7 +63,7 @@ class LoginScreen(KioskScreen[None]):
         nib = self.query_one("#nib", Input).value
         self.clear_errors()
         if not nib.strip() or not self.query_one("#secret", Input).value:
-            self.set_status(self.t("login.fill_both"), error=True)
+            self._refuse("nib" if not nib.strip() else "secret", lambda: self.t("login.fill_both"))
             return
         self._busy(True)
         self.set_status(self.t("login.checking"))
@@ -81,16 +81,22 @@ class LoginScreen(KioskScreen[None]):
             self.post_message(SignedIn(result.identity))
             return
         self._busy(False)
-        secret = self.query_one("#secret", Input)
-        secret.value = ""
+        self.query_one("#secret", Input).value = ""
         key = result.error_key or "auth.failed"
         settings = self.rt.settings
         params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
-        self.set_status(lambda: self.t(key, **params), error=True)
-        if key == "auth.nib_format":
-            self.query_one("#nib", Input).focus()
+        if key == "auth.failed":
+            self._refuse("secret", lambda: f"{self.t('login.failed')} {self.t('login.failed_todo', **params)}")
         else:
-            secret.focus()
+            self._refuse("nib" if key == "auth.nib_format" else "secret", lambda: self.t(key, **params))
+
+    def _refuse(self, field: str, message: Callable[[], str]) -> None:
+        """The reason under the field to correct (the PIN's for a failed login, which never says
+        whether the NIB exists), a pointer to it on the status line, the cursor in that field."""
+        target = next(item for item in self.query(FormField) if item.field_name == field)
+        target.show_error(message)
+        self.set_status(lambda: self.t("login.failed_status", label=target.label()), error=True)
+        target.control.focus()
 
     def _busy(self, busy: bool) -> None:
         for widget in self.query("Input, Button"):
@@ -102,6 +108,3 @@ class LoginScreen(KioskScreen[None]):
 
     def action_reset(self) -> None:
         self.app.push_screen(ResetScreen())
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
