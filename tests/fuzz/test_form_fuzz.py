@@ -139,7 +139,7 @@ def test_personal_data_step_and_change_pin_survive_anything(make_app, demo_rt, v
             for _ in range(6):
                 if ui.at(app, "menu.title"):
                     break
-                await ui.keys(pilot, "escape")
+                await ui.keys(pilot, "y" if ui.shows(app, "Batalkan pengisian?") else "escape")
             await ui.keys(pilot, "7")
             assert ui.at(app, "change.title")
             labels = ("field.secret_current", "change.new_secret", "change.new_secret_confirm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.ssh.terminal import DOWN, ENTER, F5, TAB, Term
+from tests.ssh.terminal import DOWN, ENTER, F5, F10, TAB, Term
 
 LOGIN_LABEL = "NIB (nomor peserta)"
 SECRET_LABEL = "PIN / kata sandi"
@@ -105,7 +105,7 @@ async def submit_claim(term: Term, secret: str) -> str:
     await term.wait_text("Klaim Anda tersimpan.")
     line = next(line for line in term.screen.display if "KIDB-20" in line)
     reference = line[line.index("KIDB-20"):].split()[0]
-    term.send(ENTER)
+    term.send(F10)
     await term.wait_text(MENU_HINT)
     return reference
 

@@ -17,6 +17,7 @@ TAB = b"\t"
 DOWN = b"\x1b[B"
 ESCAPE = b"\x1b"
 F5 = b"\x1b[15~"
+F10 = b"\x1b[21~"
 
 
 class Term:

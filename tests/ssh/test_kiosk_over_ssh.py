@@ -88,7 +88,7 @@ async def test_window_change_resizes_the_kiosk(serve, terminal_key):
         await term.wait(lambda: welcome not in term.text() and term.find("Ketenagakerjaan.") is not None
                         and term.find("Ketenagakerjaan.")[0] > term.find("Selamat datang")[0],
                         "the welcome wrapped at 40 columns")
-        await term.wait(lambda: "F2" in term.screen.display[29], "the key bar on row 30")
+        await term.wait(lambda: "F1" in term.screen.display[29], "the key bar on row 30")
 
 
 async def test_backoffice_terminal_gets_the_officers_login(kiosk_env, tmp_path):
@@ -152,7 +152,7 @@ async def test_idle_settings_reach_the_kiosk_and_wipe_the_session(kiosk_env, ter
     try:
         async with terminal(server.port, terminal_key) as (term, _conn, _chan):
             await flows.login(term, SITI.nib, SITI.secret, SITI.name)
-            await term.wait_text("Sesi akan ditutup dalam")
+            await term.wait_text("Tidak ada aktivitas.")
             await term.wait_text("Sesi ditutup karena tidak ada aktivitas.")
             await term.wait_gone(SITI.name)
     finally:
