@@ -95,14 +95,18 @@ _CREDENTIALS_BY_ID = _CREDENTIALS.where(_PARTICIPANT.c.id == bindparam("particip
 _SIGNED_IN = update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(last_login_at=bindparam("b_now"))
 _SIGNED_IN_REHASHED = update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(
     last_login_at=bindparam("b_now"), secret_hash=bindparam("b_hash"))
+_KIOSK_LANGUAGE = update(_PARTICIPANT).where(
+    _PARTICIPANT.c.id == bindparam("b_id"), _PARTICIPANT.c.language != bindparam("b_language"),
+).values(language=bindparam("b_language"))
 
 
-def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
+def login(rt: Runtime, nib_text: str, secret: str | SecretStr, language: str = "") -> LoginResult:
     """Check NIB + secret. Failures all look alike; blocked cards are named only after a correct secret.
 
     Costs the attempt's reservation, one read of the credentials, and one write transaction that
     reads them again (a card blocked meanwhile is seen), settles the attempt, stores the login
-    time and audits it."""
+    time and audits it. `language` (the kiosk's at login) becomes the participant's language for
+    the messages sent to them."""
     secret = masked(secret)
     try:
         nib = validation.nib(nib_text)
@@ -137,6 +141,8 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr) -> LoginResult:
             audit.record(session, rt, current.nib, "auth.rehashed", current.nib)
         else:
             connection.execute(_SIGNED_IN, {"b_id": current.account_id, "b_now": rt.now()})
+        if language:
+            connection.execute(_KIOSK_LANGUAGE, {"b_id": current.participant_id, "b_language": language})
         audit.record(session, rt, current.nib, "auth.login", current.nib)
         return LoginResult(Identity(current.participant_id, current.account_id, current.nib, current.full_name))
 

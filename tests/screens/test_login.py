@@ -4,7 +4,7 @@ and the database."""
 from sqlmodel import select
 
 from kidb_tui.masked import SecretStr
-from kidb_tui.models import AuditEvent, LoginThrottle
+from kidb_tui.models import AuditEvent, LoginThrottle, Participant
 from kidb_tui.services import auth
 from kidb_tui.services.auth import LoginResult
 from tests import ui
@@ -45,6 +45,18 @@ async def test_login_success_opens_menu_and_audits(make_app, demo_rt):
     with demo_rt.read() as session:
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.subject == SITI.nib)).all()
     assert "auth.login" in actions
+
+
+async def test_login_in_english_makes_english_the_participants_message_language(make_app, demo_rt):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        await ui.keys(pilot, "f2")
+        await ui.settle(pilot)
+        await ui.keys(pilot, *SITI.nib, "enter", *SITI.secret, "enter")
+        await ui.until(pilot, lambda: ui.shows(app, "Main menu"))
+    with demo_rt.read() as session:
+        assert session.exec(select(Participant.language).where(Participant.nib == SITI.nib)).one() == "en"
 
 
 async def test_the_pin_is_never_drawn_in_clear(make_app):
@@ -117,7 +129,11 @@ async def test_the_dummy_hash_is_made_as_soon_as_the_login_screen_is_up(make_app
 
 async def test_the_typed_pin_reaches_the_service_masked(make_app, monkeypatch):
     seen = []
-    monkeypatch.setattr(auth, "login", lambda rt, nib, secret: seen.append(secret) or LoginResult(None, "auth.failed"))
+    def login(rt, nib, secret, language=""):
+        seen.append(secret)
+        return LoginResult(None, "auth.failed")
+
+    monkeypatch.setattr(auth, "login", login)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, SITI.nib, "482915")

@@ -16,7 +16,7 @@ from kidb_tui.services.hashing import SecretHasher
 from tests.conftest import AGUS, BUDI, DEWI, FROZEN_AT, JOKO, RINA, SITI
 from tests.frames import plain_in_frames
 from tests.services.conftest import TEMPLATE_PEPPER
-from tests.services.helpers import account_row, all_rows, audit_dump, runtime_with
+from tests.services.helpers import account_row, all_rows, audit_dump, participant_row, runtime_with
 
 UNKNOWN_NIB = "99999999999"
 OLD_PARAMS_HASHER = SecretHasher(TEMPLATE_PEPPER, Argon2Params(2048, 1, 1))
@@ -270,3 +270,12 @@ def test_no_frame_holds_the_new_secret_of_an_activation_in_plain_text(demo_rt, m
     with pytest.raises(HashingStopped) as caught:
         auth.activate(demo_rt, RINA.nib, RINA.nik, "15-12-1995", "pin", "304918", "304918")
     assert plain_in_frames(caught.value, "304918") == []
+
+
+def test_login_records_the_kiosk_language_for_messages(demo_rt):
+    assert login(demo_rt, SITI.nib, SITI.secret).identity is not None
+    assert participant_row(demo_rt, SITI).language == "id"
+    assert login(demo_rt, SITI.nib, SITI.secret, "en").identity is not None
+    assert participant_row(demo_rt, SITI).language == "en"
+    assert login(demo_rt, SITI.nib, "999999", "id").identity is None
+    assert participant_row(demo_rt, SITI).language == "en"

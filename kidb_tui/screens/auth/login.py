@@ -67,11 +67,11 @@ class LoginScreen(KioskScreen[None]):
             return
         self._busy(True)
         self.set_status(self.t("login.checking"))
-        self._verify(nib, masked(self.query_one("#secret", Input).value))
+        self._verify(nib, masked(self.query_one("#secret", Input).value), self.terminal.language)
 
     @work(thread=True, exclusive=True, group="login")
-    def _verify(self, nib: str, secret: SecretStr) -> None:
-        result = auth.login(self.rt, nib, secret)
+    def _verify(self, nib: str, secret: SecretStr, language: str) -> None:
+        result = auth.login(self.rt, nib, secret, language)
         if result.delay:
             time.sleep(result.delay)
         self.app.call_from_thread(self._finish, result)
