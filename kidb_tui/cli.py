@@ -109,12 +109,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_kiosk(rt, args) -> int:
-    from kidb_tui import logs
     from kidb_tui.app import KidbApp
+
+    return _run_app(rt, KidbApp(rt, args.language, kiosk=args.kiosk))
+
+
+def _run_app(rt, app) -> int:
+    """Run a terminal app with the session log set up and, beside it, the app's audit sealer."""
+    from kidb_tui import logs
     from kidb_tui.services.audit_seal import app_sealer
 
     logs.configure()
-    app = KidbApp(rt, args.language, kiosk=args.kiosk)
     sealer = app_sealer(rt)
     try:
         app.run()
@@ -334,19 +339,9 @@ def _add_officer(rt, args) -> int:
 
 
 def _run_backoffice(rt, args) -> int:
-    from kidb_tui import logs
     from kidb_tui.backoffice.app import BackofficeApp
-    from kidb_tui.services.audit_seal import app_sealer
 
-    logs.configure()
-    app = BackofficeApp(rt, args.language, kiosk=args.kiosk)
-    sealer = app_sealer(rt)
-    try:
-        app.run()
-    finally:
-        if sealer is not None:
-            sealer.stop()
-    return app.return_code or 0
+    return _run_app(rt, BackofficeApp(rt, args.language, kiosk=args.kiosk))
 
 
 def _serve(rt, args) -> int:
