@@ -17,7 +17,7 @@ from kidb_tui import validation
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.discard import ConfirmDiscardScreen
+from kidb_tui.screens.claim.discard import leave_or_ask
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import profile
 from kidb_tui.services.profile import CONTACT_FIELDS, Contact, ProfileView
@@ -167,14 +167,7 @@ class ProfileScreen(KioskScreen[ProfileView]):
         """Back to the menu; with contact data changed and not saved, only after "Batalkan pengisian?"."""
         if self.saving:
             return
-        if self.view is None or self._typed() == self.view.contact:
-            self.app.pop_screen()
-            return
-        self.app.push_screen(ConfirmDiscardScreen(), self._discarded)
-
-    def _discarded(self, discard: bool | None) -> None:
-        if discard:
-            self.app.pop_screen()
+        leave_or_ask(self, self.view is None or self._typed() == self.view.contact)
 
     def _typed(self) -> Contact:
         return Contact(*(self.query_one(f"#{name}", Input).value for name in CONTACT_FIELDS))

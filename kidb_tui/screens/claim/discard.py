@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Button
 
 from kidb_tui.screens.session_modals import SessionModal
@@ -37,3 +38,15 @@ class ConfirmDiscardScreen(SessionModal):
     @on(Button.Pressed, "#stay")
     def action_stay(self) -> None:
         self.dismiss(False)
+
+
+def leave_or_ask(screen: Screen[object], unchanged: bool) -> None:
+    """Close `screen` at once when nothing typed would be lost; else only after "Batalkan pengisian?"."""
+    def discarded(discard: bool | None) -> None:
+        if discard:
+            screen.app.pop_screen()
+
+    if unchanged:
+        screen.app.pop_screen()
+    else:
+        screen.app.push_screen(ConfirmDiscardScreen(), discarded)

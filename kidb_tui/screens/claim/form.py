@@ -19,7 +19,7 @@ from kidb_tui.errors import DomainError
 from kidb_tui.money import amount_preview
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import Requirements, ValidDraft
-from kidb_tui.screens.claim.discard import ConfirmDiscardScreen
+from kidb_tui.screens.claim.discard import leave_or_ask
 from kidb_tui.services import claims
 from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
 from kidb_tui.widgets.checklist import Checklist
@@ -150,11 +150,4 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
 
     def action_back(self) -> None:
         """Back to the requirements; with something typed, only after "Batalkan pengisian?"."""
-        if self.draft() == self._untouched:
-            self.app.pop_screen()
-            return
-        self.app.push_screen(ConfirmDiscardScreen(), self._discarded)
-
-    def _discarded(self, discard: bool | None) -> None:
-        if discard:
-            self.app.pop_screen()
+        leave_or_ask(self, self.draft() == self._untouched)
