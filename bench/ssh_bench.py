@@ -28,19 +28,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest.mock import patch
 
 import asyncssh
 
-from bench import machine
+from bench import ksm_run, machine
 from bench.ssh_sessions import (
     PIN,
     Memory,
@@ -91,6 +92,10 @@ class Crowd:
     host: Memory | None
     server: Memory
     echoes: list[float]
+    merged: ksm_run.Merged | None = None
+    """With --ksm: what ksmd did before `merged_kiosks` and `merged_host` were measured."""
+    merged_kiosks: list[Memory] = field(default_factory=list)
+    merged_host: Memory | None = None
 
 
 @dataclass
@@ -139,11 +144,13 @@ async def sequential_logins(server: ServeProcess, key, runs: int, data_dir: str)
 
 
 async def crowd(server: ServeProcess, keys: list, crowd_people: list[Person], typers: int = 0,
-                arriving_at_once: int | None = None) -> Crowd:
+                arriving_at_once: int | None = None, ksm_seconds: float = 0) -> Crowd:
     """`keys` connect (at most `arriving_at_once` between connecting and the menu at any time;
     all at once by default) and log in: seconds to all login screens and to all menus, how
     often the kiosk said the database was busy, the memory of every session, the host and the
-    server then, and the keystroke echoes of `typers` of them typing."""
+    server then, and the keystroke echoes of `typers` of them typing. With `ksm_seconds`, ksmd
+    is then turned on (ksm_run.py) and the memory measured again once it has merged (at most
+    that many seconds later); the typing happens while ksmd runs."""
     arriving_at_once = arriving_at_once or len(keys)
     started = time.perf_counter()
     drawn: list[float] = []
@@ -183,18 +190,33 @@ async def crowd(server: ServeProcess, keys: list, crowd_people: list[Person], ty
     memories = [memory(pid) for pid in server.kiosk_pids()]
     hosts = server.host_pids()
     host, serving = (memory(hosts[0]) if hosts else None), memory(server.process.pid)
+    merged: ksm_run.Merged | None = None
+    merged_kiosks: list[Memory] = []
+    merged_host: Memory | None = None
+    with contextlib.ExitStack() as ksmd:
+        if ksm_seconds:
+            ksmd.enter_context(ksm_run.running())
+            merged = await ksm_run.settle(ksm_seconds)
+            merged_kiosks = [memory(pid) for pid in server.kiosk_pids()]
+            merged_host = memory(hosts[0]) if hosts else None
+        echoes = await _typing(terms[:typers])
+    release.set()
+    await asyncio.gather(*tasks)
+    return Crowd(max(drawn) - started, max(greeted) - started, sum(busy), memories, host, serving, echoes,
+                 merged, merged_kiosks, merged_host)
+
+
+async def _typing(terms: list[TimedTerm]) -> list[float]:
     echoes: list[float] = []
-    if typers:
+    if terms:
         async def type_some(term: TimedTerm) -> list[float]:
             term.send("0")
             await term.until(lambda: term.line_has("NIB (nomor peserta)", "11 angka"), "the login screen")
             return [echo for _ in range(3) for echo in await type_and_time(term, TYPED, KEY_PAUSE)]
 
-        for found in await asyncio.gather(*(type_some(term) for term in terms[:typers])):
+        for found in await asyncio.gather(*(type_some(term) for term in terms)):
             echoes += found
-    release.set()
-    await asyncio.gather(*tasks)
-    return Crowd(max(drawn) - started, max(greeted) - started, sum(busy), memories, host, serving, echoes)
+    return echoes
 
 
 async def serve_figures(mode: str, env: dict[str, str], crowd_people: list[Person], folder: Path,
@@ -212,7 +234,8 @@ async def serve_figures(mode: str, env: dict[str, str], crowd_people: list[Perso
         few = await crowd(server, keys[:args.crowd], crowd_people)
         await sessions_gone(data_dir)
         print(f"[{mode}] {sessions} sessions, {args.typers} typing", flush=True)
-        many = await crowd(server, keys[:sessions], crowd_people, args.typers, ARRIVING)
+        ksm_seconds = args.ksm if mode == "host" and ksm_run.available() else 0
+        many = await crowd(server, keys[:sessions], crowd_people, args.typers, ARRIVING, ksm_seconds)
         await sessions_gone(data_dir)
         return ServeFigures(mode, logins, args.crowd, few, sessions, many)
     finally:
@@ -338,6 +361,20 @@ def report(serve: list[ServeFigures], attach: dict[str, list[float]], started_lo
     row("session host: RSS / PSS", f"{mib(host.many.host.rss)} / {mib(host_pss)}" if host.many.host else "-", "-",
         "(reported)")
     row("`kidb serve` itself: RSS", mib(host.many.server.rss), mib(spawn.many.server.rss), "(reported)")
+    merged = host.many.merged
+    if merged is not None:
+        uss = statistics.median(m.uss for m in host.many.merged_kiosks) / 1024
+        values = {name: [getattr(m, name) for m in host.many.merged_kiosks] for name in ("uss", "pss")}
+        row(f"with KSM: USS per session after ksmd ran {merged.seconds:.0f} s ({merged.full_scans} full scans, "
+            f"{merged.cpu_seconds:.1f} s of CPU; pages_to_scan {ksm_run.PAGES_TO_SCAN}, sleep_millisecs "
+            f"{ksm_run.SLEEP_MILLISECS})", f"median {mib(statistics.median(values['uss']))}, max "
+            f"{mib(max(values['uss']))} (n={len(values['uss'])})", "-", f"<= {USS_TARGET_MIB:.0f} MiB",
+            uss <= USS_TARGET_MIB)
+        row("with KSM: PSS per session", f"median {mib(statistics.median(values['pss']))}", "-", "(reported)")
+        host_merged = host.many.merged_host.pss if host.many.merged_host else 0
+        row("with KSM: all sessions together (PSS, with the host); pages shared / sharing",
+            f"{mib(sum(values['pss']) + host_merged)}; {merged.pages_shared} / {merged.pages_sharing}", "-",
+            "(reported)")
     row(f"logging those in, {ARRIVING} at a time: times the kiosk said the database was busy", str(host.many.busy),
         str(spawn.many.busy), "(reported)")
     row(f"keystroke echo while {args.typers} of them type: median / p95", _echo(host.many.echoes),
@@ -374,6 +411,9 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=100, help="sessions open at once, session host (default 100)")
     parser.add_argument("--spawn-sessions", type=int, help="the same without the host (default: --sessions)")
     parser.add_argument("--typers", type=int, default=10, help="of those, sessions typing (default 10)")
+    parser.add_argument("--ksm", type=float, default=0, metavar="SECONDS",
+                        help="after measuring the host's sessions, turn ksmd on (root; its settings restored "
+                             "afterwards) and measure again once merged, waiting at most SECONDS")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--no-write", action="store_true", help=f"print only, do not append to {HERE / 'RESULTS.md'}")
     args = parser.parse_args()

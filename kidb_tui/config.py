@@ -88,6 +88,7 @@ class Settings:
     webhook_key: SecretBytes = field(default_factory=lambda: SecretBytes(b""))
     notify_max_attempts: int = 8
     notify_retry_seconds: int = 60
+    memory_merge: bool = True
 
     def __post_init__(self) -> None:
         """Keys given as plain bytes or text (tests, callers) are masked on the way in."""
@@ -232,6 +233,7 @@ class Options(BaseSettings):
     webhook_key_file: Path | None = None
     notify_max_attempts: int = _whole(1, 100, 8)
     notify_retry_seconds: int = _whole(1, 24 * 3600, 60)
+    memory_merge: bool = True
 
     @field_validator("smtp_url")
     @classmethod
@@ -335,13 +337,15 @@ def _allowed(name: str) -> str:
     if low is not None and high is not None:
         kind = "a whole number" if info.annotation is int else "a number"
         return f"{kind} from {low} to {high}"
+    if info.annotation is bool:
+        return "true or false (1 or 0)"
     return "a file path" if "Path" in str(info.annotation) else "text"
 
 
 _PROBLEMS = {
     "int_parsing": "is not a whole number", "int_from_float": "is not a whole number",
     "float_parsing": "is not a number", "greater_than_equal": "is too small", "less_than_equal": "is too large",
-    "literal_error": "is not a supported value", "string_too_long": "is too long",
+    "literal_error": "is not a supported value", "bool_parsing": "is not true or false", "string_too_long": "is too long",
     "database_url": "is not a database URL", "smtp_url": "is not an SMTP URL",
     "webhook_url": "is not an HTTP URL", "timezone": "is not a time zone of Indonesia",
 }
@@ -455,6 +459,7 @@ def load_settings(database_url: str | None = None, *, loaded: Loaded | None = No
         webhook_key=SecretBytes(_read_secret_file(options.webhook_key_file).strip()),
         notify_max_attempts=options.notify_max_attempts,
         notify_retry_seconds=options.notify_retry_seconds,
+        memory_merge=options.memory_merge,
     )
 
 

@@ -2,7 +2,9 @@
 one itself). Loads everything (warm.py), has a forked child bring the database to the current
 schema with its reference data (the host itself opens no connection), listens on `--socket`,
 `$KIDB_HOST_SOCKET` or `host.sock` in the data directory, prints `session host ready on PATH`
-and forks a session per request until SIGTERM. Logs one line per session to stderr."""
+and forks a session per request until SIGTERM. Logs one line per session to stderr. Its memory,
+and so its sessions', is offered to the kernel's same-page merging (ksm.py) unless the
+`memory_merge` setting is false."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from kidb_tui import bootstrap
 from kidb_tui.config import Settings
-from kidb_tui.host import child, protocol
+from kidb_tui.host import child, ksm, protocol
 from kidb_tui.host.listener import Host, HostError
 from kidb_tui.host.warm import warm_up
 from kidb_tui.logs import traceback_text
@@ -27,6 +29,7 @@ def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: boo
     guard = log_to_stderr(sys.stderr, "kidb-host")
     parent = os.getppid()
     path = socket_path or protocol.socket_path()
+    log.info("%s", ksm.enable() if settings.memory_merge else "memory merging (KSM) off: memory_merge is false")
     hasher, seconds = warm_up(settings)
     _prepare_database(settings)
 
