@@ -2,8 +2,11 @@
 sshd accepted (`ExposeAuthInfo yes` names it in `$SSH_USER_AUTH`; its line in the
 authorized-keys file gives terminal id, branch and role), hands its own terminal to the
 session host (`kidb host`, socket `$KIDB_HOST_SOCKET` or `host.sock` in the data directory)
-and waits for the session to end, exiting with its status. Standard library only, so that it
-starts in tens of milliseconds; the kiosk itself is forked, warm, by the host.
+and waits for the session to end, exiting with its status: the host reports it, and so does
+the session itself on a socket pair of ours (if the host died meanwhile, the session's own
+word; a session killed by a signal while its host is gone ends with status 1). Standard
+library only, so that it starts in tens of milliseconds; the kiosk itself is forked, warm, by
+the host.
 
 The terminal's signal keys are turned off and SIGINT, SIGQUIT and SIGTSTP ignored first. It
 then stops being the terminal's controlling process (it must be the session leader: `exec
@@ -98,14 +101,18 @@ def _terminal(keys_path: Path) -> Terminal:
     return terminal
 
 
-def _say(key: str, language: str | None) -> None:
+def _say(key: str, language: str | None, **params: object) -> None:
     """A plain line on the terminal, in the kiosk's language (the `serve` catalogue)."""
     chosen = language or os.environ.get("KIDB_LANGUAGE") or "id"
     try:
         catalogue = json.loads((package_data_dir() / "i18n" / chosen / "serve.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         catalogue = {}
-    os.write(1, f"\r\n{catalogue.get(key, key)}\r\n".encode())
+    try:
+        text = catalogue.get(key, key).format(**params)
+    except (KeyError, IndexError, ValueError):
+        text = key
+    os.write(1, f"\r\n{text}\r\n".encode())
 
 
 def _connect(path: Path, language: str | None) -> socket.socket | None:
@@ -150,57 +157,72 @@ def _release_terminal() -> None:
 def _attach(sock: socket.socket, terminal: Terminal, language: str | None) -> int:
     rows, columns, _, _ = _WINSIZE.unpack(fcntl.ioctl(0, termios.TIOCGWINSZ, bytes(_WINSIZE.size)))
     request = protocol.request(terminal.terminal_id, terminal.branch, terminal.role,
-                               os.environ.get("TERM", ""), columns, rows, language, terminal.timezone)
+                               os.environ.get("TERM", ""), columns, rows, language, terminal.timezone, report=True)
     _release_terminal()
     sock.settimeout(ANSWER_SECONDS)
+    report, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
-        protocol.send(sock, request, [0])
+        with theirs:
+            protocol.send(sock, request, [0, theirs.fileno()])
         answer, fds = protocol.receive(sock)
     except (OSError, protocol.ProtocolError) as error:
+        report.close()
         _say("serve.host_not_ready", language)
         raise AttachError(f"the session host did not answer: {error}", status=1) from None
     if answer is None or not isinstance(answer.get("pid"), int) or len(fds) != 1:
+        report.close()
         for fd in fds:
             os.close(fd)
-        _say("serve.host_not_ready", language)
-        raise AttachError(f"the session host refused: {(answer or {}).get('error', 'no answer')}", status=1)
+        answer = answer or {}
+        refused = answer.get("refused")
+        if refused == protocol.SERVER_FULL:
+            _say(refused, language, limit=answer.get("limit", ""))
+        elif refused == protocol.TERMINAL_BUSY:
+            _say(refused, language, terminal=terminal.terminal_id)
+        else:
+            _say("serve.host_not_ready", language)
+        raise AttachError(f"the session host refused: {answer.get('error', 'no answer')}", status=1)
     pidfd = fds[0]
     try:
-        return protocol.exit_code(_wait(sock, pidfd))
+        with report:
+            return protocol.exit_code(_wait([sock, report], pidfd))
     finally:
         os.close(pidfd)
 
 
-def _wait(sock: socket.socket, pidfd: int) -> int | None:
-    """The session's exit status as the host reports it; None when the host went away and the
-    session (followed by its pidfd) ended without a word."""
+def _wait(sockets: list[socket.socket], pidfd: int) -> int | None:
+    """The session's exit status as the host, or the session itself on the report socket,
+    reports it; None when the session (followed by its pidfd) ended without a word on either:
+    killed by a signal while its host was gone."""
     poll = select.poll()
-    poll.register(sock, select.POLLIN)
+    by_fd = {}
+    for sock in sockets:
+        sock.setblocking(False)
+        poll.register(sock, select.POLLIN)
+        by_fd[sock.fileno()] = sock
     poll.register(pidfd, select.POLLIN)
-    sock.setblocking(False)
     ended_at = None
     while True:
         timeout = None if ended_at is None else max(ended_at + LAST_WORD_SECONDS - time.monotonic(), 0)
         events = dict(poll.poll(None if timeout is None else int(timeout * 1000)))
-        if sock.fileno() in events:
+        for fd in [fd for fd in events if fd in by_fd]:
             try:
-                message, fds = protocol.receive(sock)
+                message, fds = protocol.receive(by_fd[fd])
             except (BlockingIOError, InterruptedError):
                 continue
             except (OSError, protocol.ProtocolError):
                 message, fds = None, []
-            for fd in fds:
-                os.close(fd)
+            for received in fds:
+                os.close(received)
             if message is None:
-                poll.unregister(sock)
-                if ended_at is not None:
-                    return None
+                poll.unregister(fd)
+                del by_fd[fd]
             elif isinstance(message.get("exit"), int):
                 return message["exit"]
         if pidfd in events and ended_at is None:
             poll.unregister(pidfd)
             ended_at = time.monotonic()
-        if ended_at is not None and time.monotonic() >= ended_at + LAST_WORD_SECONDS:
+        if ended_at is not None and (not by_fd or time.monotonic() >= ended_at + LAST_WORD_SECONDS):
             return None
 
 if __name__ == "__main__":

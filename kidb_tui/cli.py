@@ -17,6 +17,7 @@ from pathlib import Path
 from kidb_tui import __version__
 from kidb_tui.attach import add_arguments as add_attach_arguments
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
+from kidb_tui.ssh.limits import add_session_arguments
 
 DEMO_FILE = "demo.sqlite3"
 DEMO_MAIL_FILE = "demo-mail.txt"
@@ -80,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="its UNIX socket (default: KIDB_HOST_SOCKET or host.sock in the data directory)")
     host.add_argument("--exit-with-parent", action="store_true",
                       help="stop listening when the process that started it ends (as kidb serve starts it)")
+    add_session_arguments(host)
+    host.add_argument("--caps-by-parent", action="store_true",
+                      help="apply no session cap: the process that started it does (as kidb serve does)")
     add_attach_arguments(commands.add_parser(
         "attach", help="OpenSSH's forced command: this terminal's session from the session host"))
     claims = commands.add_parser("claims", help="claims")
@@ -191,8 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(bootstrap.build_demo(_demo_mail(settings)), args, demo_url)
     if args.command == "host":
         from kidb_tui.host.main import run_host
+        from kidb_tui.ssh.limits import session_caps
 
-        return run_host(settings, args.socket, args.exit_with_parent)
+        try:
+            caps = session_caps(args)
+        except ValueError as error:
+            print(f"kidb: {error}", file=sys.stderr)
+            return 2
+        return run_host(settings, args.socket, args.exit_with_parent, caps)
     if args.command == "db":
         from kidb_tui.operations import database_command
 

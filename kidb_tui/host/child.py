@@ -1,17 +1,21 @@
 """One session, in a child the host has just forked: the terminal becomes its controlling
 terminal (a new session, TIOCSCTTY) and its standard input, output and error, the log pipe
-(if the server sent one) fd 3, and every other descriptor inherited from the host is closed.
+(if the server sent one) fd 3, the client's report socket (if it sent one) fd 4, and every
+other descriptor inherited from the host is closed. As it ends, the session sends its exit
+status on the report socket itself, so that a `kidb attach` whose host died learns it.
 Then, as `kidb --kiosk` does: terminal signals off, SIGINT/SIGQUIT/SIGTSTP ignored, errors
 to the session log with one plain line on the terminal, its own database engine, and the
 kiosk (or back office) locked down. The process ends with the app's exit status."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
 import resource
 import signal
+import socket
 import struct
 import sys
 import termios
@@ -29,14 +33,16 @@ from kidb_tui.backoffice.app import BackofficeApp
 from kidb_tui.clock import SystemClock
 from kidb_tui.config import Settings
 from kidb_tui.db import make_engine
+from kidb_tui.host import guard
 from kidb_tui.host.guard import log_and_exit
-from kidb_tui.host.protocol import clamp_size
+from kidb_tui.host.protocol import clamp_size, encode
 from kidb_tui.logs import LOG_FD_ENV
 from kidb_tui.services.hashing import SecretHasher
 from kidb_tui.services.runtime import Runtime
 
 TERMINAL_SIGNALS = (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP)
 LOG_FD = 3
+REPORT_FD = 4
 _HIGH_FD = 64
 _WINSIZE = struct.Struct("HHHH")
 
@@ -64,7 +70,10 @@ def run(request: dict, fds: list[int], settings: Settings, hasher: SecretHasher,
         root = logging.getLogger()
         for handler in list(root.handlers):  # the host's: its stderr is about to be the terminal
             root.removeHandler(handler)
-        _take_terminal(fds)
+        report = fds.pop() if request["report"] else None
+        _take_terminal(fds, report)
+        if report is not None:
+            guard.before_exit = _report
         _set_signals()
         _set_environment(request, log_fd=len(fds) > 1)
         sys.excepthook = log_and_exit
@@ -73,13 +82,23 @@ def run(request: dict, fds: list[int], settings: Settings, hasher: SecretHasher,
         log_and_exit(*sys.exc_info())
     finally:
         logging.shutdown()
+        guard.before_exit(status)
         os._exit(status)
 
 
-def _take_terminal(fds: list[int]) -> None:
-    """The terminal as controlling terminal and fds 0-2, the log pipe as fd 3, nothing else."""
-    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, _HIGH_FD) for fd in fds]
-    for fd in fds:
+def _report(status: int) -> None:
+    """The exit status, on the client's report socket (nothing if the client has gone)."""
+    with contextlib.suppress(OSError), socket.socket(fileno=REPORT_FD) as report:
+        report.setblocking(False)
+        report.send(encode({"exit": status}))
+
+
+def _take_terminal(fds: list[int], report: int | None) -> None:
+    """The terminal as controlling terminal and fds 0-2, the log pipe as fd 3, the report
+    socket as fd 4 (closed on exec), nothing else."""
+    kept = [*fds, *([report] if report is not None else [])]
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, _HIGH_FD) for fd in kept]
+    for fd in kept:
         os.close(fd)
     tty = high[0]
     os.setsid()
@@ -87,9 +106,14 @@ def _take_terminal(fds: list[int]) -> None:
     for target in (0, 1, 2):
         os.dup2(tty, target)
     keep = 2
-    if len(high) > 1:
+    if len(fds) > 1:
         os.dup2(high[1], LOG_FD)
         keep = LOG_FD
+    else:
+        os.closerange(LOG_FD, LOG_FD + 1)  # whatever of the host's it was
+    if report is not None:
+        os.dup2(high[-1], REPORT_FD, inheritable=False)
+        keep = REPORT_FD
     os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     attrs = termios.tcgetattr(0)
     attrs[3] &= ~termios.ISIG

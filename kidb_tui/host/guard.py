@@ -6,8 +6,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 COULD_NOT_START = "KIDB tidak dapat dimulai / could not start; ask the officer"
+
+
+def _nothing(status: int) -> None:
+    """No one to tell."""
+
+
+before_exit: Callable[[int], None] = _nothing
+"""Called with the exit status just before the process ends (child.py: the report socket)."""
 
 
 def log_and_exit(kind: type[BaseException], error: BaseException, tb: object) -> None:
@@ -26,4 +35,5 @@ def log_and_exit(kind: type[BaseException], error: BaseException, tb: object) ->
         sys.stderr.write(f"\r\n{COULD_NOT_START}\r\n")
         sys.stderr.flush()
     finally:
+        before_exit(1)
         os._exit(1)

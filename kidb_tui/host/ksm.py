@@ -24,6 +24,11 @@ def _prctl(option: int, value: int = 0) -> tuple[int, int]:
     return result, ctypes.get_errno()
 
 
+def supported() -> bool:
+    """Whether this kernel knows PR_SET_MEMORY_MERGE (Linux 6.4 and later)."""
+    return _prctl(PR_GET_MEMORY_MERGE)[0] >= 0
+
+
 def merging() -> bool:
     """Whether this process's memory is offered to KSM (PR_GET_MEMORY_MERGE)."""
     result, _ = _prctl(PR_GET_MEMORY_MERGE)

@@ -2,7 +2,10 @@
 only this user or root may connect), reads one request per connection with the terminal's
 descriptors (protocol.py), forks the session (child.py) and keeps no descriptor of it, answers
 with the session's pid and a pidfd, reaps its children and reports each one's exit status on
-the connection that asked for it. A client that goes away leaves its session running."""
+the connection that asked for it. A client that goes away leaves its session running. With
+caps (`kidb host` under OpenSSH) a request is refused, with the reason for its terminal, when
+as many sessions run as the global cap allows, or when the terminal already has as many
+sessions as it may whose client is still connected (as `kidb serve` counts them)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from kidb_tui.host import protocol
 from kidb_tui.logs import escape
+from kidb_tui.ssh.limits import Limits
 
 log = logging.getLogger("kidb.host")
 
@@ -40,6 +44,7 @@ class _Client:
     uid: int
     connected: float = field(default_factory=time.monotonic)
     pid: int = 0
+    terminal_id: str = ""
 
 
 def _bind(path: Path) -> socket.socket:
@@ -73,13 +78,25 @@ def _bind(path: Path) -> socket.socket:
     return sock
 
 
+def _check_descriptors(fds: list[int], report: bool) -> None:
+    """A terminal, perhaps a log pipe, and the report socket when the request has one."""
+    if not fds or len(fds) > 2 + report or not os.isatty(fds[0]):
+        raise protocol.ProtocolError("expected a terminal (a log pipe, a report socket)")
+    if report and (len(fds) < 2 or not stat.S_ISSOCK(os.fstat(fds[-1]).st_mode)):
+        raise protocol.ProtocolError("expected a report socket")
+    if len(fds) - report > 1 and not stat.S_ISFIFO(os.fstat(fds[1]).st_mode):
+        raise protocol.ProtocolError("expected a log pipe")
+
+
 class Host:
     """The loop. `start_session(request, fds, close_in_child)` runs in a forked child and never
     returns; `close_in_child` detaches every socket of the host there."""
 
-    def __init__(self, path: Path, start_session: Callable[[dict, list[int], Callable[[], None]], None]) -> None:
+    def __init__(self, path: Path, start_session: Callable[[dict, list[int], Callable[[], None]], None],
+                 caps: Limits | None = None) -> None:
         self.path = path
         self._start_session = start_session
+        self._caps = caps
         self._listener = _bind(path)
         self._inode = os.stat(path).st_ino
         self._clients: dict[int, _Client] = {}
@@ -165,16 +182,37 @@ class Host:
             return
         try:
             request = protocol.check_request(message)
-            if not fds or len(fds) > 2 or not os.isatty(fds[0]):
-                raise protocol.ProtocolError("expected a terminal (and a log pipe)")
+            _check_descriptors(fds, request["report"])
         except protocol.ProtocolError as error:
             log.warning("bad request: %s", escape(error))
-            self._answer(client, {"error": str(error)})
-            for fd in fds:
-                os.close(fd)
-            self._forget(client)
+            self._refuse(client, {"error": str(error)}, fds)
+            return
+        refusal = self._over_cap(request["terminal_id"])
+        if refusal is not None:
+            self._refuse(client, refusal, fds)
             return
         self._fork(client, request, fds)
+
+    def _over_cap(self, terminal_id: str) -> dict | None:
+        """The refusal for a new session of this terminal, or None when the caps admit it."""
+        if self._caps is None:
+            return None
+        if len(self._by_pid) >= self._caps.sessions:
+            log.warning("refused a session terminal=%s: %d sessions running (cap)", terminal_id, len(self._by_pid))
+            return {"error": "too many sessions", "refused": protocol.SERVER_FULL, "limit": self._caps.sessions}
+        same = [client for client in self._by_pid.values() if client.terminal_id == terminal_id
+                and self._clients.get(client.sock.fileno()) is client]
+        if len(same) >= self._caps.per_terminal:
+            log.warning("refused a session terminal=%s: %d session(s) of this terminal running (cap)",
+                        terminal_id, len(same))
+            return {"error": "terminal busy", "refused": protocol.TERMINAL_BUSY, "terminal": terminal_id}
+        return None
+
+    def _refuse(self, client: _Client, answer: dict, fds: list[int]) -> None:
+        self._answer(client, answer)
+        for fd in fds:
+            os.close(fd)
+        self._forget(client)
 
     def _fork(self, client: _Client, request: dict, fds: list[int]) -> None:
         sys.stdout.flush()
@@ -196,6 +234,7 @@ class Host:
         for fd in fds:
             os.close(fd)
         client.pid = pid
+        client.terminal_id = request["terminal_id"]
         self._by_pid[pid] = client
         pidfd = os.pidfd_open(pid)
         try:

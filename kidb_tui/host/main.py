@@ -19,13 +19,16 @@ from kidb_tui.host import child, ksm, protocol
 from kidb_tui.host.listener import Host, HostError
 from kidb_tui.host.warm import warm_up
 from kidb_tui.logs import traceback_text
+from kidb_tui.ssh.limits import Limits
 from kidb_tui.ssh.log_limits import log_to_stderr
 
 log = logging.getLogger("kidb.host")
 
 
-def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: bool = False) -> int:
-    """`exit_with_parent`: stop when the process that started this one has ended (its sessions go on)."""
+def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: bool = False,
+             caps: Limits | None = None) -> int:
+    """`exit_with_parent`: stop when the process that started this one has ended (its sessions
+    go on); `caps`: the session caps to apply (none when the starting process applies them)."""
     guard = log_to_stderr(sys.stderr, "kidb-host")
     parent = os.getppid()
     path = socket_path or protocol.socket_path()
@@ -37,11 +40,12 @@ def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: boo
         child.run(request, fds, settings, hasher, close_inherited)
 
     try:
-        host = Host(path, start_session)
+        host = Host(path, start_session, caps)
     except HostError as error:
         print(f"kidb host: {error}", file=sys.stderr, flush=True)
         return 2
-    log.info("ready on %s: warm-up %.2f s, %d modules loaded", path, seconds, len(sys.modules))
+    log.info("ready on %s: warm-up %.2f s, %d modules loaded, %s", path, seconds, len(sys.modules),
+             f"at most {caps.sessions} sessions, {caps.per_terminal} per terminal" if caps else "no session cap")
     print(f"{protocol.READY} {path}", flush=True)
 
     def tick() -> bool:

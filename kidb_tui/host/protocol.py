@@ -6,11 +6,17 @@ host's UNIX socket (SOCK_SEQPACKET, mode 0600) and sends one request packet, JSO
 session's terminal and, as SCM_RIGHTS, the terminal's file descriptor and optionally a log pipe:
 
     {"terminal_id": "JKT-01", "branch": "Jakarta Pusat", "role": "kiosk", "term": "xterm",
-     "columns": 80, "rows": 24, "language": null, "timezone": "Asia/Makassar"}
+     "columns": 80, "rows": 24, "language": null, "timezone": "Asia/Makassar", "report": false}
+
+With `"report": true` the last descriptor is one end of a socket pair of the client's: the
+session itself sends `{"exit": STATUS}` on it as it ends, so that a client whose host died
+still learns the status (unless the session is killed by a signal).
 
 The host answers `{"pid": N}` with a pidfd of the session's process attached once it runs
-(or `{"error": "..."}`), then `{"exit": STATUS}` when that process has ended (STATUS as
-subprocess gives it: the exit code, or minus the signal's number), and closes the connection.
+(or `{"error": "..."}`; a session over one of `kidb host`'s caps gets `"refused"` as well, the
+key of the message for its terminal, with `"limit"` or `"terminal"` for it), then
+`{"exit": STATUS}` when that process has ended (STATUS as subprocess gives it: the exit code,
+or minus the signal's number), and closes the connection.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ PACKET_LIMIT = 4096
 MAX_COLUMNS = 500
 MAX_ROWS = 200
 ROLES = ("kiosk", "backoffice")
+SERVER_FULL = "serve.server_full"
+TERMINAL_BUSY = "serve.terminal_busy"
 LANGUAGES = ("id", "en")
 _TERM = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 _TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -65,10 +73,10 @@ def clean_term(term: str) -> str:
 
 
 def request(terminal_id: str, branch: str, role: str, term: str, columns: int, rows: int,
-            language: str | None, timezone: str = "") -> dict:
+            language: str | None, timezone: str = "", report: bool = False) -> dict:
     columns, rows = clamp_size(columns, rows)
     return {"terminal_id": terminal_id, "branch": branch, "role": role, "term": clean_term(term),
-            "columns": columns, "rows": rows, "language": language, "timezone": timezone}
+            "columns": columns, "rows": rows, "language": language, "timezone": timezone, "report": report}
 
 
 def check_request(message: dict) -> dict:
@@ -82,7 +90,9 @@ def check_request(message: dict) -> dict:
         "rows": lambda v: isinstance(v, int) and 0 < v <= MAX_ROWS,
         "language": lambda v: v is None or v in LANGUAGES,
         "timezone": lambda v: v == "" or v in time_zones.ZONES,
+        "report": lambda v: isinstance(v, bool),
     }
+    message = {"report": False, **message}
     for name, check in checks.items():
         if not check(message.get(name)):
             raise ProtocolError(f"bad {name}")
@@ -110,7 +120,7 @@ def send(sock: socket.socket, message: dict, fds: Sequence[int] = ()) -> None:
     socket.send_fds(sock, [encode(message)], list(fds)) if fds else sock.send(encode(message))
 
 
-def receive(sock: socket.socket, max_fds: int = 2) -> tuple[dict | None, list[int]]:
+def receive(sock: socket.socket, max_fds: int = 3) -> tuple[dict | None, list[int]]:
     """One packet and the descriptors that came with it; (None, []) at the end of the connection."""
     data, fds, _flags, _address = socket.recv_fds(sock, PACKET_LIMIT, max_fds)
     if not data:

@@ -169,7 +169,7 @@ class HostLauncher:
         try:
             process = self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-I", "-m", "kidb_tui", "host", "--socket", str(self.socket_path),
-                "--exit-with-parent",
+                "--exit-with-parent", "--caps-by-parent",
                 env=self._env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                 start_new_session=True,
             )

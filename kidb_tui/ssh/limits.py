@@ -1,6 +1,7 @@
 """What `kidb serve` admits (standard library only: the `kidb` command line reads it): the
 caps an operator would otherwise set with OpenSSH's MaxStartups and per-user limits, and how
-sessions start (the session host, or one new process each)."""
+sessions start (the session host, or one new process each). `kidb host` on its own (under
+OpenSSH) applies the two session caps itself (`add_session_arguments`, `session_caps`)."""
 
 from __future__ import annotations
 
@@ -32,14 +33,18 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-unauthenticated", type=_positive, metavar="N",
-                        help=f"connections not yet authenticated "
-                             f"(default: {_ENV['unauthenticated']} or {UNAUTHENTICATED})")
+def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-sessions", type=_positive, metavar="N",
                         help=f"sessions at once (default: {_ENV['sessions']} or {SESSIONS})")
     parser.add_argument("--max-sessions-per-terminal", type=_positive, metavar="N",
                         help=f"sessions of one terminal key (default: {_ENV['per_terminal']} or {PER_TERMINAL})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-unauthenticated", type=_positive, metavar="N",
+                        help=f"connections not yet authenticated "
+                             f"(default: {_ENV['unauthenticated']} or {UNAUTHENTICATED})")
+    add_session_arguments(parser)
     parser.add_argument("--host-socket", type=Path, metavar="PATH",
                         help="the session host's socket (default: KIDB_HOST_SOCKET or a private runtime directory)")
     parser.add_argument("--no-host", action="store_true",
@@ -59,10 +64,17 @@ def from_arguments(args: argparse.Namespace) -> Limits:
             raise ValueError(f"{_ENV[name]}: {error}") from None
 
     return Limits(
-        unauthenticated=pick("unauthenticated", args.max_unauthenticated, UNAUTHENTICATED),
+        unauthenticated=pick("unauthenticated", getattr(args, "max_unauthenticated", None), UNAUTHENTICATED),
         sessions=pick("sessions", args.max_sessions, SESSIONS),
         per_terminal=pick("per_terminal", args.max_sessions_per_terminal, PER_TERMINAL),
     )
+
+
+def session_caps(args: argparse.Namespace) -> Limits | None:
+    """`kidb host`'s caps: those of the command line or environment, or none when the process
+    that started it applies them (`--caps-by-parent`: `kidb serve`, which knows when an SSH
+    client has gone)."""
+    return None if args.caps_by_parent else from_arguments(args)
 
 
 def use_host(args: argparse.Namespace) -> bool:
