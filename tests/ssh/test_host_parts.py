@@ -134,6 +134,18 @@ def test_caps_from_flags_then_environment_then_defaults(monkeypatch):
     assert limits.use_host(parser.parse_args([])) and not limits.use_host(parser.parse_args(["--no-host"]))
 
 
+def test_kidb_host_caps_its_sessions_unless_its_parent_does(monkeypatch):
+    """`kidb host` on its own takes the session caps of its flags or environment; the host
+    `kidb serve` starts (`--caps-by-parent`) has none, the server applies them."""
+    from kidb_tui.cli import _parser as build_parser
+
+    monkeypatch.setenv("KIDB_MAX_SESSIONS", "30")
+    assert limits.session_caps(build_parser().parse_args(["host"])) == limits.Limits(64, 30, 1)
+    assert limits.session_caps(build_parser().parse_args(["host", "--max-sessions-per-terminal", "2"])) == \
+        limits.Limits(64, 30, 2)
+    assert limits.session_caps(build_parser().parse_args(["host", "--caps-by-parent"])) is None
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 0.0
