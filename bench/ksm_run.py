@@ -15,6 +15,8 @@ from pathlib import Path
 KSM = Path("/sys/kernel/mm/ksm")
 PAGES_TO_SCAN = 5000
 SLEEP_MILLISECS = 20
+OPERATOR_PAGES_TO_SCAN = 1000
+"""The rate docs/openssh.md suggests, at which ksmd keeps running while sessions type."""
 SETTINGS = ("run", "pages_to_scan", "sleep_millisecs")
 
 
@@ -52,13 +54,17 @@ def running(pages_to_scan: int = PAGES_TO_SCAN, sleep_millisecs: int = SLEEP_MIL
     """ksmd on at this scan rate; its earlier settings restored on the way out (run first)."""
     before = {name: _read(name) for name in SETTINGS}
     try:
-        (KSM / "pages_to_scan").write_text(str(pages_to_scan))
-        (KSM / "sleep_millisecs").write_text(str(sleep_millisecs))
+        set_rate(pages_to_scan, sleep_millisecs)
         (KSM / "run").write_text("1")
         yield
     finally:
         for name in SETTINGS:
             (KSM / name).write_text(str(before[name]))
+
+
+def set_rate(pages_to_scan: int, sleep_millisecs: int = SLEEP_MILLISECS) -> None:
+    (KSM / "pages_to_scan").write_text(str(pages_to_scan))
+    (KSM / "sleep_millisecs").write_text(str(sleep_millisecs))
 
 
 async def settle(timeout: float, scans: int = 2) -> Merged:
