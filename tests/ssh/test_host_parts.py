@@ -197,3 +197,9 @@ def test_the_host_counts_handler_parameters_before_forking():
     assert warm._count_parameters() > 100
     assert [method._param_count for method in methods] == [0, 1, 0]  # type: ignore[attr-defined]
     assert count_parameters(TerminalApp.watch_language.__get__(object())) == 1
+
+    def handler(self, event) -> None:
+        """A handler whose kept count differs from its signature's: Textual must read the count."""
+
+    handler._param_count = 7  # type: ignore[attr-defined]
+    assert count_parameters(handler.__get__(object())) == 7
