@@ -33,8 +33,7 @@ def _parse_rules(self: Stylesheet, css: str, read_from, is_default_rules: bool =
     return rules
 
 
-def dom_classes() -> list[type[DOMNode]]:
-    """Every loaded class of Textual's DOM: the app, screens and widgets, Textual's and ours."""
+def _dom_classes() -> list[type[DOMNode]]:
     found, todo = [], [DOMNode]
     while todo:
         cls = todo.pop()
@@ -51,7 +50,7 @@ def parse_all() -> int:
     sheet = Stylesheet(variables=App().get_css_variables())
     sheet.read_all([PurePath(path) for path in style_sheets()])
     sheet.parse()
-    for cls in dom_classes():
+    for cls in _dom_classes():
         node = SimpleNamespace(_node_bases=DOMNode._css_bases(cls))
         for read_from, css, tie_breaker, scope in DOMNode._get_default_css(node):  # type: ignore[arg-type]  # a class, not a node
             sheet._parse_rules(css, read_from, True, tie_breaker, scope)

@@ -1,8 +1,7 @@
 """Everything a session needs, loaded once in the session host before it forks: the kiosk and
 back-office apps with every screen, widget and service, the models, the database driver, the
 style sheets parsed (styles.py), both translation catalogues with their date formats, the
-common-password list, rich's character widths, the parameter counts of every handler Textual
-calls, and the argon2 dummy hash (the reference data
+common-password list, rich's character widths and the argon2 dummy hash (the reference data
 is put in the database by the host's start, main.py). No database connection, no event loop,
 no thread; the objects are then frozen out of the garbage collector, so that the forked
 sessions share their memory pages instead of copying them."""
@@ -13,15 +12,12 @@ import contextlib
 import ctypes
 import gc
 import importlib
-import inspect
 import pkgutil
 import time
-import types
 from datetime import date, datetime
 
 from rich.cells import cell_len
 from sqlalchemy.engine import make_url
-from textual._callback import count_parameters
 
 from kidb_tui.config import Settings
 from kidb_tui.host import styles
@@ -64,21 +60,6 @@ def _load_data() -> None:
     cell_len("•…—·")  # rich loads its table of character widths on the first wide or symbol character
 
 
-def _count_parameters() -> int:
-    """Textual counts the parameters of each message handler, watcher and action it calls
-    (inspect.signature, some 5 ms of a session's start) and keeps the count on the function:
-    counted here once for every method of every DOM class, as for a bound method, the
-    sessions find them. Returns how many were counted."""
-    counted = 0
-    for cls in styles.dom_classes():
-        for value in vars(cls).values():
-            if inspect.isfunction(value) and not hasattr(value, "_param_count"):
-                with contextlib.suppress(ValueError, TypeError):
-                    count_parameters(types.MethodType(value, cls))
-                    counted += 1
-    return counted
-
-
 def _fixed_mmap_threshold() -> None:
     """glibc raises its mmap threshold after the first large free (argon2's 19 MiB), so that a
     session's later hashes would stay in its heap, private, for good; fixed, they are mapped
@@ -96,7 +77,6 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
         importlib.import_module(name)
     _load_data()
     styles.parse_all()
-    _count_parameters()
     hasher = SecretHasher(settings.pepper, settings.argon2)
     hasher.prepare_dummy()
     gc.collect()

@@ -1,6 +1,6 @@
 """The pieces of the session host on their own: `kidb attach` imports only the standard
 library, the request checks, the window clamp in the kiosk's driver, the caps from the
-environment, the parameter counts made before forking, and the log's flood guard."""
+environment, and the log's flood guard."""
 
 from __future__ import annotations
 
@@ -182,24 +182,3 @@ def test_a_flood_of_one_kind_of_line_is_cut_and_counted(caplog):
     assert "47 more kidb.test.flood line(s) like 'connection from %s' left out in 10 s" in messages
     assert "4 more kidb.test.flood line(s) like 'accept failed' left out in 10 s" in messages
 
-
-def test_the_host_counts_handler_parameters_before_forking():
-    """After warm-up's count, Textual finds the parameter count of a screen's handler, a
-    watcher and an app method without inspect.signature, and it is the bound method's."""
-    from textual._callback import count_parameters
-
-    from kidb_tui.app import KidbApp
-    from kidb_tui.host import warm
-    from kidb_tui.screens.auth.login import LoginScreen
-    from kidb_tui.terminal_app import TerminalApp
-
-    methods = (LoginScreen.compose_body, TerminalApp.watch_language, KidbApp.disconnect)
-    assert warm._count_parameters() > 100
-    assert [method._param_count for method in methods] == [0, 1, 0]  # type: ignore[attr-defined]
-    assert count_parameters(TerminalApp.watch_language.__get__(object())) == 1
-
-    def handler(self, event) -> None:
-        """A handler whose kept count differs from its signature's: Textual must read the count."""
-
-    handler._param_count = 7  # type: ignore[attr-defined]
-    assert count_parameters(handler.__get__(object())) == 7
