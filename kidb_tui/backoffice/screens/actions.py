@@ -48,6 +48,7 @@ class ActionForm(BackofficeScreen[None], ModalScreen[ActionOutcome | None]):
     """A form in a box over the claim detail; F10 or the button saves, Esc goes back unchanged."""
 
     DEFAULT_CLASSES = "action-form"
+    HELP_TOPIC = "form"
     BUTTON_KEY = "key.save"
     DONE_KEY = ""
     BINDINGS = [
@@ -119,6 +120,7 @@ class AssessForm(ActionForm):
     it on Status) and the documents-seen tick."""
 
     TITLE_KEY = "bo.assess.title"
+    HELP_TOPIC = "assess"
     DONE_KEY = "bo.assess.done"
 
     def lead(self) -> str:

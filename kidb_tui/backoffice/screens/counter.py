@@ -28,8 +28,9 @@ from kidb_tui.widgets.text import KeyButton, Say, Shown
 
 class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
     TITLE_KEY = "bo.counter.title"
+    HELP_TOPIC = "counter"
     BINDINGS = [
-        *BackofficeScreen.BINDINGS,
+        Binding("f1", "app.help", "key.help", show=False),  # hides the F1 of BackofficeScreen (no room), still works
         Binding("f3", "unlock", "bo.key.unlock"),
         Binding("f4", "reset_code", "bo.key.reset_code"),
         Binding("f6", "card(True)", "bo.key.block"),

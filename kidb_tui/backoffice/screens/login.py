@@ -24,6 +24,7 @@ from kidb_tui.widgets.text import KeyButton
 
 class OfficerLoginScreen(BackofficeScreen[None]):
     TITLE_KEY = "bo.login.title"
+    HELP_TOPIC = "login"
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="officer-login", classes="card"):
