@@ -1,7 +1,12 @@
-"""The back-office App started by `kidb backoffice`: officer login, then the review queue."""
+"""The back-office App started by `kidb backoffice`: officer login, then the review queue; F1 help
+about the screen on top, on every screen."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from kidb_tui.backoffice.screens.base import BackofficeScreen
+from kidb_tui.backoffice.screens.help import BackofficeHelpScreen
 from kidb_tui.backoffice.screens.login import OfficerLoginScreen
 from kidb_tui.backoffice.screens.queue import QueueScreen
 from kidb_tui.services import officers
@@ -34,3 +39,18 @@ class BackofficeApp(TerminalApp):
 
     def actor_name(self) -> str:
         return self.officer.username if self.officer is not None else "backoffice"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help":
+            return self._help_about() is not None
+        return True
+
+    async def action_help(self) -> None:
+        """F1: help about the screen on top, its keys included (none on the help screen itself)."""
+        screen = self._help_about()
+        if screen is not None:
+            await self.push_screen(BackofficeHelpScreen(screen.HELP_TOPIC, screen.TITLE_KEY))
+
+    def _help_about(self) -> BackofficeScreen[Any] | None:
+        screen = self.screen
+        return screen if isinstance(screen, BackofficeScreen) and screen.HELP_TOPIC else None

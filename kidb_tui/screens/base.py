@@ -220,6 +220,14 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         if focus_target is not None:
             focus_target.control.focus()
 
+    def refuse(self, field: str, message: Shown) -> None:
+        """A refusal the person must read before anything else (a failed login): the reason under
+        the field `field`, a pointer to it on the status line, the cursor in that field."""
+        target = next(item for item in self.query(FormField) if item.field_name == field)
+        target.show_error(message)
+        self.set_status(lambda: self.t("login.failed_status", label=target.label()), error=True)
+        target.control.focus()
+
     def clear_errors(self) -> None:
         for field in self.query(FormField):
             field.clear_error()

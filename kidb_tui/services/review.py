@@ -208,30 +208,34 @@ def assess(
     difference_reason: str = "",
 ) -> None:
     """Penetapan: the approved amount (at most the requested one), with the documents seen and,
-    when it is less than requested, the reason the participant reads on Status (kept as the
-    note of the penetapan stage)."""
+    when it is less than requested, the reason the participant reads on Status (required then,
+    kept as the note of the penetapan stage; ignored when the whole amount is approved)."""
     errors = []
     try:
         amount = validation.amount(approved)
     except ValidationError as error:
         errors.append(ValidationError("approved_amount", error.rule, **error.params))
         amount = 0
+    note: str | None
     try:
         note = validation.clean_text(difference_reason, "difference_reason", MAX_NOTE, required=False)
     except ValidationError as error:
         errors.append(error)
-        note = ""
+        note = None
     if not documents_seen:
         errors.append(ValidationError("documents_seen", "documents_not_seen"))
     with rt.write() as session:
         claim, _ = _load(session, claim_id, version, ("agenda",))
         if amount > claim.amount:
             errors.append(ValidationError("approved_amount", "approved_above_requested", max_amount=claim.amount))
+        elif 0 < amount < claim.amount and note == "":
+            errors.append(ValidationError("difference_reason", "difference_reason_required",
+                                          requested_amount=claim.amount))
         if errors:
             raise FormErrors(errors)
         claim.approved_amount, claim.documents_seen, claim.assessed_by = amount, True, officer.username
-        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", note=note if amount < claim.amount else "",
-                 amount=amount)
+        kept = (note or "") if amount < claim.amount else ""
+        _advance(session, rt, officer, claim, "penetapan", "claim_assessed", note=kept, amount=amount)
 
 
 def _approval_refusal(rt: Runtime, officer: OfficerIdentity, claim: Claim) -> DomainError | None:

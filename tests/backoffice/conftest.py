@@ -70,7 +70,8 @@ def advance(rt, stage: str, assessor: tuple[str, str] = ANI, approver: tuple[str
     for step in steps[: steps.index(stage) + 1]:
         claim = claim_of(rt)
         if step == "penetapan":
-            review.assess(rt, officer(rt, assessor), claim.id, claim.version, "4.000.000", True)
+            review.assess(rt, officer(rt, assessor), claim.id, claim.version, "4.000.000", True,
+                          difference_reason="Satu kuitansi tidak dapat diganti.")
         elif step == "persetujuan":
             review.approve(rt, officer(rt, approver), claim.id, claim.version)
         elif step == "pembayaran":

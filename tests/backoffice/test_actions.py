@@ -6,9 +6,11 @@ from sqlmodel import select
 from kidb_tui.models import AuditEvent, Notification, Participant
 from tests import ui
 from tests.backoffice.conftest import ANI, advance, claim_of, notification_kinds, participant_of
+from tests.conftest import BUDI
 
 SIZE = (80, 24)
 TALL = (80, 60)
+REASON = "Kuitansi kedua tidak sah"
 ACTIONS = {name: ui.t(f"bo.key.{name}") for name in ("assess", "approve", "pay", "close", "reject")}
 
 
@@ -45,7 +47,7 @@ async def test_assess_with_keys(make_bo, demo_rt):
         assert ui.at(app, "bo.assess.title")
         assert ui.focused_label(app) == ui.t("field.approved_amount")
         assert ui.focused_value(app) == "4.500.000"
-        await ui.keys(pilot, "ctrl+u", *"4.000.000", "enter", "space", "f10")
+        await ui.keys(pilot, "ctrl+u", *"4.000.000", "enter", *REASON, "enter", "space", "f10")
         assert ui.at(app, "bo.detail.title")
         assert "Penetapan KIDB-2026-000001 tersimpan" in ui.status(app)
         assert ui.shows(app, _head("penetapan", 2))
@@ -73,13 +75,45 @@ async def test_assess_refuses_more_than_requested_and_unseen_documents(make_bo, 
     assert "claim_assessed" not in notification_kinds(demo_rt)
 
 
+async def test_a_lower_amount_needs_a_reason_which_the_participant_reads_on_status(make_bo, make_app, demo_rt):
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_budi(pilot)
+        await ui.keys(pilot, "f3", "ctrl+u", *"4.000.000", "enter")
+        assert ui.focused_label(app) == ui.t("bo.assess.reason_label")
+        await ui.keys(pilot, "enter", "space", "f10")
+        assert ui.at(app, "bo.assess.title")
+        assert ui.field_error(app, ui.t("bo.assess.reason_label")) == (
+            f"{ui.t('field.difference_reason')}: {ui.t('rule.difference_reason_required', requested_amount=4_500_000)}")
+        assert claim_of(demo_rt).stage == "agenda"
+        await ui.keys(pilot, *REASON, "f10")
+        assert ui.at(app, "bo.detail.title")
+        assert ui.shows(app, _head("penetapan", 2))
+    assert claim_of(demo_rt).approved_amount == 4_000_000
+    kiosk = make_app(signed_in=BUDI)
+    async with kiosk.run_test(size=TALL) as pilot:
+        await ui.keys(pilot, "2")
+        assert ui.at(kiosk, "status.title")
+        assert ui.shows(kiosk, ui.t("status.requested", amount=4_500_000), ui.t("status.approved", amount=4_000_000),
+                        ui.t("status.difference_reason", reason=REASON))
+
+
+async def test_the_whole_amount_needs_no_reason(make_bo, demo_rt):
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_budi(pilot)
+        await ui.keys(pilot, "f3", "enter", "enter", "space", "f10")
+        assert ui.at(app, "bo.detail.title")
+    assert (claim_of(demo_rt).stage, claim_of(demo_rt).approved_amount) == ("penetapan", 4_500_000)
+
+
 async def test_walk_from_agenda_to_selesai(make_bo, demo_rt):
     before = participant_of(demo_rt)
     assert (before.balance, before.reserved) == (42_000_000, 4_500_000)
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _open_budi(pilot)
-        await ui.keys(pilot, "f3", "ctrl+u", *"4.000.000", "enter", "space", "f10")
+        await ui.keys(pilot, "f3", "ctrl+u", *"4.000.000", "enter", *REASON, "enter", "space", "f10")
         await ui.keys(pilot, "f4")
         assert ui.at(app, "bo.approve.title")
         await ui.keys(pilot, "f10")
@@ -170,7 +204,7 @@ async def test_language_switch_in_a_form_keeps_what_was_typed(make_bo, demo_rt):
     app = make_bo(signed_in=ANI)
     async with app.run_test(size=SIZE) as pilot:
         await _open_budi(pilot)
-        await ui.keys(pilot, "f3", "ctrl+u", *"4.100.000", "enter", "space", "f2")
+        await ui.keys(pilot, "f3", "ctrl+u", *"4.100.000", "enter", *REASON, "enter", "space", "f2")
         assert ui.at(app, "bo.assess.title", "en")
         assert ui.row_after(app, ui.t("field.approved_amount", "en")) == "4.100.000"
         assert "[x]" in ui.row_after(app, ui.t("field.documents_seen", "en"))

@@ -153,6 +153,31 @@ async def test_typed_nib_shows_whose_it_is(make_bo, demo_rt):
         assert ui.shows(app, "11 angka")
 
 
+def _reveals(rt) -> list[tuple[str, str]]:
+    with rt.read() as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.action == "counter.nik_shown").order_by(AuditEvent.id))
+        return [(row.actor, row.subject) for row in rows]
+
+
+async def test_the_full_nik_is_audited_once_per_nib_shown_not_per_keystroke(make_bo, demo_rt):
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _counter(pilot, BUDI.nib)
+        await _tick_ktp(pilot)
+        await ui.until(pilot, lambda: ui.shows(app, "NIK 3273011708780002"))
+        await ui.focus_field(pilot, ui.t("field.nib"))
+        for keys in (["end", "space"], ["backspace"], ["backspace", BUDI.nib[-1]]):
+            await ui.keys(pilot, *keys)
+            await ui.until(pilot, lambda: ui.shows(app, "NIK 3273011708780002"))
+        await _tick_ktp(pilot)
+        await _tick_ktp(pilot)
+        await ui.until(pilot, lambda: ui.shows(app, "NIK 3273011708780002"))
+        await ui.focus_field(pilot, ui.t("field.nib"))
+        await ui.keys(pilot, "end", *["backspace"] * 11, *SITI.nib)
+        await ui.until(pilot, lambda: ui.shows(app, f"NIK {SITI.nik}"))
+    assert _reveals(demo_rt) == [("ani.petugas", BUDI.nib), ("ani.petugas", SITI.nib)]
+
+
 async def test_a_waiting_terminal_is_listed_and_its_wait_ended(make_bo, demo_rt):
     kiosk = dataclasses.replace(demo_rt, settings=demo_rt.settings.with_(terminal_id="JKT-07"))
     for n in range(demo_rt.settings.terminal_failure_limit):

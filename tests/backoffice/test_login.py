@@ -25,15 +25,18 @@ async def test_wrong_password_and_unknown_officer_fail_alike(make_bo, demo_rt):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, "ani.petugas", "bukan-sandinya-1")
-        wrong = ui.status(app)
+        wrong = ui.field_error(app, ui.t("field.password")), ui.status(app), ui.text(app).count("! ")
         assert ui.focused_label(app) == ui.t("field.password")
         assert "•" not in ui.focused_value(app)
         await ui.keys(pilot, "shift+tab", "end", "ctrl+u")
         await _type(pilot, "tidak.ada", "bukan-sandinya-1")
-        unknown = ui.status(app)
+        unknown = ui.field_error(app, ui.t("field.password")), ui.status(app), ui.text(app).count("! ")
         assert ui.at(app, "bo.login.title")
     assert wrong == unknown
-    assert "salah" in wrong and "5 kali" in wrong
+    assert wrong[0] == ui.t("bo.auth.failed", attempts=5, minutes=30)
+    assert "Periksa keduanya, lalu coba lagi" in wrong[0] and "tunggu" in wrong[0]
+    assert wrong[1] == ui.t("login.failed_status", label=ui.t("field.password"))
+    assert wrong[2] == 1
     with demo_rt.read() as session:
         assert session.get(LoginThrottle, "officer:ani.petugas").failures == 1
 
@@ -42,7 +45,11 @@ async def test_empty_fields_are_named(make_bo):
     app = make_bo()
     async with app.run_test(size=(80, 24)) as pilot:
         await ui.keys(pilot, "enter", "enter")
-        assert "Isi nama pengguna dan kata sandi" in ui.status(app)
+        assert ui.field_error(app, ui.t("field.username")) == ui.t("bo.login.fill_both")
+        assert ui.focused_label(app) == ui.t("field.username")
+        await ui.keys(pilot, *"ani.petugas", "enter", "enter")
+        assert ui.field_error(app, ui.t("field.password")) == ui.t("bo.login.fill_both")
+        assert ui.focused_label(app) == ui.t("field.password")
 
 
 async def test_sign_out_keeps_nothing_of_the_officer(make_bo):
@@ -96,4 +103,4 @@ async def test_a_waiting_terminal_is_told_how_long_to_wait(make_bo, demo_rt):
     async with app.run_test(size=(80, 24)) as pilot:
         await _type(pilot, *ANI)
         assert ui.at(app, "bo.login.title")
-        assert "terminal ini: tunggu 1 menit" in ui.status(app)
+        assert "terminal ini: tunggu 1 menit" in ui.field_error(app, ui.t("field.password"))

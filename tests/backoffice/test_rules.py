@@ -23,7 +23,8 @@ async def test_second_officer_gets_changed_elsewhere_and_nothing_is_overwritten(
         await _open_budi(pilot)
         assert _head(app).endswith("tahap Agenda · versi 1")
         claim = claim_of(demo_rt)
-        review.assess(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "3.000.000", True)
+        review.assess(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "3.000.000", True,
+                      difference_reason="Satu kuitansi tidak sah.")
         await ui.keys(pilot, "f3", "ctrl+u", *"4.000.000", "enter", "space", "f10")
         assert ui.at(app, "bo.detail.title")
         assert "baru saja diubah petugas lain" in ui.status(app)

@@ -98,3 +98,11 @@ def test_reset_code_shown(snap_compare, make_bo, fixed_code):
         await settle(pilot)
 
     assert snap_compare(make_bo(signed_in=ANI), run_before=issue, terminal_size=SIZE)
+
+
+def test_help_on_the_detail(snap_compare, make_bo):
+    assert snap_compare(make_bo(signed_in=ANI), press=["enter", "f1"], terminal_size=SIZE)
+
+
+def test_help_on_the_login_english(snap_compare, make_bo):
+    assert snap_compare(make_bo(language="en"), press=["f1"], terminal_size=SIZE)

@@ -14,11 +14,11 @@ RAISED = [
     "review.balance_too_low", "review.claim_not_found", "counter.participant_not_found", "counter.no_account",
     *(f"reject.{code}" for code in REJECTION_CODES),
     *(f"rule.{rule}" for rule in (
-        "approved_above_requested", "documents_not_seen", "rejection_code_unknown", "ktp_not_seen",
+        "approved_above_requested", "difference_reason_required", "documents_not_seen", "rejection_code_unknown", "ktp_not_seen",
         "password_contains_username", "username_format", "username_taken", "role_unknown", "stage_unknown",
     )),
     *(f"field.{name}" for name in (
-        "approved_amount", "documents_seen", "rejection_code", "note", "payment_reference", "ktp_seen",
+        "approved_amount", "difference_reason", "documents_seen", "rejection_code", "note", "payment_reference", "ktp_seen",
         "username", "password", "role", "stage",
     )),
 ]

@@ -24,6 +24,8 @@ from tests.conftest import FROZEN_AT, sign_in
 ANI, BAMBANG = demo.OFFICERS
 BCA, ACCOUNT = "014", "1234567890"
 TRANSFER = "BCA-TRF-20261125-0001"
+LOWER = "Satu kuitansi tidak dapat diganti."
+"""The reason given with an assessed amount (required when it is lower than requested)."""
 JOIN_TIMEOUT = 30
 
 
@@ -110,7 +112,7 @@ def insert_old_rows(engine) -> None:
 
 STEPS: dict[str, Callable] = {
     "agenda": lambda rt, who, row, approved: review.assess(
-        rt, who, row.id, row.version, row.amount if approved is None else approved, True),
+        rt, who, row.id, row.version, row.amount if approved is None else approved, True, difference_reason=LOWER),
     "penetapan": lambda rt, who, row, approved: review.approve(rt, who, row.id, row.version),
     "persetujuan": lambda rt, who, row, approved: review.record_payment(rt, who, row.id, row.version, TRANSFER),
     "pembayaran": lambda rt, who, row, approved: review.close(rt, who, row.id, row.version),

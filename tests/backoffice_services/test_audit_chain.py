@@ -37,6 +37,7 @@ from kidb_tui.services.runtime import Runtime
 from tests.backoffice_services.helpers import (
     ANI,
     BAMBANG,
+    LOWER,
     OLD_ROWS,
     claim_of,
     file_claim,
@@ -350,7 +351,7 @@ def full_scenario(rt, export_path) -> list[str]:
     counter.unlock_account(rt, ani, SITI.nib, ktp_seen=True)
     auth.activate(rt, RINA.nib, RINA.nik, "15-12-1995", "pin", "304918", "304918")
     jht = file_claim(rt, SITI, "jht_mengundurkan_diri", "85.000.000", "siti-jht")
-    review.assess(rt, ani, jht.id, 1, "80.000.000", True)
+    review.assess(rt, ani, jht.id, 1, "80.000.000", True, difference_reason=LOWER)
     review.approve(rt, bambang, jht.id, 2)
     walk(rt, jht.id, "selesai", ani)
     budi_claim = claim_of(rt, BUDI)

@@ -9,6 +9,7 @@ from kidb_tui.services import claims, review
 from tests.backoffice_services.helpers import (
     ANI,
     BAMBANG,
+    LOWER,
     STEPS,
     assert_money_invariants,
     claim,
@@ -97,7 +98,7 @@ def test_a_full_balance_claim_approved_for_less_pays_the_approved_amount(demo_rt
     bambang = officer(demo_rt, BAMBANG)
     jht = file_claim(demo_rt, SITI, "jht_mengundurkan_diri", "85.000.000", "siti-jht")
     assert money(demo_rt, SITI) == (85_000_000, 85_000_000)
-    review.assess(demo_rt, ani, jht.id, 1, "60.000.000", True)
+    review.assess(demo_rt, ani, jht.id, 1, "60.000.000", True, difference_reason=LOWER)
     review.approve(demo_rt, bambang, jht.id, 2)
     review.record_payment(demo_rt, ani, jht.id, 3, "BCA-TRF-9")
     assert money(demo_rt, SITI) == (25_000_000, 0)

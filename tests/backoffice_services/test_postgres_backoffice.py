@@ -16,6 +16,7 @@ from kidb_tui.services.runtime import Runtime
 from tests.backoffice_services.helpers import (
     ANI,
     BAMBANG,
+    LOWER,
     OLD_ROWS,
     assert_money_invariants,
     audit_rows,
@@ -50,7 +51,7 @@ def test_the_second_officer_gets_a_concurrent_change(pg_demo):
     ani, bambang = officer(pg_demo, ANI), officer(pg_demo, BAMBANG)
     budi_claim = claim_of(pg_demo, BUDI)
     seen_by_ani, seen_by_bambang = review.detail(pg_demo, budi_claim.id), review.detail(pg_demo, budi_claim.id)
-    review.assess(pg_demo, ani, seen_by_ani.claim_id, seen_by_ani.version, 4_000_000, True)
+    review.assess(pg_demo, ani, seen_by_ani.claim_id, seen_by_ani.version, 4_000_000, True, difference_reason=LOWER)
     with pytest.raises(ConcurrentChange) as caught:
         review.reject(pg_demo, bambang, seen_by_bambang.claim_id, seen_by_bambang.version, "documents_incomplete", NOTE)
     assert caught.value.key == "review.changed_elsewhere"
@@ -65,7 +66,7 @@ def test_many_threads_on_one_version_leave_one_winner(pg_demo):
     ani, bambang = officer(pg_demo, ANI), officer(pg_demo, BAMBANG)
     budi_claim = claim_of(pg_demo, BUDI)
     calls = [
-        lambda: review.assess(pg_demo, ani, budi_claim.id, 1, 4_000_000, True),
+        lambda: review.assess(pg_demo, ani, budi_claim.id, 1, 4_000_000, True, difference_reason=LOWER),
         lambda: review.reject(pg_demo, bambang, budi_claim.id, 1, "documents_incomplete", NOTE),
     ] * 4
     outcomes = run_together(calls)
@@ -122,8 +123,8 @@ def test_the_audit_chain_holds_under_concurrent_writers(pg_demo):
         lambda: card_changes(JOKO),
         lambda: card_changes(AGUS),
         participant_logins,
-        lambda: review.assess(pg_demo, ani, budi_claim.id, 1, 4_000_000, True),
-        lambda: review.assess(pg_demo, ani, budi_claim.id, 1, 4_100_000, True),
+        lambda: review.assess(pg_demo, ani, budi_claim.id, 1, 4_000_000, True, difference_reason=LOWER),
+        lambda: review.assess(pg_demo, ani, budi_claim.id, 1, 4_100_000, True, difference_reason=LOWER),
     ]
     outcomes = run_together(calls)
     assert outcomes[:3] == [["auth.failed"] * 4] * 3

@@ -10,6 +10,7 @@ from kidb_tui.services.review import ConcurrentChange
 from tests.backoffice_services.helpers import (
     ANI,
     BAMBANG,
+    LOWER,
     assert_money_invariants,
     audit_rows,
     claim,
@@ -25,7 +26,8 @@ from tests.conftest import BUDI
 
 NOTE = "Dokumen surat dokter belum ada: lampirkan surat keterangan dokter."
 SECOND_ACTIONS = {
-    "assess": lambda rt, who, shown: review.assess(rt, who, shown.claim_id, shown.version, 1_000_000, True),
+    "assess": lambda rt, who, shown: review.assess(
+        rt, who, shown.claim_id, shown.version, 1_000_000, True, difference_reason=LOWER),
     "reject": lambda rt, who, shown: review.reject(
         rt, who, shown.claim_id, shown.version, "documents_incomplete", NOTE),
 }
@@ -43,7 +45,7 @@ def test_the_second_officer_is_told_and_writes_nothing(demo_rt, officers_pair, s
     seen_by_ani = review.detail(demo_rt, budi_claim.id)
     seen_by_bambang = review.detail(demo_rt, budi_claim.id)
     assert seen_by_ani.version == seen_by_bambang.version == 1
-    review.assess(demo_rt, ani, seen_by_ani.claim_id, seen_by_ani.version, 4_000_000, True)
+    review.assess(demo_rt, ani, seen_by_ani.claim_id, seen_by_ani.version, 4_000_000, True, difference_reason=LOWER)
     events, notices = count(demo_rt, ClaimEvent), len(notifications_of(demo_rt, BUDI, "claim_assessed"))
     with pytest.raises(ConcurrentChange) as caught:
         SECOND_ACTIONS[second_action](demo_rt, bambang, seen_by_bambang)
@@ -64,7 +66,7 @@ def test_the_second_officer_is_told_and_writes_nothing(demo_rt, officers_pair, s
 def test_after_reloading_the_second_officer_can_act(demo_rt, officers_pair):
     ani, bambang = officers_pair
     budi_claim = claim_of(demo_rt, BUDI)
-    review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True)
+    review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True, difference_reason=LOWER)
     with pytest.raises(ConcurrentChange):
         review.reject(demo_rt, bambang, budi_claim.id, 1, "documents_incomplete", NOTE)
     reloaded = review.detail(demo_rt, budi_claim.id)
@@ -77,7 +79,8 @@ def test_many_threads_assessing_one_version_leave_one_winner(demo_rt, officers_p
     budi_claim = claim_of(demo_rt, BUDI)
     amounts = [4_000_000 + n * 10_000 for n in range(8)]
     outcomes = run_together([
-        lambda amount=amount: review.assess(demo_rt, ani, budi_claim.id, 1, amount, True) for amount in amounts
+        lambda amount=amount: review.assess(demo_rt, ani, budi_claim.id, 1, amount, True, difference_reason=LOWER)
+        for amount in amounts
     ])
     winners = [amount for amount, outcome in zip(amounts, outcomes, strict=True) if outcome is None]
     losers = [outcome for outcome in outcomes if outcome is not None]
@@ -94,7 +97,7 @@ def test_threads_assessing_and_rejecting_at_once_leave_one_consistent_outcome(de
     ani, bambang = officers_pair
     budi_claim = claim_of(demo_rt, BUDI)
     calls = [
-        lambda: review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True),
+        lambda: review.assess(demo_rt, ani, budi_claim.id, 1, 4_000_000, True, difference_reason=LOWER),
         lambda: review.reject(demo_rt, bambang, budi_claim.id, 1, "documents_incomplete", NOTE),
     ] * 4
     outcomes = run_together(calls)

@@ -4,7 +4,7 @@ the rules of each action, rejection, and the supervisor rule (kidb_tui/services/
 import pytest
 
 from kidb_tui.clock import as_utc
-from kidb_tui.errors import DomainError
+from kidb_tui.errors import DomainError, FormErrors
 from kidb_tui.models import ClaimEvent
 from kidb_tui.services import claims, officers, requirements, review
 from kidb_tui.services.review import ConcurrentChange
@@ -126,7 +126,7 @@ def test_assess_refuses_a_zero_or_garbage_amount(demo_rt, ani, budi_claim, appro
 
 
 def test_assess_needs_the_documents_seen(demo_rt, ani, budi_claim):
-    assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", False)) == {
+    assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", False, difference_reason=LOWER)) == {
         "documents_seen": "documents_not_seen"}
     assert_unchanged(demo_rt, budi_claim)
 
@@ -137,12 +137,12 @@ def test_assess_names_every_problem_at_once(demo_rt, ani, budi_claim):
 
 
 def test_assess_accepts_grouped_rupiah(demo_rt, ani, budi_claim):
-    review.assess(demo_rt, ani, budi_claim.id, 1, "Rp4.250.000", True)
+    review.assess(demo_rt, ani, budi_claim.id, 1, "Rp4.250.000", True, difference_reason=LOWER)
     assert claim(demo_rt, budi_claim.id).approved_amount == 4_250_000
 
 
 ACTIONS = {
-    "assess": lambda rt, who, row: review.assess(rt, who, row.id, row.version, 1_000_000, True),
+    "assess": lambda rt, who, row: review.assess(rt, who, row.id, row.version, 1_000_000, True, difference_reason=LOWER),
     "approve": lambda rt, who, row: review.approve(rt, who, row.id, row.version),
     "record_payment": lambda rt, who, row: review.record_payment(rt, who, row.id, row.version, TRANSFER),
     "close": lambda rt, who, row: review.close(rt, who, row.id, row.version),
@@ -283,7 +283,7 @@ def test_another_supervisor_approves_what_a_supervisor_assessed(demo_rt, bambang
     (50_000_001, "review.needs_supervisor"),
 ])
 def test_the_threshold_counts_the_approved_amount(demo_rt, ani, siti_jht, approved, key):
-    review.assess(demo_rt, ani, siti_jht.id, 1, approved, True)
+    review.assess(demo_rt, ani, siti_jht.id, 1, approved, True, difference_reason=LOWER)
     if key is None:
         review.approve(demo_rt, ani, siti_jht.id, 2)
         assert claim(demo_rt, siti_jht.id).stage == "persetujuan"
@@ -309,7 +309,7 @@ def test_the_threshold_is_a_setting(settings, clock, demo_rt, ani, budi_claim, t
 def test_a_stale_version_is_refused_before_the_stage(demo_rt, ani, budi_claim):
     walk(demo_rt, budi_claim.id, "penetapan", ani)
     with pytest.raises(ConcurrentChange) as caught:
-        review.assess(demo_rt, ani, budi_claim.id, 1, 1_000_000, True)
+        review.assess(demo_rt, ani, budi_claim.id, 1, 1_000_000, True, difference_reason=LOWER)
     assert caught.value.key == "review.changed_elsewhere"
 
 
@@ -375,3 +375,25 @@ def test_the_paying_officer_sees_the_full_account_number_and_it_is_audited(demo_
     [entry] = audit_rows(demo_rt, "review.account_shown", budi_claim.reference)
     assert entry.actor == "ani.petugas"
     assert review.detail(demo_rt, budi_claim.id).account_masked != "1234567890"
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_lower_amount_needs_the_reason_the_participant_reads(demo_rt, ani, budi_claim, reason):
+    call = lambda: review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", True, difference_reason=reason)  # noqa: E731
+    with pytest.raises(FormErrors) as caught:
+        call()
+    [error] = caught.value.errors
+    assert (error.field, error.rule, error.params) == (
+        "difference_reason", "difference_reason_required", {"requested_amount": BUDI_AMOUNT})
+    assert_unchanged(demo_rt, budi_claim)
+    assert notifications_of(demo_rt, BUDI, "claim_assessed") == []
+
+
+def test_the_whole_amount_needs_no_reason(demo_rt, ani, budi_claim):
+    review.assess(demo_rt, ani, budi_claim.id, 1, BUDI_AMOUNT, True)
+    assert (claim(demo_rt, budi_claim.id).stage, claim(demo_rt, budi_claim.id).approved_amount) == ("penetapan", BUDI_AMOUNT)
+
+
+def test_the_missing_reason_is_named_with_the_other_problems(demo_rt, ani, budi_claim):
+    assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", False)) == {
+        "difference_reason": "difference_reason_required", "documents_seen": "documents_not_seen"}

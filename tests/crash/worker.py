@@ -196,7 +196,8 @@ class Worker:
                 review.reject(self.rt, officer, claim.id, claim.version, "other", "Dokumen tidak terbaca")
             elif claim.stage == "agenda":
                 approved = claim.amount if self.rng.random() < 0.7 else claim.amount * 9 // 10
-                review.assess(self.rt, officer, claim.id, claim.version, approved, True)
+                review.assess(self.rt, officer, claim.id, claim.version, approved, True,
+                              difference_reason="Satu kuitansi tidak dapat diganti.")
             elif claim.stage == "penetapan":
                 review.approve(self.rt, officer, claim.id, claim.version)
             elif claim.stage == "persetujuan":

@@ -18,7 +18,7 @@ from kidb_tui.services import profile, requirements, reset_codes, review, sender
 from kidb_tui.services.auth import activate, login
 from kidb_tui.services.claims import submit_claim
 from kidb_tui.services.profile import Contact
-from tests.backoffice_services.helpers import ANI, officer
+from tests.backoffice_services.helpers import ANI, LOWER, officer
 from tests.conftest import RINA, SITI, sign_in
 from tests.services.helpers import all_rows, contact_of, draft, participant_row, update_participant
 
@@ -108,7 +108,7 @@ def test_stage_change_after_an_officer_acts_in_english(mail):
     file_claim(rt, SITI)
     runner.run_once(rt, server.transports(rt))
     [claim_row] = all_rows(rt, Claim, Claim.participant_id == participant_row(rt, SITI).id)
-    review.assess(rt, officer(rt, ANI), claim_row.id, claim_row.version, "1.000.000", True)
+    review.assess(rt, officer(rt, ANI), claim_row.id, claim_row.version, "1.000.000", True, difference_reason=LOWER)
     runner.run_once(rt, server.transports(rt))
     last = server.mailbox.received[-1]
     assert last["Subject"] == f"Claim {claim_row.reference} assessed"

@@ -48,6 +48,7 @@ class ActionForm(BackofficeScreen[None], ModalScreen[ActionOutcome | None]):
     """A form in a box over the claim detail; F10 or the button saves, Esc goes back unchanged."""
 
     DEFAULT_CLASSES = "action-form"
+    HELP_TOPIC = "form"
     BUTTON_KEY = "key.save"
     DONE_KEY = ""
     BINDINGS = [
@@ -115,7 +116,11 @@ class ActionForm(BackofficeScreen[None], ModalScreen[ActionOutcome | None]):
 
 
 class AssessForm(ActionForm):
+    """The assessed amount, the reason when it is lower than requested (the participant reads
+    it on Status) and the documents-seen tick."""
+
     TITLE_KEY = "bo.assess.title"
+    HELP_TOPIC = "assess"
     DONE_KEY = "bo.assess.done"
 
     def lead(self) -> str:
@@ -125,13 +130,16 @@ class AssessForm(ActionForm):
     def compose_fields(self) -> ComposeResult:
         prefill = format_rupiah(self.detail.approved_amount or self.detail.amount)[2:]
         yield FormField("approved_amount", Input(prefill, id="approved_amount", max_length=20))
+        yield FormField("difference_reason", Input(id="difference_reason", max_length=review.MAX_NOTE),
+                        label_key="bo.assess.reason_label", placeholder_key="bo.assess.reason_placeholder")
         yield FormField("documents_seen", MarkCheckbox(lambda: self.t("bo.assess.documents_label"), id="documents_seen"))
 
     def request(self) -> Callable[[], None]:
         amount = self.query_one("#approved_amount", Input).value
+        reason = self.query_one("#difference_reason", Input).value
         seen = self.query_one("#documents_seen", MarkCheckbox).value
         rt, officer, d = self.rt, self.officer, self.detail
-        return lambda: review.assess(rt, officer, d.claim_id, d.version, amount, seen)
+        return lambda: review.assess(rt, officer, d.claim_id, d.version, amount, seen, difference_reason=reason)
 
 
 class ApproveForm(ActionForm):

@@ -1,9 +1,11 @@
 """What every back-office screen shares on top of `TerminalScreen`: the officer in the title bar,
-short stage and claim-type labels, and errors turned into messages."""
+F1 help about the screen, short stage and claim-type labels, and errors turned into messages."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
+
+from textual.binding import Binding
 
 from kidb_tui.errors import DomainError, FormErrors, ValidationError
 from kidb_tui.screens.base import TerminalScreen
@@ -17,6 +19,10 @@ if TYPE_CHECKING:
 class BackofficeScreen(TerminalScreen[ViewT]):
     """A screen of the officers' app: `self.office` is the app, `self.officer` who signed in
     (taken when the screen opens, so its worker threads can read it)."""
+
+    HELP_TOPIC = ""
+    """What F1 explains about this screen and its keys: the `bo.help.<topic>` text ("": no F1)."""
+    BINDINGS = [*TerminalScreen.BINDINGS, Binding("f1", "app.help", "key.help")]
 
     def __init__(self) -> None:
         super().__init__()

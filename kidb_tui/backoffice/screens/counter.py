@@ -28,14 +28,21 @@ from kidb_tui.widgets.text import KeyButton, Say, Shown
 
 class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
     TITLE_KEY = "bo.counter.title"
+    HELP_TOPIC = "counter"
     BINDINGS = [
-        *BackofficeScreen.BINDINGS,
+        Binding("f1", "app.help", "key.help", show=False),  # hides the F1 of BackofficeScreen (no room), still works
         Binding("f3", "unlock", "bo.key.unlock"),
         Binding("f4", "reset_code", "bo.key.reset_code"),
         Binding("f6", "card(True)", "bo.key.block"),
         Binding("f7", "card(False)", "bo.key.unblock"),
         Binding("escape", "back", "key.back"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._revealed: dict[str, str] = {}
+        """The whole NIK of each NIB already shown on this screen (its reading audited once):
+        typing on in the NIB field or ticking "KTP seen" again reads and audits nothing more."""
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="counter", classes="card", can_focus=False):
@@ -120,7 +127,7 @@ class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
 
     @on(Checkbox.Changed, "#ktp_seen")
     def _ktp_ticked(self) -> None:
-        """With the KTP in hand the officer compares the whole NIK (read again, audited)."""
+        """With the KTP in hand the officer compares the whole NIK (audited the first time it is shown)."""
         self._look_up(self._nib(), self.query_one("#ktp_seen", MarkCheckbox).value)
 
     @work(thread=True, exclusive=True, group="lookup")
@@ -131,11 +138,17 @@ class CounterScreen(BackofficeScreen[tuple[WaitingTerminal, ...]]):
             return
         try:
             card = counter.lookup(self.rt, nib)
-            nik = counter.full_nik(self.rt, self.officer, nib, True) if ktp_seen else card.nik_masked
+            nik = self._whole_nik(card) if ktp_seen else card.nik_masked
         except DomainError as error:
             self.app.call_from_thread(self._who, lambda refused=error: self.message(refused))
             return
         self.app.call_from_thread(self._who, lambda: self._card_text(card, nik))
+
+    def _whole_nik(self, card: ParticipantCard) -> str:
+        """The card's whole NIK, read (and audited) the first time this screen shows it."""
+        if card.nib not in self._revealed:
+            self._revealed[card.nib] = counter.full_nik(self.rt, self.officer, card.nib, True)
+        return self._revealed[card.nib]
 
     def _who(self, text: Shown) -> None:
         self.query_one("#who", Say).say(text)

@@ -19,6 +19,7 @@ from kidb_tui.services.sender import DeadLetter
 
 class DeadLettersScreen(BackofficeScreen[tuple[DeadLetter, ...]]):
     TITLE_KEY = "bo.dead.title"
+    HELP_TOPIC = "dead_letters"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
         Binding("f3", "retry", "bo.key.retry"),

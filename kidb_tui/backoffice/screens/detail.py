@@ -37,6 +37,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], type[ActionForm]]] = {
 
 class ClaimDetailScreen(BackofficeScreen[ClaimDetail | NotFound]):
     TITLE_KEY = "bo.detail.title"
+    HELP_TOPIC = "detail"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
         Binding("f3", "act('assess')", "bo.key.assess"),

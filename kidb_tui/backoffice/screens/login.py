@@ -1,5 +1,6 @@
 """Officer login: username and masked password, checked in a worker thread with the same
-uniform failure message, progressive delay and lockout as participant logins. The dummy hash for
+uniform failure message (under the password, saying what to do), progressive delay and lockout
+as participant logins. The dummy hash for
 unknown names is made as soon as the screen is up."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kidb_tui.widgets.text import KeyButton
 
 class OfficerLoginScreen(BackofficeScreen[None]):
     TITLE_KEY = "bo.login.title"
+    HELP_TOPIC = "login"
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="officer-login", classes="card"):
@@ -52,7 +54,7 @@ class OfficerLoginScreen(BackofficeScreen[None]):
         username = self.query_one("#username", Input).value
         self.clear_errors()
         if not username.strip() or not self.query_one("#password", Input).value:
-            self.set_status(self.t("bo.login.fill_both"), error=True)
+            self.refuse("username" if not username.strip() else "password", lambda: self.t("bo.login.fill_both"))
             return
         self._busy(True)
         self.set_status(self.t("bo.login.checking"))
@@ -75,8 +77,8 @@ class OfficerLoginScreen(BackofficeScreen[None]):
         settings = self.rt.settings
         params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
         key = f"bo.{result.error_key or 'auth.failed'}"
-        self.set_status(lambda: self.t(key, **params), error=True)
-        password.focus()
+        # under the password, whatever the reason: a failed login never says whether the officer exists
+        self.refuse("password", lambda: self.t(key, **params))
 
     def _busy(self, busy: bool) -> None:
         for widget in self.query("Input, Button"):

@@ -84,8 +84,9 @@ def _cell(text: str, justify: str = "left") -> Text:
 
 class QueueScreen(BackofficeScreen[QueueView]):
     TITLE_KEY = "bo.queue.title"
+    HELP_TOPIC = "queue"
     BINDINGS = [
-        *BackofficeScreen.BINDINGS,
+        Binding("f1", "app.help", "key.help", show=False),  # hides the F1 of BackofficeScreen (no room), still works
         Binding("0", "stage(0)", "bo.key.stage", key_display="0-6"),
         *(Binding(str(index), f"stage({index})", "bo.key.stage", show=False) for index in range(1, 7)),
         Binding("f3", "focus_filter('branch')", "bo.key.branch"),

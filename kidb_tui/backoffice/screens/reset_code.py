@@ -16,6 +16,7 @@ from kidb_tui.services import reset_codes
 
 class ResetCodeScreen(BackofficeScreen[None]):
     TITLE_KEY = "bo.code.title"
+    HELP_TOPIC = "reset_code"
     BINDINGS = [
         *BackofficeScreen.BINDINGS,
         Binding("enter", "done", "bo.key.done", key_display="Enter"),

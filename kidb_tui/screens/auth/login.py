@@ -5,7 +5,6 @@ process costs no more."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -63,7 +62,7 @@ class LoginScreen(KioskScreen[None]):
         nib = self.query_one("#nib", Input).value
         self.clear_errors()
         if not nib.strip() or not self.query_one("#secret", Input).value:
-            self._refuse("nib" if not nib.strip() else "secret", lambda: self.t("login.fill_both"))
+            self.refuse("nib" if not nib.strip() else "secret", lambda: self.t("login.fill_both"))
             return
         self._busy(True)
         self.set_status(self.t("login.checking"))
@@ -85,18 +84,10 @@ class LoginScreen(KioskScreen[None]):
         key = result.error_key or "auth.failed"
         settings = self.rt.settings
         params = {"attempts": settings.lock_threshold, "minutes": result.wait_minutes or settings.lock_minutes}
-        if key == "auth.failed":
-            self._refuse("secret", lambda: f"{self.t('login.failed')} {self.t('login.failed_todo', **params)}")
+        if key == "auth.failed":  # under the PIN: a failed login never says whether the NIB exists
+            self.refuse("secret", lambda: f"{self.t('login.failed')} {self.t('login.failed_todo', **params)}")
         else:
-            self._refuse("nib" if key == "auth.nib_format" else "secret", lambda: self.t(key, **params))
-
-    def _refuse(self, field: str, message: Callable[[], str]) -> None:
-        """The reason under the field to correct (the PIN's for a failed login, which never says
-        whether the NIB exists), a pointer to it on the status line, the cursor in that field."""
-        target = next(item for item in self.query(FormField) if item.field_name == field)
-        target.show_error(message)
-        self.set_status(lambda: self.t("login.failed_status", label=target.label()), error=True)
-        target.control.focus()
+            self.refuse("nib" if key == "auth.nib_format" else "secret", lambda: self.t(key, **params))
 
     def _busy(self, busy: bool) -> None:
         for widget in self.query("Input, Button"):
