@@ -19,8 +19,8 @@ from textual.widgets import Checkbox, Input, Select, TextArea
 from kidb_tui.widgets.text import Shown, Translated, shown
 
 if TYPE_CHECKING:
-    from kidb_tui.widgets.area import FormArea
     from kidb_tui.terminal_app import TerminalApp
+    from kidb_tui.widgets.area import FormArea
 
 LABEL_WIDTH = 24
 

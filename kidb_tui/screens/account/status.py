@@ -90,8 +90,8 @@ class StatusScreen(KioskScreen[Claims]):
         table.add_column(Text(headings[1]), key="type", width=self._type_width(references, amounts, stages))
         table.add_column(Text(headings[2]), key="amount")
         table.add_column(Text(headings[3]), key="stage")
-        for reference, type_name, amount, stage in rows:
-            table.add_row(Text(reference), Text(type_name, overflow="ellipsis", no_wrap=True),
+        for number, type_name, amount, stage in rows:
+            table.add_row(Text(number), Text(type_name, overflow="ellipsis", no_wrap=True),
                           Text(amount, justify="right"), Text(stage))
         if self.view.claims:
             table.move_cursor(row=min(self._row, len(self.view.claims) - 1))
