@@ -252,7 +252,17 @@ def full_name(value: str) -> str:
 
 
 def reason(value: str) -> str:
-    return clean_text(value, "reason", MAX_REASON)
+    """The claim's reason: the one text that may hold line breaks (typed in a multi-line area).
+    Each line is cleaned as `clean_text` does; a CR LF or CR counts as a line break, blank lines
+    at either end go and runs of blank lines become one."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cleaned = [clean_text(line, "reason", MAX_REASON, required=False) for line in lines]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(cleaned)).strip("\n")
+    if not text:
+        raise ValidationError("reason", "required")
+    if len(text) > MAX_REASON:
+        raise ValidationError("reason", "max_length", max=MAX_REASON)
+    return text
 
 
 def address(value: str) -> str:

@@ -13,6 +13,8 @@ from kidb_tui.errors import ValidationError
 
 FORBIDDEN = ["\x00", "\x07", "\t", "\n", "\r", "\x1b", "\x7f", "\x85", "\x9b", "\u202e", "\u202d", "\u2066",
              "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"]
+LINE_BREAKS = ("\n", "\r")
+"""What the claim's reason accepts (a line break) and every other text refuses."""
 PROPERTY = settings(deadline=None, derandomize=True)
 
 
@@ -251,8 +253,19 @@ def test_text_is_nfkc_normalised_and_spaces_folded():
 
 @pytest.mark.parametrize("char", FORBIDDEN)
 def test_control_and_bidi_characters_are_refused(char):
-    assert_refused(validation.reason, [f"biaya{char}rawat"], "reason", "control_characters")
+    if char not in LINE_BREAKS:
+        assert_refused(validation.reason, [f"biaya{char}rawat"], "reason", "control_characters")
     assert_refused(validation.full_name, [f"Siti{char}"], "full_name", "control_characters")
+    assert_refused(validation.address, [f"Jl. Mawar{char}1"], "address", "control_characters")
+
+
+def test_the_reason_alone_keeps_its_line_breaks():
+    typed = "  Biaya   rawat\r\n\n\n\n[b]x[/b]  inap \r anak\n\n"
+    assert validation.reason(typed) == "Biaya rawat\n\n[b]x[/b] inap\nanak"
+    assert validation.reason(validation.reason(typed)) == validation.reason(typed)
+    assert_refused(validation.reason, ["\n \r\n "], "reason", "required")
+    error = assert_refused(validation.reason, ["x\n" * 250 + "x"], "reason", "max_length")
+    assert error.params == {"max": 500}
 
 
 def test_unpaired_surrogate_is_refused():

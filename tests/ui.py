@@ -20,6 +20,7 @@ from textual._context import visible_screen_stack
 from textual.app import App
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from kidb_tui.i18n import Translator
 
@@ -136,15 +137,19 @@ def focused_value(app: App) -> str:
 
 def field_error(app: App, label: str) -> str:
     """The error line drawn under the field labelled `label` (below all its rows, such as a
-    checklist's boxes), "" when there is none."""
+    checklist's boxes or a text area's, with the notes beside them), "" when there is none."""
     rows = [_inner(row) for row in lines(app)]
     start = next((index for index, row in enumerate(rows) if row.strip().startswith(label)), None)
     if start is None:
         raise AssertionError(f"no field labelled {label!r} on the screen:\n{text(app)}")
-    indent = len(rows[start]) - len(rows[start].lstrip()) + len(label)
+    margin = len(rows[start]) - len(rows[start].lstrip())
+    indent = margin + len(label)
     message: list[str] = []
     for row in rows[start + 1:]:
         stripped = row.strip()
+        side_note = row[:margin + 2].isspace() and bool(row[:indent].strip())
+        if side_note and not message:
+            continue  # a note in the label column beside the control's lower rows
         if not stripped or row[:indent].strip():
             break
         if message or stripped.startswith("! "):
@@ -238,7 +243,11 @@ async def put(pilot: Pilot, label: str, value: str) -> None:
     """Go to the field labelled `label` and make `value` its whole text, as a paste would
     (control characters and line breaks included)."""
     await focus_field(pilot, label)
-    pilot.app.focused.value = value
+    focused = pilot.app.focused
+    if isinstance(focused, TextArea):
+        focused.text = value
+    else:
+        focused.value = value
     await settle(pilot)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -82,6 +82,8 @@ class Receipt:
     service_days: int
     expected_by: date
     created_at: datetime
+    contact_changed: tuple[str, ...] = ()
+    """The contact fields this claim's "Simpan" changed (none for a claim read back by its key)."""
 
 
 @dataclass(frozen=True)
@@ -434,7 +436,8 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             session, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
-        return _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
+        receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
+        return replace(receipt, contact_changed=tuple(changed))
 
 
 def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:

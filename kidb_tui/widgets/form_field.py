@@ -6,6 +6,7 @@ child, the control: two widgets per field however long the form."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.cells import cell_len
@@ -13,12 +14,13 @@ from textual import events, on
 from textual.content import Content
 from textual.style import Style
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Checkbox, Input, Select, TextArea
 
 from kidb_tui.widgets.text import Shown, Translated, shown
 
 if TYPE_CHECKING:
     from kidb_tui.terminal_app import TerminalApp
+    from kidb_tui.widgets.area import FormArea
 
 LABEL_WIDTH = 24
 
@@ -51,7 +53,7 @@ class FormField(Translated, Widget):
         yield self._control
 
     def on_mount(self) -> None:
-        if self.placeholder_key and isinstance(self._control, Input):
+        if self.placeholder_key and isinstance(self._control, (Input, TextArea)):
             self._control.placeholder = self._t(self.placeholder_key)
         if self.HINT_WIDTH:
             self._control.styles.margin = (0, self.HINT_WIDTH, 0, LABEL_WIDTH)
@@ -70,8 +72,15 @@ class FormField(Translated, Widget):
     def label(self) -> str:
         return self._t(self.label_key)
 
+    def side_lines(self) -> list[str]:
+        """Short notes in the label column beside the control's lower rows."""
+        return []
+
     def render(self) -> Content:
-        lines = [self._first_line(), *(Content("") for _ in range(self.control_rows() - 1))]
+        notes = self.side_lines()
+        lines = [self._first_line(), *(Content.styled(f"  {notes[row - 1]}"[:LABEL_WIDTH - 1], self._style("hint"))
+                                       if row <= len(notes) else Content("")
+                                       for row in range(1, self.control_rows()))]
         lines += [Content(" " * LABEL_WIDTH) + Content.styled(line, self._style("error")) for line in self._error_lines()]
         return Content("\n").join(lines)
 
@@ -135,7 +144,7 @@ class FormField(Translated, Widget):
         self.refresh()
 
     def relabel(self) -> None:
-        if self.placeholder_key and isinstance(self._control, Input):
+        if self.placeholder_key and isinstance(self._control, (Input, TextArea)):
             self._control.placeholder = self._t(self.placeholder_key)
         self._fit()
 
@@ -145,3 +154,27 @@ class HintedField(FormField):
     Rp: wide enough for `= Rp100.000.000.000`)."""
 
     HINT_WIDTH = 22
+
+
+class AreaField(FormField):
+    """A FormField around a FormArea: beside its lower rows, the key for a new line and the
+    characters left (`notes()` gives them in the current language)."""
+
+    def __init__(self, name: str, control: FormArea, notes: Callable[[], list[str]],
+                 placeholder_key: str | None = None) -> None:
+        super().__init__(name, control, placeholder_key=placeholder_key)
+        self._notes = notes
+
+    def control_rows(self) -> int:
+        return 3
+
+    def side_lines(self) -> list[str]:
+        return self._notes()
+
+    def typed_value(self) -> object:
+        return cast("FormArea", self.control).text
+
+    @on(TextArea.Changed)
+    def _area_changed(self) -> None:
+        self._changed()
+        self.refresh()

@@ -67,7 +67,8 @@ async def type_form(pilot, amount: str = "5.000.000", account: str = "1234567890
 async def fill_form(pilot, type_code: str = "biaya_medis", **changes: object) -> None:
     """Fill the open claim form field by field, found by their labels; `changes` override
     the values (`bank=""` leaves the bank unchosen, `documents=False` leaves the boxes empty,
-    `amount=None` for a type that shows its amount instead of asking)."""
+    `amount=None` for a type that shows its amount instead of asking, `reason=None` keeps what
+    is typed there)."""
     values = {"amount": "5.000.000", "bank": "BCA", "account_number": "1234567890",
               "account_holder": "Siti Rahayu", "reason": "Biaya rawat inap anak", "documents": True, **changes}
     if values["amount"] is not None:
@@ -78,7 +79,8 @@ async def fill_form(pilot, type_code: str = "biaya_medis", **changes: object) ->
         await ui.keys(pilot, *values["bank"])
         await ui.keys(pilot, "enter")
     for name in ("account_number", "account_holder", "reason"):
-        await ui.put(pilot, LABEL[name], str(values[name]))
+        if values[name] is not None:
+            await ui.put(pilot, LABEL[name], str(values[name]))
     if values["documents"]:
         await ui.focus_field(pilot, LABEL["documents"])
         count = len(documents_of(pilot.app.rt, type_code))

@@ -166,6 +166,13 @@ def test_bad_contact_data_is_refused_before_anything(demo_rt):
     assert snapshot(demo_rt) == before
 
 
+def test_receipt_names_the_contact_fields_the_claim_changed(demo_rt):
+    moved = Contact("Jl. Merdeka No. 10, Jakarta Pusat", "10110", "0812-3456-7899", "siti.baru@example.co.id")
+    assert submit(demo_rt, SITI, contact=moved).contact_changed == ("phone", "email")
+    assert participant_row(demo_rt, SITI).phone == "+6281234567899"
+    assert submit(demo_rt, SITI, contact=moved).contact_changed == (), "the same key reads the first claim back"
+
+
 def test_wrong_secret_writes_no_claim_and_no_contact_change(demo_rt):
     moved = Contact("Jl. Baru No. 1, Jakarta", "10110", "081234567899", "siti.baru@example.co.id")
     before = snapshot(demo_rt)

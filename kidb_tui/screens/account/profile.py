@@ -16,6 +16,7 @@ from textual.widgets import Button, Input
 from kidb_tui import validation
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
 from kidb_tui.masked import SecretStr, masked
+from kidb_tui.screens.account.contact import as_written, saved_text
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.discard import leave_or_ask
 from kidb_tui.screens.messages import SignOutRequested
@@ -58,8 +59,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
         return profile.get_profile(self.rt, self.identity.participant_id)
 
     def show(self, view: ProfileView) -> None:
+        contact = as_written(view.contact)
         for name in CONTACT_FIELDS:
-            self.query_one(f"#{name}", Input).value = getattr(view.contact, name)
+            self.query_one(f"#{name}", Input).value = getattr(contact, name)
         self.redraw()
 
     def _identity_rows(self, block: Block) -> RenderableType:
@@ -126,12 +128,8 @@ class ProfileScreen(KioskScreen[ProfileView]):
         self.view = view
         self.show(view)
         self.query_one("#address", Input).focus()
-        if "email" in changed and self.rt.settings.mail_configured:
-            self.set_status(lambda: self.t("profile.saved_code_sent", fields=", ".join(self.t(f"field.{n}") for n in changed)))
-        elif changed:
-            self.set_status(lambda: self.t("profile.saved", fields=", ".join(self.t(f"field.{name}") for name in changed)))
-        else:
-            self.set_status(lambda: self.t("profile.confirmed"))
+        code_sent = self.rt.settings.mail_configured
+        self.set_status(lambda: saved_text(self.t, changed, code_sent))
 
     def _failed(self, error: DomainError) -> None:
         self._busy(False)
@@ -167,7 +165,7 @@ class ProfileScreen(KioskScreen[ProfileView]):
         """Back to the menu; with contact data changed and not saved, only after "Batalkan pengisian?"."""
         if self.saving:
             return
-        leave_or_ask(self, self.view is None or self._typed() == self.view.contact)
+        leave_or_ask(self, self.view is None or self._typed() == as_written(self.view.contact))
 
     def _typed(self) -> Contact:
         return Contact(*(self.query_one(f"#{name}", Input).value for name in CONTACT_FIELDS))

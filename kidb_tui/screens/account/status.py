@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,7 +22,9 @@ from kidb_tui.services.reference import ClaimTypeInfo
 from kidb_tui.widgets.text import Block
 from kidb_tui.widgets.timeline import timeline_notes, timeline_text
 
-TYPE_WIDTH = 26
+TYPE_WIDTHS = (8, 40)
+"""The claim-type column takes the room the other columns leave, within these bounds (an
+ellipsis marks a cut name): reference, amount and stage are never cut from 60 columns up."""
 
 
 @dataclass(frozen=True)
@@ -62,22 +65,34 @@ class StatusScreen(KioskScreen[Claims]):
         language = self.terminal.language
         return next((info.name(language) for info in self.view.types if info.code == code), code)
 
+    def on_resize(self, _event: events.Resize) -> None:
+        self._fill()
+
+    def _type_width(self, *columns: list[str]) -> int:
+        """What the table's width leaves for the type column after the other `columns` (each a
+        list of its texts) and every column's padding."""
+        table = self.query_one("#claims", DataTable)
+        room = self.query_one("#status-body").content_size.width or self.size.width - 2
+        used = sum(max(map(len, texts)) for texts in columns) + 2 * table.cell_padding * (len(columns) + 1)
+        low, high = TYPE_WIDTHS
+        return max(low, min(high, room - used - 1))
+
     def _fill(self) -> None:
         if self.view is None:
             return
         table = self.query_one("#claims", DataTable)
+        rows = [(claim.reference, self._type_name(claim.type_code), format_rupiah(claim.current_amount),
+                 self.t(f"timeline.short.{claim.stage}")) for claim in self.view.claims]
+        headings = [self.t(f"status.col_{name}") for name in ("reference", "type", "amount", "stage")]
+        references, amounts, stages = ([headings[index], *(row[index] for row in rows)] for index in (0, 2, 3))
         table.clear(columns=True)
-        table.add_column(Text(self.t("status.col_reference")), key="reference")
-        table.add_column(Text(self.t("status.col_type")), key="type", width=TYPE_WIDTH)
-        table.add_column(Text(self.t("status.col_amount")), key="amount")
-        table.add_column(Text(self.t("status.col_stage")), key="stage")
-        for claim in self.view.claims:
-            table.add_row(
-                Text(claim.reference),
-                Text(self._type_name(claim.type_code), overflow="ellipsis", no_wrap=True),
-                Text(format_rupiah(claim.current_amount), justify="right"),
-                Text(self.t(f"timeline.short.{claim.stage}")),
-            )
+        table.add_column(Text(headings[0]), key="reference")
+        table.add_column(Text(headings[1]), key="type", width=self._type_width(references, amounts, stages))
+        table.add_column(Text(headings[2]), key="amount")
+        table.add_column(Text(headings[3]), key="stage")
+        for number, type_name, amount, stage in rows:
+            table.add_row(Text(number), Text(type_name, overflow="ellipsis", no_wrap=True),
+                          Text(amount, justify="right"), Text(stage))
         if self.view.claims:
             table.move_cursor(row=min(self._row, len(self.view.claims) - 1))
             table.focus()

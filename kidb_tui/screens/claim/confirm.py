@@ -25,6 +25,7 @@ from kidb_tui.screens.claim.common import ValidDraft, document_names
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import claims
 from kidb_tui.services.profile import Contact
+from kidb_tui.validation import phone_national
 from kidb_tui.widgets.form_field import FormField
 from kidb_tui.widgets.text import Block, KeyButton
 
@@ -76,7 +77,7 @@ class ConfirmScreen(KioskScreen[None]):
             (self.t("field.documents"), ", ".join(document_names(self.t, clean.documents))),
             (self.t("field.address"), contact.address),
             (self.t("field.postal_code"), contact.postal_code),
-            (self.t("field.phone"), contact.phone),
+            (self.t("field.phone"), phone_national(contact.phone)),
             (self.t("field.email"), contact.email),
         ]
         return Group(block.text(""), block.heading(self.t("claim.confirm_lead")), block.text(""), block.rows(rows))

@@ -2,7 +2,9 @@
 
 The limit is stated as one sentence (the same as on the requirements); a type that pays the whole
 balance shows its amount instead of asking for it; the holder starts as the participant's name
-and the bank account as the one of their last claim (both editable)."""
+and the bank account as the one of their last claim (both editable, the account with a sentence
+saying where it came from while it is unchanged). The reason is a multi-line area: Enter moves
+on as in every field, Ctrl+J starts a new line."""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from kidb_tui.screens.claim.common import Requirements, ValidDraft
 from kidb_tui.screens.claim.discard import leave_or_ask
 from kidb_tui.services import claims
 from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
+from kidb_tui.validation import MAX_REASON
+from kidb_tui.widgets.area import FormArea
 from kidb_tui.widgets.checklist import Checklist
-from kidb_tui.widgets.form_field import FormField, HintedField
+from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
 from kidb_tui.widgets.text import KeyButton, Say
 
 if TYPE_CHECKING:
@@ -60,9 +64,15 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
             yield FormField("bank", Select(banks, prompt=self.t("claim.bank_prompt"), compact=True, id="bank"))
             yield HintedField("account_number", Input(id="account_number", max_length=40),
                               placeholder_key="claim.account_placeholder")
+            prefilled = self.say("claim.account_prefilled", id="account-prefilled", classes="hint")
+            prefilled.display = False
+            yield prefilled
             yield FormField("account_holder", Input(id="account_holder", max_length=120),
                             placeholder_key="claim.holder_placeholder")
-            yield FormField("reason", Input(id="reason", max_length=500), placeholder_key="claim.reason_placeholder")
+            reason = FormArea(id="reason", max_length=MAX_REASON)
+            yield AreaField("reason", reason, lambda: [self.t("claim.reason_new_line"),
+                                                       self.t("claim.reason_left", count=reason.room)],
+                            placeholder_key="claim.reason_placeholder")
             yield Checklist(
                 "documents", [(code, partial(self.t, f"doc.{code}")) for code in info.documents],
                 hint=lambda: self.t("claim.documents_hint"), prefix="doc",
@@ -81,6 +91,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
             self.query_one("#bank", Select).value = view.bank_code
             self.query_one("#account_number", Input).value = view.account_number
         self._untouched = self.draft()
+        self._update_hints()
 
     def on_mount(self) -> None:
         self._update_hints()
@@ -92,12 +103,17 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         self.query_one("#bank", Select).prompt = self.t("claim.bank_prompt")
 
     @on(Input.Changed, "#amount")
+    @on(Input.Changed, "#account_number")
     @on(Select.Changed, "#bank")
     def _update_hints(self) -> None:
         self.query_one("#field-amount", HintedField).set_hint(self._amount_preview())
         bank = self._banks.get(self._bank_code())
         self.query_one("#field-account_number", HintedField).set_hint(
             (lambda: self.t("claim.account_length_hint", length=bank.account_length)) if bank else "")
+        last = self.view
+        account = (self._bank_code(), self.query_one("#account_number", Input).value)
+        self.query_one("#account-prefilled").display = bool(
+            last is not None and last.bank_code and account == (last.bank_code, last.account_number))
 
     @on(Select.Changed, "#bank")
     def _bank_chosen(self) -> None:
@@ -127,7 +143,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
             bank_code=self._bank_code(),
             account_number=self.query_one("#account_number", Input).value,
             account_holder=self.query_one("#account_holder", Input).value,
-            reason=self.query_one("#reason", Input).value,
+            reason=self.query_one("#reason", FormArea).text,
             documents=self.query_one(Checklist).value,
         )
 

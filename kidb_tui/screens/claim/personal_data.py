@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input
 
 from kidb_tui.errors import DomainError
+from kidb_tui.screens.account.contact import as_written
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import ValidDraft
 from kidb_tui.services import profile
@@ -55,11 +56,12 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
         return profile.get_profile(self.rt, self.identity.participant_id)
 
     def show(self, view: ProfileView) -> None:
-        contact = self.flow.contact or view.contact
+        stored = as_written(view.contact)
+        contact = self.flow.contact or stored
         for name, _ in FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(contact, name)
         self.redraw()
-        if contact == view.contact and view.contact_confirmed_at is not None:
+        if contact == stored and view.contact_confirmed_at is not None:
             self.set_status(lambda: self.t("claim.personal_unchanged"))
             self.query_one("#next", Button).focus()
 

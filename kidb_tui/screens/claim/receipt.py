@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button
 
 from kidb_tui.money import format_rupiah
+from kidb_tui.screens.account.contact import saved_text
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import document_names
 from kidb_tui.services.claims import Receipt
@@ -62,6 +63,8 @@ class ReceiptScreen(KioskScreen[None]):
             (self.t("claim.bring"), ", ".join(document_names(self.t, info.documents))),
         ]
         notes = [block.text(""), block.text(self.t("claim.receipt_note"))]
+        if receipt.contact_changed:
+            notes.append(block.text(saved_text(self.t, receipt.contact_changed, self.rt.settings.mail_configured)))
         contact = self.flow.contact
         if self.rt.settings.mail_configured and contact is not None and contact.email:
             notes.append(block.text(self.t("claim.receipt_mail", email=contact.email)))
