@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import TextualSelect, and_, bindparam, case, delete, or_, text, update
+from sqlalchemy import Connection, TextualSelect, and_, bindparam, case, delete, or_, text, update
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Unit, connection_of
 from kidb_tui.models import LoginThrottle, Participant, stored_id, table
 from kidb_tui.services import audit, notifications
 from kidb_tui.services.runtime import Runtime
@@ -93,18 +94,18 @@ _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("b_key")).values(
     failures=bindparam("b_failures"), last_failure_at=bindparam("b_last"), locked_until=bindparam("b_until"))
 
 
-def _rows(session: Session, keys: list[str]) -> dict[str, _Counter]:
+def _rows(connection: Connection, keys: list[str]) -> dict[str, _Counter]:
     """The throttle rows of `keys`, created if missing and locked until the transaction ends, in
     one statement: an upsert that touches each row (PostgreSQL locks it; SQLite write
     transactions are already serialised by `BEGIN IMMEDIATE`) and returns it. Every caller
     passes the terminal key first, so rows are always locked in the same order."""
-    found = session.connection().execute(_upsert(len(keys)), {f"k{i}": key for i, key in enumerate(keys)})
+    found = connection.execute(_upsert(len(keys)), {f"k{i}": key for i, key in enumerate(keys)})
     return {row.key: _Counter(*row) for row in found}
 
 
-def _store(session: Session, counters: list[_Counter]) -> None:
+def _store(connection: Connection, counters: list[_Counter]) -> None:
     """Write the counters back, in one statement."""
-    session.connection().execute(_STORE, [
+    connection.execute(_STORE, [
         {"b_key": c.key, "b_failures": c.failures, "b_last": c.last_failure_at, "b_until": c.locked_until}
         for c in counters
     ])
@@ -184,8 +185,8 @@ def _reserve_once(rt: Runtime, key: str | None, patient: bool) -> Attempt | None
 
 def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Attempt | None:
     terminal, now = terminal_key(rt), rt.now()
-    with rt.write() as session:
-        rows = _rows(session, [terminal] if key is None else [terminal, key])
+    with rt.transaction() as connection:
+        rows = _rows(connection, [terminal] if key is None else [terminal, key])
         station = rows[terminal]
         _start_afresh_if_quiet(rt, station)
         if _active(rt, station.locked_until):
@@ -196,7 +197,7 @@ def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Atte
             row = rows[key]
             state = _key_state(rt, row)
             if state == "undecided" and patient:
-                _store(session, list(rows.values()))
+                _store(connection, list(rows.values()))
                 return None
             locked = state != "open"
             if not locked:
@@ -208,7 +209,7 @@ def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Atte
         wait = wait_minutes(rt, station.failures)
         if wait:
             station.locked_until = now + timedelta(minutes=wait)
-        _store(session, list(rows.values()))
+        _store(connection, list(rows.values()))
         return Attempt(key, terminal, failures, station.failures, locked, wait_minutes=wait)
 
 
@@ -257,11 +258,11 @@ def _tell_participant(session: Session, rt: Runtime, key: str) -> None:
         notifications.notify(session, rt, stored_id(participant.id), "account_locked", minutes=rt.settings.lock_minutes)
 
 
-def succeeded(session: Session, rt: Runtime, attempt: Attempt) -> None:
+def succeeded(unit: Unit, rt: Runtime, attempt: Attempt) -> None:
     """In the caller's write transaction, in two set-based statements: the terminal's reservation
     is given back (a success does not wipe a terminal's earlier failures; a wait this attempt
     began ends), then the key's row and a terminal row left with nothing to remember go."""
-    connection = session.connection()
+    connection = connection_of(unit)
     connection.execute(_GIVE_BACK_AND_END_WAIT if attempt.wait_minutes else _GIVE_BACK_ATTEMPT,
                        {"terminal": attempt.terminal})
     if attempt.key is None:
