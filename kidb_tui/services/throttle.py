@@ -90,6 +90,31 @@ def _upsert(count: int) -> TextualSelect:
     ).columns(_TABLE.c.key, _TABLE.c.failures, _TABLE.c.last_failure_at, _TABLE.c.locked_until)
 
 
+@cache
+def _count_plainly(count: int) -> TextualSelect:
+    """The common attempt in one statement: count it against `count` keys (:k0, the terminal,
+    first) by one each, inserting a missing key with one failure, and return the keys counted.
+    A key is counted only when that is all the attempt does to it (the rules of
+    `_reserve_in_transaction`): it is not locked and stays under its limit (:terminal_under for
+    the terminal, whose next failure would make it wait, :key_under for the others), and the
+    terminal's last failure is within its window (:quiet_before), so that it does not start
+    afresh. A key left out is still locked (PostgreSQL), and the caller then rolls back."""
+    rows = ", ".join(f"(:k{i}, 1, :now)" for i in range(count))
+    return text(
+        f"INSERT INTO login_throttle (key, failures, last_failure_at) VALUES {rows}"
+        " ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1,"
+        " last_failure_at = excluded.last_failure_at"
+        " WHERE login_throttle.locked_until IS NULL"
+        " AND login_throttle.failures < CASE WHEN login_throttle.key = :k0 THEN :terminal_under ELSE :key_under END"
+        " AND (login_throttle.key <> :k0 OR login_throttle.last_failure_at IS NULL"
+        " OR login_throttle.last_failure_at > :quiet_before)"
+        " RETURNING key, failures"
+    ).bindparams(
+        bindparam("now", type_=_TABLE.c.last_failure_at.type),
+        bindparam("quiet_before", type_=_TABLE.c.last_failure_at.type),
+    ).columns(_TABLE.c.key, _TABLE.c.failures)
+
+
 _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("b_key")).values(
     failures=bindparam("b_failures"), last_failure_at=bindparam("b_last"), locked_until=bindparam("b_until"))
 
@@ -183,7 +208,35 @@ def _reserve_once(rt: Runtime, key: str | None, patient: bool) -> Attempt | None
         return waiting.attempt
 
 
+class _NotPlain(Exception):
+    """The attempt does more than count: its one-statement transaction is rolled back."""
+
+
+def _reserve_plainly(rt: Runtime, key: str | None) -> Attempt | None:
+    """The attempt counted in one statement (`_count_plainly`) when that is all it does; None
+    (nothing counted) when a key is locked, waiting, at its limit or starting afresh."""
+    settings, terminal, now = rt.settings, terminal_key(rt), rt.now()
+    keys = [terminal] if key is None else [terminal, key]
+    if settings.terminal_failure_limit <= 1 or settings.lock_threshold < 1:
+        return None
+    try:
+        with rt.transaction() as connection:
+            counted: dict[str, int] = dict(connection.execute(_count_plainly(len(keys)), {
+                **{f"k{i}": name for i, name in enumerate(keys)}, "now": now,
+                "terminal_under": settings.terminal_failure_limit - 1, "key_under": settings.lock_threshold,
+                "quiet_before": now - timedelta(minutes=settings.terminal_window_minutes),
+            }).all())
+            if len(counted) < len(keys):
+                raise _NotPlain()
+    except _NotPlain:
+        return None
+    return Attempt(key, terminal, counted[key] if key is not None else 0, counted[terminal])
+
+
 def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Attempt | None:
+    plain = _reserve_plainly(rt, key)
+    if plain is not None:
+        return plain
     terminal, now = terminal_key(rt), rt.now()
     with rt.transaction() as connection:
         rows = _rows(connection, [terminal] if key is None else [terminal, key])
