@@ -8,6 +8,8 @@ Details must already be masked: no secret, and no full NIK or account number.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from sqlalchemy import Connection, event, insert
 from sqlmodel import Session
 
@@ -21,6 +23,17 @@ __all__ = ["ChainBreak", "record", "verify_chain"]
 _FORBIDDEN_DETAIL_KEYS = frozenset({"secret", "pin", "password", "nik", "account_number", "code"})
 _INSERT = insert(table(AuditEvent))
 _PENDING = "kidb.audit_rows"
+_PENDING_ON_CONNECTION: WeakKeyDictionary[Connection, list[dict[str, object]]] = WeakKeyDictionary()
+
+
+def _pending(unit: Unit) -> list[dict[str, object]]:
+    """The rows waiting for the transaction's commit: in a Session's `info`; for a Core
+    connection beside it (its `info` belongs to the pooled DBAPI connection, and reading it
+    after the connection broke would try to reconnect)."""
+    if isinstance(unit, Session):
+        rows: list[dict[str, object]] = unit.info.setdefault(_PENDING, [])
+        return rows
+    return _PENDING_ON_CONNECTION.setdefault(unit, [])
 
 
 def record(unit: Unit, rt: Runtime, actor: str, action: str, subject: str = "", **details: object) -> None:
@@ -32,7 +45,7 @@ def record(unit: Unit, rt: Runtime, actor: str, action: str, subject: str = "", 
     digest = keyed_digest(rt.settings.audit_key)
     at, nonce, content = rt.now(), new_nonce(), dict(details)
     terminal_id, branch = rt.settings.terminal_id, rt.settings.branch
-    unit.info.setdefault(_PENDING, []).append({
+    _pending(unit).append({
         "at": at, "actor": actor, "action": action, "subject": subject, "details": content,
         "terminal_id": terminal_id, "branch": branch, "prev_hash": "", "row_hash": "", "nonce": nonce,
         "entry_mac": entry_mac(digest, nonce, at, actor, action, subject, content, terminal_id, branch),
@@ -49,9 +62,9 @@ def _insert_pending(session: Session) -> None:
 
 @at_transaction_end
 def _insert_pending_on_connection(connection: Connection, committing: bool) -> None:
-    """The same for a Core write transaction (`Runtime.transaction`), whose rows wait in the
-    connection's `info`: inserted as it commits, dropped as it rolls back."""
-    pending = connection.info.pop(_PENDING, None)
+    """The same for a Core write transaction (`Runtime.transaction`): its rows are inserted as it
+    commits, dropped as it rolls back."""
+    pending = _PENDING_ON_CONNECTION.pop(connection, None)
     if committing and pending:
         connection.execute(_INSERT, pending)
 
