@@ -9,11 +9,11 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool, QueuePool
 from sqlmodel import Session
@@ -201,6 +201,52 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: commits on success, rolls back on any exception."""
     with Session(_with_options(engine, **{_WRITE_OPTION: True}), expire_on_commit=False) as session, session.begin():
         yield session
+
+
+Unit = Session | Connection
+"""What a service's helper writes through: an ORM Session, or a Core connection (`write_connection`)."""
+
+
+def connection_of(unit: Unit) -> Connection:
+    """The Core connection of a unit of work (a Session's, begun if it was not)."""
+    return unit.connection() if isinstance(unit, Session) else unit
+
+
+EndHook = Callable[[Connection, bool], None]
+_end_hooks: list[EndHook] = []
+
+
+def at_transaction_end(hook: EndHook) -> EndHook:
+    """Register `hook(connection, committing)` to run as each `write_connection` transaction ends:
+    just before it commits (`committing` True: it may still write), or as it is rolled back."""
+    _end_hooks.append(hook)
+    return hook
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """One write transaction on a Core connection, without an ORM Session (the hot paths: a
+    secret's attempt, a claim, a login): commits on success, after the `at_transaction_end`
+    hooks, and rolls back on any exception."""
+    with _with_options(engine, **{_WRITE_OPTION: True}).begin() as connection:
+        try:
+            yield connection
+        except BaseException:
+            for hook in _end_hooks:
+                hook(connection, False)
+            raise
+        for hook in _end_hooks:
+            hook(connection, True)
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """`read_session` without an ORM Session: PostgreSQL reads each statement in autocommit,
+    SQLite in one transaction rolled back at the end."""
+    if engine.dialect.name == "postgresql":
+        engine = _with_options(engine, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        yield connection
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
+from kidb_tui.db import Unit
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id, table
@@ -60,17 +61,17 @@ def failure_delay(rt: Runtime, failures: int) -> float:
 
 
 def refused_after_proof(
-    session: Session, rt: Runtime, participant: Participant | Row[*tuple[Any, ...]],
+    unit: Unit, rt: Runtime, participant: Participant | Row[*tuple[Any, ...]],
     account: KioskAccount | Row[*tuple[Any, ...]] | None, during: str,
 ) -> str | None:
     """Once the identity is proven: the key naming why it may still not sign in (a blocked
     card, an inactive account), audited; None when nothing stands in the way. `participant` and
     `account` are models or rows with their `nib`, `card_status` and `status`."""
     if participant.card_status != "active":
-        audit.record(session, rt, participant.nib, "auth.refused_card_blocked", participant.nib, during=during)
+        audit.record(unit, rt, participant.nib, "auth.refused_card_blocked", participant.nib, during=during)
         return "auth.card_blocked"
     if account is not None and account.status != "active":
-        audit.record(session, rt, participant.nib, "auth.refused_account_inactive", participant.nib, during=during)
+        audit.record(unit, rt, participant.nib, "auth.refused_account_inactive", participant.nib, during=during)
         return "auth.account_inactive"
     return None
 
@@ -115,8 +116,8 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr, language: str = "
     attempt = throttle.reserve(rt, nib)
     if attempt.waiting:
         return LoginResult(None, "auth.terminal_wait", wait_minutes=attempt.wait_minutes)
-    with rt.read() as session:
-        found = session.connection().execute(_CREDENTIALS_BY_NIB, {"nib": nib}).first()
+    with rt.query() as connection:
+        found = connection.execute(_CREDENTIALS_BY_NIB, {"nib": nib}).first()
     if found is None or not attempt.may_check:
         correct = rt.hasher.verify_dummy(secret)
     else:
@@ -129,21 +130,20 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr, language: str = "
         return LoginResult(None, "auth.failed", delay)
     assert found is not None
     new_hash = rt.hasher.hash(secret) if rt.hasher.needs_rehash(found.secret_hash) else None
-    with rt.write() as session:
-        connection = session.connection()
+    with rt.transaction() as connection:
         current = connection.execute(_CREDENTIALS_BY_ID, {"participant_id": found.participant_id}).one()
-        throttle.succeeded(session, rt, attempt)
-        refusal = refused_after_proof(session, rt, current, current, "login")
+        throttle.succeeded(connection, rt, attempt)
+        refusal = refused_after_proof(connection, rt, current, current, "login")
         if refusal is not None:
             return LoginResult(None, refusal)
         if new_hash is not None and current.secret_hash == found.secret_hash:
             connection.execute(_SIGNED_IN_REHASHED, {"b_id": current.account_id, "b_now": rt.now(), "b_hash": new_hash})
-            audit.record(session, rt, current.nib, "auth.rehashed", current.nib)
+            audit.record(connection, rt, current.nib, "auth.rehashed", current.nib)
         else:
             connection.execute(_SIGNED_IN, {"b_id": current.account_id, "b_now": rt.now()})
         if language:
             connection.execute(_KIOSK_LANGUAGE, {"b_id": current.participant_id, "b_language": language})
-        audit.record(session, rt, current.nib, "auth.login", current.nib)
+        audit.record(connection, rt, current.nib, "auth.login", current.nib)
         return LoginResult(Identity(current.participant_id, current.account_id, current.nib, current.full_name))
 
 
@@ -155,8 +155,8 @@ def reauthenticate(rt: Runtime, identity: Identity, secret: str | SecretStr) -> 
     """
     secret = masked(secret)
     attempt = prove(rt, identity, secret)
-    with rt.write() as session:
-        throttle.succeeded(session, rt, attempt)
+    with rt.transaction() as connection:
+        throttle.succeeded(connection, rt, attempt)
 
 
 _SECRET_HASH = select(_ACCOUNT.c.secret_hash).where(_ACCOUNT.c.id == bindparam("account_id"))
@@ -172,8 +172,8 @@ def prove(rt: Runtime, identity: Identity, secret: str | SecretStr, secret_hash:
     if attempt.waiting:
         raise terminal_wait(attempt)
     if secret_hash is None:
-        with rt.read() as session:
-            secret_hash = session.connection().execute(_SECRET_HASH, {"account_id": identity.account_id}).scalar()
+        with rt.query() as connection:
+            secret_hash = connection.execute(_SECRET_HASH, {"account_id": identity.account_id}).scalar()
     if attempt.may_check and secret_hash is not None and rt.hasher.verify(secret_hash, secret):
         return attempt
     throttle.failed(rt, attempt, "auth.reauth_failed")

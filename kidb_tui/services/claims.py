@@ -2,8 +2,10 @@
 
 Submitting is idempotent (a key made when the form opens, unique in the table) and reserves
 the amount against the available balance in the same transaction that inserts the claim. It
-costs one read of the context (two statements), the PIN check's reservation, and one write
-transaction that locks the participant, reads their claims once and writes each row once.
+costs one read of the context (one statement), the PIN attempt (one statement when it only
+counts), and one write transaction that locks the participant, reads their claims once and
+writes each row once: 11 statements, all on Core connections (`Runtime.query`/`transaction`),
+without an ORM Session.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, case, insert, or_, update
+from sqlalchemy import Connection, Row, bindparam, case, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -211,6 +213,13 @@ _RESERVE = update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).va
 _INSERT_EVENT = insert(_EVENT)
 
 
+_NAMES = list(_CONTEXT.selected_columns.keys())
+_COLUMNS = {
+    prefix: [(index, name.removeprefix(prefix)) for index, name in enumerate(_NAMES) if name.startswith(prefix)]
+    for prefix in ("account_", "type_", "bank_", "claim_")
+}
+
+
 @dataclass(frozen=True)
 class _Context:
     """Everything a claim is checked against, read in one statement (one row per claim joined):
@@ -227,14 +236,14 @@ class _Context:
 
 def _part(row: Row[*tuple[Any, ...]], prefix: str) -> SimpleNamespace | None:
     """The columns of one joined table, by their names; None when the join found no row."""
-    values = {name.removeprefix(prefix): value for name, value in row._mapping.items() if name.startswith(prefix)}
+    values = {name: row[index] for index, name in _COLUMNS[prefix]}
     return None if all(value is None for value in values.values()) else SimpleNamespace(**values)
 
 
-def _context(session: Session, participant_id: int, type_code: str, bank_code: str, key: str | None,
+def _context(connection: Connection, participant_id: int, type_code: str, bank_code: str, key: str | None,
              lock: bool = False) -> _Context:
     """`lock`: the participant row stays locked until the transaction ends (PostgreSQL)."""
-    rows = session.connection().execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
+    rows = connection.execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
         "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
     }).all()
     if not rows:
@@ -248,10 +257,10 @@ def _context(session: Session, participant_id: int, type_code: str, bank_code: s
     )
 
 
-def _report(rt: Runtime, session: Session, context: _Context) -> RequirementReport:
+def _report(rt: Runtime, connection: Connection, context: _Context) -> RequirementReport:
     if context.claim_type is None:
         raise NotFound("claim.type_not_found")
-    return requirements.evaluate(session, rt, context.participant, context.account, context.claim_type,
+    return requirements.evaluate(connection, rt, context.participant, context.account, context.claim_type,
                                  claims=context.claims)
 
 
@@ -302,9 +311,9 @@ def _validate_draft(context: _Context, draft: ClaimDraft, report: RequirementRep
 
 def validate_draft(rt: Runtime, identity: Identity, draft: ClaimDraft) -> CleanClaim:
     """Check every field of the form against its rule; raises FormErrors naming each bad field."""
-    with rt.read() as session:
-        context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, None)
-        return _validate_draft(context, draft, _report(rt, session, context), rt.today())
+    with rt.query() as connection:
+        context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, None)
+        return _validate_draft(context, draft, _report(rt, connection, context), rt.today())
 
 
 class _Filed(Protocol):
@@ -366,13 +375,13 @@ def submit_claim(
     any PIN check. A form that does not hold is refused before the PIN is checked.
     """
     secret = masked(secret)
-    with rt.read() as session:
-        context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, key)
+    with rt.query() as connection:
+        context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key)
         earlier = _mine(identity, context.keyed)
         if earlier is not None:
             return _receipt(rt, earlier, context.participant)
         clean_contact = profile.validate_contact(contact)
-        _validate_draft(context, draft, _report(rt, session, context), rt.today())
+        _validate_draft(context, draft, _report(rt, connection, context), rt.today())
     account = context.account
     attempt = auth.prove(rt, identity, secret, account.secret_hash if account is not None else None)
     try:
@@ -391,27 +400,39 @@ def submit_claim(
 def _settle(rt: Runtime, attempt: Attempt) -> None:
     """The PIN was right but the claim's transaction did not commit: settle the attempt on its own
     (a busy database leaves it counted, as a session killed at that moment would)."""
-    with suppress(SystemBusy), rt.write() as session:
-        throttle.succeeded(session, rt, attempt)
+    with suppress(SystemBusy), rt.transaction() as connection:
+        throttle.succeeded(connection, rt, attempt)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """The participant as the claim's transaction leaves them: who they are and the contact data
+    just confirmed (the messages and the audit rows it writes are addressed with it)."""
+
+    id: int
+    nib: str
+    language: str
+    email: str
+    phone: str
 
 
 def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str, attempt: Attempt) -> Receipt:
-    """The claim's transaction, every row written once with a prepared statement."""
-    with rt.write() as session:
-        context = _context(session, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True)
-        throttle.succeeded(session, rt, attempt)
+    """The claim's transaction, on a Core connection: every row written once with a prepared
+    statement, nothing read back."""
+    with rt.transaction() as connection:
+        context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True)
+        throttle.succeeded(connection, rt, attempt)
         participant = context.participant
         claim = _mine(identity, context.keyed)
         if claim is not None:
             return _receipt(rt, claim, participant)
-        report = _report(rt, session, context)
+        report = _report(rt, connection, context)
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
         clean = _validate_draft(context, draft, report, rt.today())
         now = rt.now()
         changed = profile.changed_fields(participant, contact)
-        connection = session.connection()
         values = {
             "idempotency_key": key, "participant_id": participant.id, "claim_type_code": clean.type_code,
             "amount": clean.amount, "bank_code": clean.bank_code, "account_number": clean.account_number,
@@ -428,12 +449,12 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         })
         connection.execute(_INSERT_EVENT, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
                                            "at": now})
-        written = session.get(Participant, participant.id, populate_existing=True)
-        assert written is not None
-        profile.after_contact(session, rt, written, changed, participant.email)
-        notifications.notify(session, rt, participant.id, "claim_received", reference=reference, amount=clean.amount)
+        written = _Written(participant.id, participant.nib, participant.language, contact.email, contact.phone)
+        profile.after_contact(connection, rt, written, changed, participant.email)
+        notifications.notify_participant(connection, rt, written, "claim_received", reference=reference,
+                                         amount=clean.amount)
         audit.record(
-            session, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
+            connection, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
         receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)

@@ -10,6 +10,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Unit, connection_of
 from kidb_tui.errors import NotFound
 from kidb_tui.models import Notification, Participant, stored_id, table
 from kidb_tui.services import outbox
@@ -31,12 +32,23 @@ _INSERT = insert(table(Notification))
 def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:
     """Insert a notification in the caller's transaction (one statement) for the kiosk inbox, and
     queue it in the outbox for delivery; `kind` names its `notif.<kind>.*` texts."""
-    session.connection().execute(_INSERT, {
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        _insert(session, rt, participant_id, kind, params)
+    else:
+        notify_participant(session, rt, participant, kind, **params)
+
+
+def notify_participant(unit: Unit, rt: Runtime, participant: outbox.Addressee, kind: str, **params: object) -> None:
+    """`notify` when the caller holds the participant's current contact data (nothing read)."""
+    _insert(unit, rt, stored_id(participant.id), kind, params)
+    outbox.enqueue(unit, rt, participant, kind, **params)
+
+
+def _insert(unit: Unit, rt: Runtime, participant_id: int, kind: str, params: dict[str, object]) -> None:
+    connection_of(unit).execute(_INSERT, {
         "participant_id": participant_id, "kind": kind, "params": dict(params), "created_at": rt.now(), "read_at": None,
     })
-    participant = session.get(Participant, participant_id)
-    if participant is not None:
-        outbox.enqueue(session, rt, participant, kind, **params)
 
 
 def _view(row: Notification) -> NotificationView:

@@ -9,10 +9,12 @@ Rows keep the kind and parameters; the text is rendered in the participant's lan
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
-from sqlmodel import Session
+from sqlalchemy import insert
 
-from kidb_tui.models import OutboxMessage, Participant
+from kidb_tui.db import Unit, connection_of
+from kidb_tui.models import OutboxMessage, table
 from kidb_tui.services.runtime import Runtime
 
 CODE_KIND = "email_code"
@@ -32,21 +34,37 @@ def _checked(kind: str, params: dict[str, object]) -> dict[str, object]:
     return {name: f"****{str(value)[-4:]}" if name == "account_number" else value for name, value in params.items()}
 
 
-def add(session: Session, rt: Runtime, participant: Participant, channel: str, recipient: str, kind: str,
+class Addressee(Protocol):
+    """The participant's columns a message needs: a Participant, or the values just written."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+
+
+_INSERT = insert(table(OutboxMessage))
+
+
+def add(unit: Unit, rt: Runtime, participant: Addressee, channel: str, recipient: str, kind: str,
         **params: object) -> OutboxMessage:
-    """One message to `recipient` in the caller's transaction."""
+    """One message to `recipient` in the caller's transaction (one statement); returns its values."""
     row = OutboxMessage(
         participant_id=participant.id, channel=channel, recipient=recipient, language=participant.language or "id",
         kind=kind, params=_checked(kind, dict(params)), message_id=_message_id(rt),
         next_attempt_at=rt.now(), created_at=rt.now(),
     )
-    session.add(row)
+    connection_of(unit).execute(_INSERT, row.model_dump(exclude={"id"}))
     return row
 
 
-def enqueue(session: Session, rt: Runtime, participant: Participant, kind: str, **params: object) -> None:
+def enqueue(unit: Unit, rt: Runtime, participant: Addressee, kind: str, **params: object) -> None:
     """The participant's message on every configured channel they can be reached on."""
     if rt.settings.mail_configured and participant.email:
-        add(session, rt, participant, "email", participant.email, kind, **params)
+        add(unit, rt, participant, "email", participant.email, kind, **params)
     if rt.settings.webhook_url and participant.phone:
-        add(session, rt, participant, "webhook", participant.phone, kind, **params)
+        add(unit, rt, participant, "webhook", participant.phone, kind, **params)

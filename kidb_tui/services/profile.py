@@ -10,9 +10,10 @@ from sqlmodel import Session
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Unit
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.models import Participant, stored_id
+from kidb_tui.models import Participant
 from kidb_tui.services import audit, auth, notifications, outbox, verification
 from kidb_tui.services.auth import Identity
 from kidb_tui.services.runtime import Runtime
@@ -95,19 +96,18 @@ def apply_contact(session: Session, rt: Runtime, participant: Participant, clean
     return changed
 
 
-def after_contact(
-    session: Session, rt: Runtime, participant: Participant, changed: list[str], old_email: str
-) -> None:
-    """Once the contact data is written: a notification of each changed field, a new email's code
-    (and word of the change to the old address), and the audit row of the confirmation."""
+def after_contact(unit: Unit, rt: Runtime, participant: verification.Holder, changed: list[str], old_email: str) -> None:
+    """Once the contact data is written (`participant` holds it as written): a notification of
+    each changed field, a new email's code (and word of the change to the old address), and the
+    audit row of the confirmation."""
     for name in changed:
-        notifications.notify(session, rt, stored_id(participant.id), "contact_changed", field=name)
+        notifications.notify_participant(unit, rt, participant, "contact_changed", field=name)
     if "email" in changed:
         if old_email and rt.settings.mail_configured:
-            outbox.add(session, rt, participant, "email", old_email, "contact_changed", field="email")
-        verification.issue_code(session, rt, participant)
+            outbox.add(unit, rt, participant, "email", old_email, "contact_changed", field="email")
+        verification.issue_code(unit, rt, participant)
     action = "profile.updated" if changed else "profile.confirmed"
-    audit.record(session, rt, participant.nib, action, participant.nib, fields=changed)
+    audit.record(unit, rt, participant.nib, action, participant.nib, fields=changed)
 
 
 def get_profile(rt: Runtime, participant_id: int) -> ProfileView:

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Unit
 from kidb_tui.errors import NotFound, ValidationError
 from kidb_tui.models import Claim, ClaimType, KioskAccount, Participant, stored_id
 from kidb_tui.services import verification
@@ -150,12 +152,16 @@ def _email_ok(address: str) -> bool:
     return True
 
 
-def _claims_of(session: Session, participant_id: int) -> list[Claim]:
-    return list(session.exec(select(Claim).where(Claim.participant_id == participant_id).order_by(col(Claim.id))).all())
+def _claims_of(unit: Unit, participant_id: int) -> Sequence[Filed]:
+    """Their claims' columns the requirements read (an ORM statement: a Session flushes first)."""
+    return unit.execute(
+        core_select(col(Claim.id), col(Claim.reference), col(Claim.claim_type_code), col(Claim.amount), col(Claim.stage))
+        .where(col(Claim.participant_id) == participant_id).order_by(col(Claim.id))
+    ).all()
 
 
 def evaluate(
-    session: Session, rt: Runtime, participant: Holder, account: AccountState | None, claim_type: Kind,
+    unit: Unit, rt: Runtime, participant: Holder, account: AccountState | None, claim_type: Kind,
     ignore_claim_id: int | None = None, claims: Sequence[Filed] | None = None,
 ) -> RequirementReport:
     """Every requirement for `claim_type`; `ignore_claim_id` re-checks an existing claim as if
@@ -176,7 +182,7 @@ def evaluate(
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
     add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": as_utc(confirmed).date()} if confirmed else {}))
-    claims = _claims_of(session, stored_id(participant.id)) if claims is None else claims
+    claims = _claims_of(unit, stored_id(participant.id)) if claims is None else claims
     ignored = next((c for c in claims if c.id == ignore_claim_id), None)
     claims = [c for c in claims if c is not ignored]
     held_back = ignored.amount if ignored is not None and ignored.stage in RESERVING_STAGES else 0
@@ -203,7 +209,7 @@ def evaluate(
         codes = {claim_type.code}
         if claim_type.one_time_group:
             group = select(ClaimType.code).where(ClaimType.one_time_group == claim_type.one_time_group)
-            codes.update(session.exec(group).all())
+            codes.update(unit.execute(group).scalars())
         earlier = next((c for c in claims if c.stage != "ditolak" and c.claim_type_code in codes), None)
         add("one_time", earlier is None, **({"reference": earlier.reference} if earlier else {}))
     limit = claim_limit(claim_type, participant, held_back)

@@ -7,14 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from kidb_tui.clock import Clock, SystemClock
 from kidb_tui.config import Settings
-from kidb_tui.db import make_engine, read_session, write_session
+from kidb_tui.db import make_engine, read_connection, read_session, write_connection, write_session
 from kidb_tui.errors import SystemBusy
 from kidb_tui.services.hashing import SecretHasher
 
@@ -53,6 +53,19 @@ class Runtime:
         """A read-only unit of work; with `snapshot` every statement sees the same moment."""
         with _busy_as_domain_error(), read_session(self.engine, snapshot) as session:
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """`write` on a Core connection, without an ORM Session: for the hot paths (a secret's
+        attempt, a claim, a login), whose statements are all Core."""
+        with _busy_as_domain_error(), write_connection(self.engine) as connection:
+            yield connection
+
+    @contextmanager
+    def query(self) -> Iterator[Connection]:
+        """`read` on a Core connection, without an ORM Session."""
+        with _busy_as_domain_error(), read_connection(self.engine) as connection:
+            yield connection
 
 
 _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)

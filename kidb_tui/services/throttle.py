@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import TextualSelect, and_, bindparam, case, delete, or_, text, update
+from sqlalchemy import Connection, TextualSelect, and_, bindparam, case, delete, or_, text, update
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Unit, connection_of
 from kidb_tui.models import LoginThrottle, Participant, stored_id, table
 from kidb_tui.services import audit, notifications
 from kidb_tui.services.runtime import Runtime
@@ -89,22 +90,47 @@ def _upsert(count: int) -> TextualSelect:
     ).columns(_TABLE.c.key, _TABLE.c.failures, _TABLE.c.last_failure_at, _TABLE.c.locked_until)
 
 
+@cache
+def _count_plainly(count: int) -> TextualSelect:
+    """The common attempt in one statement: count it against `count` keys (:k0, the terminal,
+    first) by one each, inserting a missing key with one failure, and return the keys counted.
+    A key is counted only when that is all the attempt does to it (the rules of
+    `_reserve_in_transaction`): it is not locked and stays under its limit (:terminal_under for
+    the terminal, whose next failure would make it wait, :key_under for the others), and the
+    terminal's last failure is within its window (:quiet_before), so that it does not start
+    afresh. A key left out is still locked (PostgreSQL), and the caller then rolls back."""
+    rows = ", ".join(f"(:k{i}, 1, :now)" for i in range(count))
+    return text(
+        f"INSERT INTO login_throttle (key, failures, last_failure_at) VALUES {rows}"
+        " ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1,"
+        " last_failure_at = excluded.last_failure_at"
+        " WHERE login_throttle.locked_until IS NULL"
+        " AND login_throttle.failures < CASE WHEN login_throttle.key = :k0 THEN :terminal_under ELSE :key_under END"
+        " AND (login_throttle.key <> :k0 OR login_throttle.last_failure_at IS NULL"
+        " OR login_throttle.last_failure_at > :quiet_before)"
+        " RETURNING key, failures"
+    ).bindparams(
+        bindparam("now", type_=_TABLE.c.last_failure_at.type),
+        bindparam("quiet_before", type_=_TABLE.c.last_failure_at.type),
+    ).columns(_TABLE.c.key, _TABLE.c.failures)
+
+
 _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("b_key")).values(
     failures=bindparam("b_failures"), last_failure_at=bindparam("b_last"), locked_until=bindparam("b_until"))
 
 
-def _rows(session: Session, keys: list[str]) -> dict[str, _Counter]:
+def _rows(connection: Connection, keys: list[str]) -> dict[str, _Counter]:
     """The throttle rows of `keys`, created if missing and locked until the transaction ends, in
     one statement: an upsert that touches each row (PostgreSQL locks it; SQLite write
     transactions are already serialised by `BEGIN IMMEDIATE`) and returns it. Every caller
     passes the terminal key first, so rows are always locked in the same order."""
-    found = session.connection().execute(_upsert(len(keys)), {f"k{i}": key for i, key in enumerate(keys)})
+    found = connection.execute(_upsert(len(keys)), {f"k{i}": key for i, key in enumerate(keys)})
     return {row.key: _Counter(*row) for row in found}
 
 
-def _store(session: Session, counters: list[_Counter]) -> None:
+def _store(connection: Connection, counters: list[_Counter]) -> None:
     """Write the counters back, in one statement."""
-    session.connection().execute(_STORE, [
+    connection.execute(_STORE, [
         {"b_key": c.key, "b_failures": c.failures, "b_last": c.last_failure_at, "b_until": c.locked_until}
         for c in counters
     ])
@@ -182,10 +208,38 @@ def _reserve_once(rt: Runtime, key: str | None, patient: bool) -> Attempt | None
         return waiting.attempt
 
 
+class _NotPlain(Exception):
+    """The attempt does more than count: its one-statement transaction is rolled back."""
+
+
+def _reserve_plainly(rt: Runtime, key: str | None) -> Attempt | None:
+    """The attempt counted in one statement (`_count_plainly`) when that is all it does; None
+    (nothing counted) when a key is locked, waiting, at its limit or starting afresh."""
+    settings, terminal, now = rt.settings, terminal_key(rt), rt.now()
+    keys = [terminal] if key is None else [terminal, key]
+    if settings.terminal_failure_limit <= 1 or settings.lock_threshold < 1:
+        return None
+    try:
+        with rt.transaction() as connection:
+            counted: dict[str, int] = dict(connection.execute(_count_plainly(len(keys)), {
+                **{f"k{i}": name for i, name in enumerate(keys)}, "now": now,
+                "terminal_under": settings.terminal_failure_limit - 1, "key_under": settings.lock_threshold,
+                "quiet_before": now - timedelta(minutes=settings.terminal_window_minutes),
+            }).all())
+            if len(counted) < len(keys):
+                raise _NotPlain()
+    except _NotPlain:
+        return None
+    return Attempt(key, terminal, counted[key] if key is not None else 0, counted[terminal])
+
+
 def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Attempt | None:
+    plain = _reserve_plainly(rt, key)
+    if plain is not None:
+        return plain
     terminal, now = terminal_key(rt), rt.now()
-    with rt.write() as session:
-        rows = _rows(session, [terminal] if key is None else [terminal, key])
+    with rt.transaction() as connection:
+        rows = _rows(connection, [terminal] if key is None else [terminal, key])
         station = rows[terminal]
         _start_afresh_if_quiet(rt, station)
         if _active(rt, station.locked_until):
@@ -196,7 +250,7 @@ def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Atte
             row = rows[key]
             state = _key_state(rt, row)
             if state == "undecided" and patient:
-                _store(session, list(rows.values()))
+                _store(connection, list(rows.values()))
                 return None
             locked = state != "open"
             if not locked:
@@ -208,7 +262,7 @@ def _reserve_in_transaction(rt: Runtime, key: str | None, patient: bool) -> Atte
         wait = wait_minutes(rt, station.failures)
         if wait:
             station.locked_until = now + timedelta(minutes=wait)
-        _store(session, list(rows.values()))
+        _store(connection, list(rows.values()))
         return Attempt(key, terminal, failures, station.failures, locked, wait_minutes=wait)
 
 
@@ -257,11 +311,11 @@ def _tell_participant(session: Session, rt: Runtime, key: str) -> None:
         notifications.notify(session, rt, stored_id(participant.id), "account_locked", minutes=rt.settings.lock_minutes)
 
 
-def succeeded(session: Session, rt: Runtime, attempt: Attempt) -> None:
+def succeeded(unit: Unit, rt: Runtime, attempt: Attempt) -> None:
     """In the caller's write transaction, in two set-based statements: the terminal's reservation
     is given back (a success does not wipe a terminal's earlier failures; a wait this attempt
     began ends), then the key's row and a terminal row left with nothing to remember go."""
-    connection = session.connection()
+    connection = connection_of(unit)
     connection.execute(_GIVE_BACK_AND_END_WAIT if attempt.wait_minutes else _GIVE_BACK_ATTEMPT,
                        {"terminal": attempt.terminal})
     if attempt.key is None:

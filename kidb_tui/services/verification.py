@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Unit, connection_of
 from kidb_tui.errors import AuthError, DomainError, NotFound
 from kidb_tui.masked import SecretStr, masked, reveal
-from kidb_tui.models import EmailCode, Participant, stored_id
+from kidb_tui.models import EmailCode, Participant, stored_id, table
 from kidb_tui.services import audit, outbox
 from kidb_tui.services.runtime import Runtime
 
@@ -51,25 +53,43 @@ def _live(session: Session, rt: Runtime, participant_id: int) -> EmailCode | Non
     return row if row is not None and as_utc(row.expires_at) > rt.now() else None
 
 
-def issue_code(session: Session, rt: Runtime, participant: Participant) -> None:
+class Holder(Protocol):
+    """The participant's columns a code needs: a Participant, or the values just written."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def nib(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+
+
+_CODES = table(EmailCode)
+_END_CODES = update(_CODES).where(_CODES.c.participant_id == bindparam("b_participant"),
+                                  _CODES.c.used_at.is_(None)).values(used_at=bindparam("b_now"))
+_INSERT_CODE = insert(_CODES)
+
+
+def issue_code(unit: Unit, rt: Runtime, participant: Holder) -> None:
     """In the caller's transaction: end earlier codes and queue a new one to the address on
     record. Nothing happens without a mail server or an address."""
     if not rt.settings.mail_configured or not participant.email:
         return
-    for old in session.exec(
-        select(EmailCode).where(EmailCode.participant_id == participant.id, col(EmailCode.used_at).is_(None))
-    ):
-        old.used_at = rt.now()
-        session.add(old)
+    connection = connection_of(unit)
+    connection.execute(_END_CODES, {"b_participant": participant.id, "b_now": rt.now()})
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = participant.email
-    session.add(EmailCode(
-        participant_id=stored_id(participant.id), email=participant.email, code_hash=_hash(rt, salt, code),
-        created_at=rt.now(), expires_at=rt.now() + timedelta(minutes=VALID_MINUTES),
-    ))
-    outbox.add(session, rt, participant, "email", participant.email, outbox.CODE_KIND,
+    connection.execute(_INSERT_CODE, {
+        "participant_id": stored_id(participant.id), "email": participant.email, "code_hash": _hash(rt, salt, code),
+        "attempts": 0, "created_at": rt.now(), "expires_at": rt.now() + timedelta(minutes=VALID_MINUTES), "used_at": None,
+    })
+    outbox.add(unit, rt, participant, "email", participant.email, outbox.CODE_KIND,
                code=code, minutes=VALID_MINUTES)
-    audit.record(session, rt, participant.nib, "verify.code_sent", participant.nib)
+    audit.record(unit, rt, participant.nib, "verify.code_sent", participant.nib)
 
 
 def send_code(rt: Runtime, participant_id: int, language: str | None = None) -> None:

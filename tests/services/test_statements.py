@@ -1,0 +1,47 @@
+"""The statements a claim and a login send to the database (counted at the driver, BEGIN, COMMIT
+and ROLLBACK left out): the round trips bench/throughput.py sets beside the raw driver's 11 per
+claim. A PIN attempt that only counts is one statement (services/throttle.py)."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from kidb_tui.services import auth
+from kidb_tui.services.claims import submit_claim
+from tests.conftest import SITI, sign_in
+from tests.services.helpers import contact_of, draft
+
+
+@contextmanager
+def counted(rt):
+    sent: list[str] = []
+
+    def _count(connection, cursor, statement, *args) -> None:
+        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            sent.append(statement.split()[0])
+
+    event.listen(rt.engine, "before_cursor_execute", _count)
+    try:
+        yield sent
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", _count)
+
+
+def test_a_claim_is_eleven_statements(demo_rt):
+    identity = sign_in(demo_rt, SITI)
+    form, contact = draft(demo_rt, SITI, "biaya_medis", "1.500.000"), contact_of(demo_rt, SITI)
+    with counted(demo_rt) as sent:
+        submit_claim(demo_rt, identity, form, contact, SITI.secret, "key-1")
+    # the context read; the attempt counted; in the claim's transaction the context locked, the
+    # attempt settled (two), the claim inserted and its reference set, the amount reserved, the
+    # stage, the notification and the audit rows
+    assert sent == ["SELECT", "INSERT", "SELECT", "UPDATE", "DELETE", "INSERT", "UPDATE", "UPDATE", "INSERT",
+                    "INSERT", "INSERT"]
+
+
+def test_a_login_is_seven_statements(demo_rt):
+    with counted(demo_rt) as sent:
+        assert auth.login(demo_rt, SITI.nib, SITI.secret).ok
+    # the attempt counted; the credentials read; in one transaction read again, the attempt
+    # settled (two), the login time stored and the audit row
+    assert sent == ["INSERT", "SELECT", "SELECT", "UPDATE", "DELETE", "UPDATE", "INSERT"]
