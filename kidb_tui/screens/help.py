@@ -23,7 +23,7 @@ class HelpScreen(KioskScreen[None]):
             yield Block(self._sections)
 
     def _sections(self, block: Block) -> RenderableType:
-        settings = self.rt.settings
+        settings = self.terminal.settings
         parts: list[RenderableType] = []
         for index, section in enumerate(SECTIONS):
             if index:
