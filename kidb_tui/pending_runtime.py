@@ -38,7 +38,7 @@ class PendingRuntime:
     def ready(self) -> bool:
         return self._done.is_set()
 
-    def start(self, then: Callable[[], None]) -> None:
+    def start(self, then: Callable[[], object]) -> None:
         """Prepare in a daemon thread (once, whoever asks again), then call `then` in that thread."""
         if self._started.acquire(blocking=False):
             threading.Thread(target=self._run, args=(then,), name="kidb-prepare", daemon=True).start()
@@ -48,7 +48,7 @@ class PendingRuntime:
         if self._started.acquire(blocking=False):
             self._run(lambda: None)
 
-    def _run(self, then: Callable[[], None]) -> None:
+    def _run(self, then: Callable[[], object]) -> None:
         try:
             self._runtime = self._prepare(self.settings, self.clock)
         except BaseException as error:  # noqa: BLE001  (kept for whoever waits; the app ends on it)
