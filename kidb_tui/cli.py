@@ -128,6 +128,8 @@ def _run_kiosk_on_its_own(settings, args) -> int:
         rt = bootstrap.prepare(settings, clock)
         sealers.extend(_sealers(rt))
         rt.hasher.prepare_dummy()
+        from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
+
         return rt
 
     app = KidbApp(PendingRuntime(settings, prepare), args.language, kiosk=args.kiosk)
