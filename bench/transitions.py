@@ -166,7 +166,7 @@ async def _claim_flow(rt: Runtime, n: int, switches: list[float]) -> list[float]
         await pilot.press(*population.PIN)
         times.append(await _timed(pilot, ("enter",), ReceiptScreen))
         await _language(pilot, switches)
-        await pilot.press("enter")
+        await pilot.press("f10")  # the receipt stays until F10 or Esc
         while not isinstance(app.screen, MenuScreen):
             await _settle(pilot)
         for key, target in ACCOUNT_SCREENS:

@@ -3,26 +3,38 @@ in (the menu and everything under it)."""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import TYPE_CHECKING
 
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kidb_tui.pending_runtime import PendingRuntime
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.help import HelpScreen
-from kidb_tui.screens.menu import MenuScreen
-from kidb_tui.services import auth
-from kidb_tui.services.auth import Identity
-from kidb_tui.services.runtime import Runtime
 from kidb_tui.terminal_app import SIGNED_IN, SIGNED_OUT, TerminalApp
+
+if TYPE_CHECKING:
+    from kidb_tui.services.auth import Identity
+    from kidb_tui.services.runtime import Runtime
+
+
+def _menu() -> Screen[None]:
+    """The signed-in mode's first screen, imported when someone has signed in: the login screen
+    is drawn before the services (and the database layer under them) are imported."""
+    from kidb_tui.screens.menu import MenuScreen
+
+    return MenuScreen()
 
 
 class KidbApp(TerminalApp):
     """One participant session at a terminal. In kiosk mode no key leaves the app."""
 
     TITLE = "KIDB"
-    MODES = {SIGNED_OUT: LoginScreen, SIGNED_IN: MenuScreen}
+    MODES = {SIGNED_OUT: LoginScreen, SIGNED_IN: _menu}
     BINDINGS = [*TerminalApp.BINDINGS, Binding("f1", "help", "key.help")]
     """F1 opens Bantuan from every screen, signed out or in."""
 
-    def __init__(self, rt: Runtime, language: str | None = None, kiosk: bool = False) -> None:
+    def __init__(self, rt: Runtime | PendingRuntime, language: str | None = None, kiosk: bool = False) -> None:
         super().__init__(rt, language, kiosk)
         self.identity: Identity | None = None
 
@@ -30,12 +42,16 @@ class KidbApp(TerminalApp):
         return self.identity
 
     def accept(self, user: object) -> None:
+        from kidb_tui.services.auth import Identity
+
         assert isinstance(user, Identity)
         self.identity = user
 
     def record_logout(self, reason: str) -> None:
         identity, self.identity = self.identity, None
         if identity is not None:
+            from kidb_tui.services import auth
+
             auth.logout(self.rt, identity, reason)
 
     def actor_name(self) -> str:

@@ -115,20 +115,56 @@ def _parser() -> argparse.ArgumentParser:
 def _run_kiosk(rt, args) -> int:
     from kidb_tui.app import KidbApp
 
-    return _run_app(rt, KidbApp(rt, args.language, kiosk=args.kiosk))
+    return _run_app(KidbApp(rt, args.language, kiosk=args.kiosk), _sealers(rt))
 
 
-def _run_app(rt, app) -> int:
-    """Run a terminal app with the session log set up and, beside it, the app's audit sealer."""
-    from kidb_tui import logs
+def _run_kiosk_on_its_own(settings, args) -> int:
+    """`kidb` (`--kiosk`): the login screen is drawn first and the database prepared behind it
+    (kidb_tui/pending_runtime.py); a database it cannot prepare ends the app, then is said here."""
+    from kidb_tui.app import KidbApp
+    from kidb_tui.pending_runtime import PendingRuntime
+
+    sealers: list = []
+
+    def prepare(settings, clock):
+        from kidb_tui import bootstrap
+
+        rt = bootstrap.prepare(settings, clock)
+        sealers.extend(_sealers(rt))
+        rt.hasher.prepare_dummy()
+        from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
+
+        return rt
+
+    app = KidbApp(PendingRuntime(settings, prepare), args.language, kiosk=args.kiosk)
+    status = _run_app(app, sealers)
+    if app.prepare_failed is not None:
+        from kidb_tui.bootstrap import SchemaMismatch
+
+        if not isinstance(app.prepare_failed, SchemaMismatch):
+            raise app.prepare_failed
+        print(f"kidb: {app.prepare_failed}", file=sys.stderr)
+        return 2
+    return status
+
+
+def _sealers(rt) -> list:
+    """The app's audit sealer, started (none in a session of `kidb serve`, which seals for it)."""
     from kidb_tui.services.audit_seal import app_sealer
 
+    return [sealer for sealer in (app_sealer(rt),) if sealer is not None]
+
+
+def _run_app(app, sealers: list) -> int:
+    """Run a terminal app with the session log set up; its audit sealers are stopped (sealing
+    once more) when it ends."""
+    from kidb_tui import logs
+
     logs.configure()
-    sealer = app_sealer(rt)
     try:
         app.run()
     finally:
-        if sealer is not None:
+        for sealer in sealers:
             sealer.stop()
     return app.return_code or 0
 
@@ -167,7 +203,6 @@ def main(argv: list[str] | None = None) -> int:
         from kidb_tui.attach import run
 
         return run(args)
-    from kidb_tui import bootstrap
     from kidb_tui.config import KeyFileError, SettingsError, load_options, load_settings, user_data_dir
 
     try:
@@ -191,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyFileError, SettingsError) as error:
         print(f"kidb: {error}", file=sys.stderr)
         return 2
+    if args.command is None:
+        return _run_kiosk_on_its_own(settings, args)
+    from kidb_tui import bootstrap
+
     if args.command == "demo":
         return _demo(bootstrap.build_demo(_demo_mail(settings)), args, demo_url)
     if args.command == "host":
@@ -212,8 +251,6 @@ def main(argv: list[str] | None = None) -> int:
     except bootstrap.SchemaMismatch as error:
         print(f"kidb: {error}", file=sys.stderr)
         return 2
-    if args.command is None:
-        return _run_kiosk(rt, args)
     if args.command == "participants":
         return _import(rt, args)
     handler = {
@@ -351,7 +388,7 @@ def _add_officer(rt, args) -> int:
 def _run_backoffice(rt, args) -> int:
     from kidb_tui.backoffice.app import BackofficeApp
 
-    return _run_app(rt, BackofficeApp(rt, args.language, kiosk=args.kiosk))
+    return _run_app(BackofficeApp(rt, args.language, kiosk=args.kiosk), _sealers(rt))
 
 
 def _serve(rt, args) -> int:

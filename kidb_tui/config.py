@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 import tomllib
@@ -24,13 +25,14 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from kidb_tui import time_zones
 from kidb_tui.masked import SecretBytes, SecretStr, masked, masked_bytes
 
 APP_NAME = "kidb"
+_URL_SCHEME = re.compile(r"([\w+]+)://")
+"""What SQLAlchemy's `make_url` reads the dialect from (not imported here: the settings are
+loaded before the kiosk's first frame, the database layer after it)."""
 KEY_MIN_BYTES = 32
 ENV_PREFIX = "KIDB_"
 CONFIG_ENV = "KIDB_CONFIG"
@@ -261,11 +263,7 @@ class Options(BaseSettings):
     def _database_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            backend = make_url(value).get_backend_name()
-        except ArgumentError:
-            backend = ""
-        if backend not in ("sqlite", "postgresql"):
+        if _backend_name(value) not in ("sqlite", "postgresql"):
             raise PydanticCustomError("database_url", "not a database URL")
         return value
 
@@ -475,3 +473,10 @@ def _read_secret_file(path: Path | None) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise KeyFileError(f"{path}: {error.strerror or error}") from None
+
+
+def _backend_name(url: str) -> str:
+    """The database backend a SQLAlchemy URL names ("postgresql" for "postgresql+psycopg://..."),
+    "" when the text is no URL."""
+    found = _URL_SCHEME.match(url)
+    return found.group(1).split("+")[0] if found else ""

@@ -13,7 +13,7 @@ import signal
 import time
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import events
@@ -21,6 +21,7 @@ from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
@@ -29,14 +30,19 @@ from textual.worker import Worker, WorkerFailed
 from kidb_tui.errors import SystemBusy
 from kidb_tui.i18n import LANGUAGES, Translator
 from kidb_tui.logs import escape, traceback_text
+from kidb_tui.pending_runtime import PendingRuntime
 from kidb_tui.resources import styles_dir
 from kidb_tui.screens.base import BACKGROUND, TerminalScreen
 from kidb_tui.screens.messages import SignedIn, SignOutRequested
 from kidb_tui.screens.session_modals import ApologyScreen, ConfirmLeaveScreen, CountdownScreen
-from kidb_tui.services import session_events
-from kidb_tui.services.runtime import Runtime
 from kidb_tui.session_timer import EXPIRED, WARN, SessionTimer
 from kidb_tui.type_ahead import TypeAhead
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from kidb_tui.config import Settings
+    from kidb_tui.services.runtime import Runtime
 
 QUIT_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash")
 _ACTIVITY = (events.Key, events.MouseDown, events.Paste)
@@ -46,6 +52,10 @@ ERROR_BURST = 3
 ERROR_BURST_SECONDS = 60.0
 
 log = logging.getLogger("kidb.session")
+
+
+class RuntimePrepared(Message):
+    """The database behind the first screen is prepared, or could not be (posted from its thread)."""
 
 
 def style_sheets() -> list[str | PurePath]:
@@ -68,9 +78,11 @@ class TerminalApp(App[None]):
     language = var("id")
     """The language of every screen; screens watch it and redraw their texts."""
 
-    def __init__(self, rt: Runtime, language: str | None = None, kiosk: bool = False) -> None:
+    def __init__(self, rt: Runtime | PendingRuntime, language: str | None = None, kiosk: bool = False) -> None:
         super().__init__()
-        self.rt = rt
+        self._pending = rt if isinstance(rt, PendingRuntime) else None
+        self._rt: Runtime | None = None if isinstance(rt, PendingRuntime) else rt
+        self.settings: Settings = rt.settings
         self.kiosk = kiosk
         self.i18n = Translator(language or rt.settings.language, rt.settings.timezone)
         self.set_reactive(TerminalApp.language, self.i18n.language)
@@ -80,7 +92,7 @@ class TerminalApp(App[None]):
             mode: first for mode, first in self.MODES.items() if callable(first)}
         settings = rt.settings
         self.timer = SessionTimer(
-            settings.idle_seconds, settings.idle_warning_seconds, settings.session_limit_seconds, rt.now()
+            settings.idle_seconds, settings.idle_warning_seconds, settings.session_limit_seconds, self.now()
         )
         self._countdown: CountdownScreen | None = None
         self._error_times: list[float] = []
@@ -89,6 +101,43 @@ class TerminalApp(App[None]):
         self._entering = asyncio.Lock()
         """Held while modes are swapped (the session timer and a screen may both end a session)."""
         self._modes_started = 0
+
+    @property
+    def rt(self) -> Runtime:
+        """The runtime; while a PendingRuntime is still being prepared, waiting for it (only worker
+        threads ask this early: the UI thread uses `settings` and `now()`)."""
+        if self._rt is None:
+            assert self._pending is not None
+            if not self.is_running:
+                self._pending.prepare_here()
+            self._rt = self._pending.wait()
+        return self._rt
+
+    @rt.setter
+    def rt(self, rt: Runtime) -> None:
+        self._rt = rt
+
+    def now(self) -> datetime:
+        """The runtime's clock, also while the runtime is being prepared."""
+        return self._rt.now() if self._rt is not None else cast(PendingRuntime, self._pending).now()
+
+    @property
+    def prepare_failed(self) -> BaseException | None:
+        """What preparing a PendingRuntime raised: the app ends on it (the command line says why)."""
+        return self._pending.error if self._pending is not None else None
+
+    @property
+    def runtime_ready(self) -> bool:
+        return self._rt is not None or cast(PendingRuntime, self._pending).ready
+
+    def on_ready(self) -> None:
+        """The first frame is on the screen: only now is the database layer imported and prepared."""
+        if self._pending is not None:
+            self._pending.start(lambda: self.post_message(RuntimePrepared()))
+
+    def on_runtime_prepared(self) -> None:
+        if self.prepare_failed is not None:
+            self.exit(return_code=2)
 
     def signed_in_user(self) -> object | None:
         raise NotImplementedError
@@ -140,6 +189,8 @@ class TerminalApp(App[None]):
         session is wiped: a screen's error ends in an apology on a fresh login screen, while an
         error in the app's own message loop (which Textual stops after it) ends the session
         with a plain apology on the terminal. No traceback ever reaches the terminal."""
+        if self.prepare_failed is not None:
+            return  # a worker that waited for the runtime: the app is ending on why it failed
         cause = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
         task = asyncio.current_task()
         if task is self._app_task:
@@ -192,7 +243,7 @@ class TerminalApp(App[None]):
         """The app cannot go on: audit, log out, and leave a plain apology on the terminal."""
         signed_in = self.signed_in_user() is not None
         try:
-            session_events.record_error(self.rt, self.actor_name(), error_type, signed_in)
+            _record_error(self.rt, self.actor_name(), error_type, signed_in)
         except SystemBusy:
             log.warning("event=session_error_not_audited error=%s", error_type)
         self._logout_quietly("error")
@@ -216,7 +267,7 @@ class TerminalApp(App[None]):
         """Audit the error, wipe the session and apologise on a fresh login screen."""
         signed_in = self.signed_in_user() is not None
         try:
-            await asyncio.to_thread(session_events.record_error, self.rt, self.actor_name(), error_type, signed_in)
+            await asyncio.to_thread(_record_error, self.rt, self.actor_name(), error_type, signed_in)
         except SystemBusy:
             log.warning("event=session_error_not_audited error=%s", error_type)
         await self.sign_out(reason="error")
@@ -224,8 +275,8 @@ class TerminalApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY):
-            self.timer.touch(self.rt.now())
-            if self._countdown is not None and self.timer.state(self.rt.now()).status != WARN:
+            self.timer.touch(self.now())
+            if self._countdown is not None and self.timer.state(self.now()).status != WARN:
                 self._close_countdown()
                 return
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -267,7 +318,7 @@ class TerminalApp(App[None]):
         """Someone signed in: start the session clock and a fresh signed-in mode; the signed-out
         mode (the login screen with what was typed there) is discarded."""
         self.accept(user)
-        self.timer.start(self.rt.now())
+        self.timer.start(self.now())
         self.call_next(self._enter, SIGNED_IN)
 
     async def on_signed_in(self, message: SignedIn) -> None:
@@ -285,7 +336,7 @@ class TerminalApp(App[None]):
         `notice` is shown on its status line as an error (why the session ended). In kiosk mode
         the language returns to Bahasa Indonesia for the next person."""
         self._logout_quietly(reason)
-        self.timer.stop(self.rt.now())
+        self.timer.stop(self.now())
         self._countdown = None
         self.clear_notifications()
         if self.kiosk:
@@ -319,9 +370,9 @@ class TerminalApp(App[None]):
     async def check_session(self) -> None:
         """Every second: show the countdown in the last seconds, wipe the session at zero."""
         if not self._session_in_use():
-            self.timer.touch(self.rt.now())
+            self.timer.touch(self.now())
             return
-        state = self.timer.state(self.rt.now())
+        state = self.timer.state(self.now())
         if state.status == EXPIRED:
             await self.sign_out(reason=state.reason, notice=self.t(f"session.ended_{state.reason}"))
         elif state.status == WARN:
@@ -337,6 +388,12 @@ class TerminalApp(App[None]):
         if self._countdown is not None and self.screen is self._countdown:
             self.pop_screen()
         self._countdown = None
+
+
+def _record_error(rt: Runtime, actor: str, error_type: str, signed_in: bool) -> None:
+    from kidb_tui.services import session_events
+
+    session_events.record_error(rt, actor, error_type, signed_in)
 
 
 def _ready(screen: Screen[Any]) -> bool:

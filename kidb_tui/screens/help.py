@@ -48,7 +48,7 @@ class HelpScreen(HelpPage, KioskScreen[None]):
     TITLE_KEY = "help.title"
 
     def sections(self) -> list[tuple[str, str]]:
-        settings = self.rt.settings
+        settings = self.terminal.settings
         return [
             (self.t(f"help.{section}.heading"),
              self.t(f"help.{section}.text", attempts=settings.lock_threshold, minutes=settings.lock_minutes))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.cells import cell_len
 from textual import events, on
 from textual.content import Content
+from textual.geometry import Region
 from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, TextArea
@@ -140,8 +141,13 @@ class FormField(Translated, Widget):
         return shown(self._error)
 
     def set_hint(self, text: Shown) -> None:
+        """Redraw the hint's cells only, and only when its text changes (it is set per key typed)."""
+        changed = shown(text) != shown(self._hint)
         self._hint = text
-        self.refresh()
+        if changed and self.HINT_WIDTH:
+            self.refresh(Region(max(self.size.width - self.HINT_WIDTH, 0), 0, self.HINT_WIDTH, 1))
+        elif changed:
+            self.refresh()
 
     def relabel(self) -> None:
         if self.placeholder_key and isinstance(self._control, (Input, TextArea)):

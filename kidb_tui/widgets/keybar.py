@@ -47,7 +47,7 @@ class KeyBar(Translated, Static):
             seen.add(binding.description)
             parts.append((_rank(binding.key), f"{_key_label(app.get_key_display(binding))} {app.t(binding.description)}"))
         parts.sort(key=lambda part: part[0])
-        settings = app.rt.settings
+        settings = app.settings
         terminal = " · ".join(part for part in (settings.terminal_id, settings.branch) if part)
         keys = "  ".join(text for _rank_of, text in parts)
         text = f"{terminal} | {keys}" if terminal else keys

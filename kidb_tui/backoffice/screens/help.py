@@ -17,7 +17,7 @@ class BackofficeHelpScreen(HelpPage, BackofficeScreen[None]):
         self.screen_title_key = screen_title_key
 
     def sections(self) -> list[tuple[str, str]]:
-        settings = self.rt.settings
+        settings = self.terminal.settings
         about = self.t(f"bo.help.{self.topic}", attempts=settings.lock_threshold, minutes=settings.lock_minutes,
                        reset_minutes=reset_codes.VALID_MINUTES)
         return [(self.t(self.screen_title_key), about), (self.t("bo.help.common_heading"), self.t("bo.help.common"))]

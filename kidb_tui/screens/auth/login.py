@@ -1,10 +1,13 @@
 """Login: NIB and masked PIN/password; links to account activation, PIN reset and help. The
-dummy hash for unknown NIBs is made as soon as the screen is up, so the first login of a
-process costs no more."""
+dummy hash for unknown NIBs is made as soon as the screen is up (or, behind a kiosk's first
+screen, once its runtime is prepared), so the first login of a process costs no more. The
+first screen of a kiosk: it imports no service (nor, under them, the database layer), which
+its worker threads import once the runtime is ready."""
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,14 +16,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
 from kidb_tui.masked import SecretStr, masked
-from kidb_tui.screens.auth.activation import ActivationScreen
-from kidb_tui.screens.auth.reset import ResetScreen
 from kidb_tui.screens.base import BACKGROUND, KioskScreen
 from kidb_tui.screens.messages import SignedIn
-from kidb_tui.services import auth
-from kidb_tui.services.auth import LoginResult
 from kidb_tui.widgets.form_field import FormField
 from kidb_tui.widgets.text import KeyButton
+
+if TYPE_CHECKING:
+    from kidb_tui.services.auth import LoginResult
 
 
 class LoginScreen(KioskScreen[None]):
@@ -46,7 +48,8 @@ class LoginScreen(KioskScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#nib", Input).focus()
-        self._prepare_dummy()
+        if self.terminal.runtime_ready:
+            self._prepare_dummy()
 
     @work(thread=True, group=BACKGROUND)
     def _prepare_dummy(self) -> None:
@@ -70,7 +73,10 @@ class LoginScreen(KioskScreen[None]):
 
     @work(thread=True, exclusive=True, group="login")
     def _verify(self, nib: str, secret: SecretStr, language: str) -> None:
-        result = auth.login(self.rt, nib, secret, language)
+        rt = self.rt  # waits while the database is still being prepared behind this screen
+        from kidb_tui.services import auth
+
+        result = auth.login(rt, nib, secret, language)
         if result.delay:
             time.sleep(result.delay)
         self.app.call_from_thread(self._finish, result)
@@ -95,7 +101,11 @@ class LoginScreen(KioskScreen[None]):
 
     @on(Button.Pressed, "#activate")
     def action_activate(self) -> None:
+        from kidb_tui.screens.auth.activation import ActivationScreen
+
         self.app.push_screen(ActivationScreen())
 
     def action_reset(self) -> None:
+        from kidb_tui.screens.auth.reset import ResetScreen
+
         self.app.push_screen(ResetScreen())

@@ -1,0 +1,56 @@
+"""What a key makes the kiosk write to the terminal: only the cells that change. A character
+typed into a form field repaints that field's control and its hint, not its label nor another
+field; moving the cursor to the next field repaints the two fields, not the whole screen
+(bench/flow_bytes.py measures the bytes; these check where they go)."""
+
+from textual._compositor import ChopsUpdate, CompositorUpdate
+
+from kidb_tui.widgets.form_field import LABEL_WIDTH
+from tests import ui
+from tests.conftest import SITI
+from tests.screens.claim_steps import LABEL, open_form
+
+
+def _watch(app) -> list[CompositorUpdate]:
+    """The updates the app writes to the terminal from now on."""
+    written: list[CompositorUpdate] = []
+    display = app._display
+
+    def spy(screen, update):
+        written.append(update)
+        return display(screen, update)
+
+    app._display = spy
+    return written
+
+
+def _row_of(app, label: str) -> int:
+    return next(y for y, row in enumerate(ui.lines(app)) if row.strip().startswith(label))
+
+
+async def test_a_character_typed_repaints_the_control_and_its_hint_only(make_app):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        assert ui.focused_label(app) == LABEL["amount"]
+        row = _row_of(app, LABEL["amount"])
+        written = _watch(app)
+        await ui.keys(pilot, "5")
+        assert ui.shows(app, "= Rp5")
+        assert written and all(isinstance(update, ChopsUpdate) for update in written)
+        spans = [span for update in written for span in update.spans]
+        assert {y for y, _start, _end in spans} == {row}
+        assert min(start for _y, start, _end in spans) > LABEL_WIDTH
+
+
+async def test_moving_to_the_next_field_does_not_repaint_the_whole_screen(make_app):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        await ui.keys(pilot, *"5000000")
+        written = _watch(app)
+        await ui.keys(pilot, "enter")
+        assert ui.focused_label(app) == LABEL["bank"]
+        assert written and all(isinstance(update, ChopsUpdate) for update in written)
+        rows = {y for update in written for y, _start, _end in update.spans}
+        assert rows <= {_row_of(app, LABEL["amount"]), _row_of(app, LABEL["bank"]), len(ui.lines(app)) - 1}
