@@ -158,7 +158,7 @@ def notification_kinds() -> dict[str, str]:
         functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
         for function in functions:
             for call in [n for n in ast.walk(function) if isinstance(n, ast.Call)]:
-                if name_of(call.func) != "notify" or len(call.args) < 4:
+                if name_of(call.func) not in ("notify", "notify_participant") or len(call.args) < 4:
                     continue
                 kind = call.args[3]
                 found = [literal(kind)] if literal(kind) else []

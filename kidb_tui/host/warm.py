@@ -37,7 +37,8 @@ DRIVERS = {"sqlite": ("sqlalchemy.dialects.sqlite.pysqlite",),
            "postgresql": ("sqlalchemy.dialects.postgresql.psycopg", "psycopg")}
 
 
-def _import_all() -> None:
+def import_all() -> None:
+    """Import every module a session can use (the host, and tests that stand for it)."""
     for name in MODULES:
         importlib.import_module(name)
     for package_name in PACKAGES:
@@ -72,7 +73,7 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
     """Load and prepare everything; returns the hasher with its dummy hash made, and the seconds taken."""
     started = time.monotonic()
     _fixed_mmap_threshold()
-    _import_all()
+    import_all()
     for name in DRIVERS.get(make_url(settings.database_url).get_backend_name(), ()):
         importlib.import_module(name)
     _load_data()

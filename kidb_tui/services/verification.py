@@ -53,19 +53,11 @@ def _live(session: Session, rt: Runtime, participant_id: int) -> EmailCode | Non
     return row if row is not None and as_utc(row.expires_at) > rt.now() else None
 
 
-class Holder(Protocol):
+class Holder(outbox.Addressee, Protocol):
     """The participant's columns a code needs: a Participant, or the values just written."""
 
     @property
-    def id(self) -> int | None: ...
-    @property
     def nib(self) -> str: ...
-    @property
-    def language(self) -> str: ...
-    @property
-    def email(self) -> str: ...
-    @property
-    def phone(self) -> str: ...
 
 
 _CODES = table(EmailCode)

@@ -44,9 +44,11 @@ import asyncio, sys
 from kidb_tui import bootstrap
 from kidb_tui.app import KidbApp
 from kidb_tui.config import load_settings
-from kidb_tui.host import styles
+from kidb_tui.host import styles, warm
 
 shared = sys.argv[1] == "shared"
+if shared:
+    warm.import_all()  # as the host does before parsing
 before = styles.parse_all() if shared else 0
 rt = bootstrap.prepare(load_settings("sqlite://"))
 

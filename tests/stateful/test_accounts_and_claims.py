@@ -414,7 +414,8 @@ class AccountsAndClaims(RuleBasedStateMachine):
     def action(self, name: str, claim: ModelClaim, version: int, officer: OfficerIdentity, approved: int = 0):
         claim_id = self._id(claim)
         return {
-            "assess": lambda: review.assess(self.rt, officer, claim_id, version, approved, True),
+            "assess": lambda: review.assess(self.rt, officer, claim_id, version, approved, True,
+                                            difference_reason="Dokumen kurang lengkap"),
             "approve": lambda: review.approve(self.rt, officer, claim_id, version),
             "pay": lambda: review.record_payment(self.rt, officer, claim_id, version, f"TRF-{claim.reference}"),
             "close": lambda: review.close(self.rt, officer, claim_id, version),
