@@ -33,7 +33,7 @@ from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from bench import data
 from kidb_tui.app import KidbApp
@@ -127,9 +127,9 @@ async def _language(pilot, switches: list[float]) -> None:
 
 async def _fill_form(pilot) -> None:
     screen = pilot.app.screen
-    for name, value in (("amount", "5.000.000"), ("account_number", population.ACCOUNT_NUMBER),
-                        ("reason", "Biaya rawat inap")):
+    for name, value in (("amount", "5.000.000"), ("account_number", population.ACCOUNT_NUMBER)):
         screen.query_one(f"#{name}", Input).value = value
+    screen.query_one("#reason", TextArea).text = "Biaya rawat inap"
     screen.query_one("#account_holder", Input).value = population.full_name(pilot.app.n)
     screen.query_one("#bank").value = population.BANK_CODE
     for box in screen.query("MarkCheckbox"):
