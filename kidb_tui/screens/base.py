@@ -156,6 +156,16 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
 
     # -- language -------------------------------------------------------------------------------
 
+    @on(events.Unmount)
+    def _unwatch_language(self) -> None:
+        """Textual drops a closed screen's watcher only when the watched value next changes: a
+        kiosk whose language stays Bahasa Indonesia all day would keep every screen every
+        participant saw (and all their widgets) alive. Textual has no public unwatch, so the
+        entry is taken out of the app's watcher list here."""
+        watchers = getattr(self.app, "__watchers", {}).get("language")
+        if watchers:
+            watchers[:] = [(node, callback) for node, callback in watchers if node is not self]
+
     def _language_changed(self, language: str) -> None:
         if self.is_current:
             self.relabel()

@@ -1,4 +1,8 @@
-"""Shared-terminal guards: quit keys in kiosk mode, idle countdown and timeout, session limit."""
+"""Shared-terminal guards: quit keys in kiosk mode, idle countdown and timeout, session limit,
+nothing of a signed-out participant kept."""
+
+import gc
+import weakref
 
 import pytest
 from sqlmodel import select
@@ -49,6 +53,23 @@ async def test_quit_keys_in_kiosk_mode_ask_then_log_out(make_app, demo_rt, key):
         assert SITI.name not in ui.text(app)
         assert app.is_running
     assert _logout_reasons(demo_rt) == ["user"]
+
+
+async def test_a_signed_out_participants_screens_are_released(make_app):
+    """After sign-out the kiosk holds none of the participant's screens (nor their widgets):
+    Textual keeps a screen's language watcher until the language next changes, which in a
+    kiosk that stays in Bahasa Indonesia all day would keep every screen ever shown."""
+    app = _kiosk(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        menus = []
+        for person in (SITI, SITI, SITI):
+            await ui.keys(pilot, *person.nib, "enter", *person.secret, "enter")
+            await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+            menus.append(weakref.ref(app.screen))
+            await ui.keys(pilot, "ctrl+q", "y")
+            assert ui.at(app, "login.title")
+        gc.collect()
+        assert [menu() is None for menu in menus[:2]] == [True, True]
 
 
 async def test_ctrl_q_quits_outside_kiosk_mode(make_app):
