@@ -15,8 +15,10 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events
+from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding
@@ -28,6 +30,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerFailed
 
 from kidb_tui.errors import SystemBusy
+from kidb_tui.frames import FrameWriter, WrittenUpdate
 from kidb_tui.i18n import LANGUAGES, Translator
 from kidb_tui.logs import escape, traceback_text
 from kidb_tui.pending_runtime import PendingRuntime
@@ -101,6 +104,7 @@ class TerminalApp(App[None]):
         self._entering = asyncio.Lock()
         """Held while modes are swapped (the session timer and a screen may both end a session)."""
         self._modes_started = 0
+        self._frames = FrameWriter()
 
     @property
     def rt(self) -> Runtime:
@@ -138,6 +142,15 @@ class TerminalApp(App[None]):
     def on_runtime_prepared(self) -> None:
         if self.prepare_failed is not None:
             self.exit(return_code=2)
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Textual's screen updates written as the lines that changed (kidb_tui/frames.py)."""
+        if isinstance(renderable, (LayoutUpdate, ChopsUpdate)):
+            if self._frames.size != self.size:
+                self._frames.forget(self.size)
+            super()._display(screen, WrittenUpdate(self._frames, renderable, screen._compositor))
+        else:
+            super()._display(screen, renderable)
 
     def signed_in_user(self) -> object | None:
         raise NotImplementedError
