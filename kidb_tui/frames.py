@@ -20,7 +20,7 @@ from textual.strip import Strip
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from rich.console import Console
+    from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderResult
     from rich.style import Style
     from textual.geometry import Size
 
@@ -172,6 +172,9 @@ class WrittenUpdate(CompositorUpdate):
 
     def render_segments(self, console: Console) -> str:
         return self.writer.render(self.update, console, self.compositor)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return cast("ConsoleRenderable", self.update).__rich_console__(console, options)
 
 
 def _whole_lines(compositor: Compositor, rows: set[int]) -> dict[int, list[Strip]]:
