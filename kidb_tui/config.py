@@ -13,7 +13,6 @@ import re
 import secrets
 import stat
 import tomllib
-from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -21,10 +20,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kidb_tui import time_zones
 from kidb_tui.masked import SecretBytes, SecretStr, masked, masked_bytes
@@ -182,27 +179,16 @@ class SettingsError(Exception):
     """A setting that cannot be used; the message is one line for the operator."""
 
 
-_file_values: ContextVar[dict[str, Any]] = ContextVar("kidb_config_file_values", default={})  # noqa: B039  (never mutated: replaced whole)
-
-
-class _ConfigFileSource(PydanticBaseSettingsSource):
-    """The values of the config file being loaded (read by `_read_config_file`)."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return _file_values.get().get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(_file_values.get())
-
-
 def _whole(low: int, high: int, default: int) -> Any:
     return Field(default, ge=low, le=high)
 
 
-class Options(BaseSettings):
-    """What an operator may set: `KIDB_<NAME>` in the environment, `<name>` in the config file."""
+class Options(BaseModel):
+    """What an operator may set: `KIDB_<NAME>` in the environment, `<name>` in the config file
+    (read by `load_options`: a plain model, so that pydantic-settings need not be imported before
+    the kiosk's first frame)."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     database_url: str | None = None
     data_dir: Path | None = None
@@ -266,13 +252,6 @@ class Options(BaseSettings):
         if _backend_name(value) not in ("sqlite", "postgresql"):
             raise PydanticCustomError("database_url", "not a database URL")
         return value
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource,
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _ConfigFileSource(settings_cls)
 
 
 FLAGS = {"database_url": "--database", "language": "--language", "log_format": "--log-format"}
@@ -383,19 +362,22 @@ def _sources(flags: dict[str, Any], file_values: dict[str, Any], config_file: Pa
     return sources
 
 
+def _environment_values() -> dict[str, str]:
+    """`KIDB_<NAME>` variables of the options, named in any case; empty ones are ignored."""
+    names = {ENV_PREFIX.lower() + name: name for name in Options.model_fields}
+    return {names[key.lower()]: value for key, value in os.environ.items() if value and key.lower() in names}
+
+
 def load_options(flags: dict[str, Any] | None = None, config_file: Path | None = None) -> Loaded:
     """Every setting from flags > environment > config file > defaults, validated; SettingsError
     names the first bad one. See `_publish` for what is then set in the environment."""
     flags = {name: value for name, value in (flags or {}).items() if value is not None}
     path = config_file_path(config_file)
     file_values = _read_config_file(path) if path is not None else {}
-    token = _file_values.set(file_values)
     try:
-        options = Options(**flags)
+        options = Options(**{**file_values, **_environment_values(), **flags})
     except ValidationError as error:
         raise SettingsError(_one_line(error, flags, path)) from None
-    finally:
-        _file_values.reset(token)
     if options.idle_warning_seconds >= options.idle_seconds:
         raise SettingsError(
             f"{_origin('idle_warning_seconds', flags, path)}={options.idle_warning_seconds} is too large; allowed: "

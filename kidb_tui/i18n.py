@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from babel import Locale
-from babel.dates import format_date, format_datetime
 
 from kidb_tui import time_zones
 from kidb_tui.money import format_rupiah
 from kidb_tui.resources import data_dir
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 LANGUAGES = ("id", "en")
 _BABEL_LOCALE = {"id": "id_ID", "en": "en_GB"}
@@ -39,6 +40,9 @@ def catalogue(language: str) -> dict[str, str]:
 
 @cache
 def _locale(language: str) -> Locale:
+    """babel is imported when a plural, date or time is first shown, not before the first frame."""
+    from babel import Locale
+
     return Locale.parse(_BABEL_LOCALE[language])
 
 
@@ -94,12 +98,16 @@ class Translator:
         return value
 
     def date(self, value: date) -> str:
-        return format_date(value, format="long", locale=_BABEL_LOCALE[self.language])
+        from babel.dates import format_date
+
+        return format_date(value, format="long", locale=_locale(self.language))
 
     def datetime(self, value: datetime) -> str:
         """`value` (UTC) in the branch's local time, with its abbreviation: `25 Nov 2026 11.00 WITA`."""
+        from babel.dates import format_datetime
+
         local = value.astimezone(self.zone)
-        stamp = format_datetime(local, "d MMM yyyy HH.mm", locale=_BABEL_LOCALE[self.language])
+        stamp = format_datetime(local, "d MMM yyyy HH.mm", locale=_locale(self.language))
         return f"{stamp} {time_zones.ZONES.get(self.zone.key) or local.tzname()}"
 
     def error(self, error) -> str:

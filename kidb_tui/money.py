@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 
-from babel.numbers import format_decimal
-
 _SEPARATORS = ".,"
 _DECIMAL = re.compile(r"[0-9]+[.,][0-9]{1,2}")
 
@@ -29,9 +27,10 @@ _GROUPED = {separator: _grouped(separator) for separator in _SEPARATORS}
 
 
 def format_rupiah(amount: int) -> str:
-    """`1234567` -> `Rp1.234.567` (id_ID grouping)."""
+    """`1234567` -> `Rp1.234.567`: CLDR's id_ID grouping (dots between threes), written without
+    babel, whose import and locale data take a tenth of a second before the first frame."""
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{format_decimal(abs(int(amount)), locale='id_ID')}"
+    return f"{sign}Rp{abs(int(amount)):,}".replace(",", ".")
 
 
 def parse_rupiah(text: str) -> int:
