@@ -11,7 +11,7 @@ from textual.screen import Screen
 from kidb_tui.pending_runtime import PendingRuntime
 from kidb_tui.screens.auth.login import LoginScreen
 from kidb_tui.screens.help import HelpScreen
-from kidb_tui.terminal_app import SIGNED_IN, SIGNED_OUT, TerminalApp
+from kidb_tui.terminal_app import BACK_OFFICE_STYLES, SIGNED_IN, SIGNED_OUT, TerminalApp, style_sheets
 
 if TYPE_CHECKING:
     from kidb_tui.services.auth import Identity
@@ -30,6 +30,7 @@ class KidbApp(TerminalApp):
     """One participant session at a terminal. In kiosk mode no key leaves the app."""
 
     TITLE = "KIDB"
+    CSS_PATH = style_sheets(without=(BACK_OFFICE_STYLES,))
     MODES = {SIGNED_OUT: LoginScreen, SIGNED_IN: _menu}
     BINDINGS = [*TerminalApp.BINDINGS, Binding("f1", "help", "key.help")]
     """F1 opens Bantuan from every screen, signed out or in."""

@@ -61,8 +61,12 @@ class RuntimePrepared(Message):
     """The database behind the first screen is prepared, or could not be (posted from its thread)."""
 
 
-def style_sheets() -> list[str | PurePath]:
-    return [str(path) for path in sorted(styles_dir().glob("*.tcss"))]
+BACK_OFFICE_STYLES = "backoffice.tcss"
+
+
+def style_sheets(without: tuple[str, ...] = ()) -> list[str | PurePath]:
+    """The .tcss files, less those named in `without` (the kiosk does not parse the back office's)."""
+    return [str(path) for path in sorted(styles_dir().glob("*.tcss")) if path.name not in without]
 
 
 class TerminalApp(App[None]):
