@@ -112,6 +112,8 @@ def terminal_bytes(report: Report, folder: Path, first: startup.StartupResult) -
         report.add(f"| {name} | {count:,} |")
     report.add(f"| **whole flow (login screen to receipt)** | **{result.total:,}** |")
     report.add()
+    report.add(f"Typing the form: {result.typed_keys} keys, {result.bytes_per_typed_key:,.0f} bytes per key typed.")
+    report.add()
     frames = result.total / first.bare_first_screen_bytes
     report.add(
         f"Baseline: the bare Textual app's first screen is {first.bare_first_screen_bytes:,} bytes, so the flow "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import data
-from bench.pty_term import PtyProgram
+from bench.pty_term import KEYS, PtyProgram
 from bench.startup import ROOT, login_markers
 from kidb_tui.i18n import Translator
 from tests.crash import population
@@ -29,6 +29,12 @@ class FlowBytes:
     total: int
     seconds: float
     per_screen: dict[str, int]
+    typed_keys: int
+    """Keys sent while typing the form (a character of text or one named key each)."""
+
+    @property
+    def bytes_per_typed_key(self) -> float:
+        return self.per_screen["typing the form"] / self.typed_keys
 
 
 def measure(folder: Path) -> FlowBytes:
@@ -62,12 +68,16 @@ def measure(folder: Path) -> FlowBytes:
         program.write("enter")
         reach("form", "claim.form_title")
         before = program.received
+        typed = 0
         for keys in (("5000000", "enter"), ("enter",), ("down",), ("enter",), (population.ACCOUNT_NUMBER, "enter"),
                      (population.full_name(1), "enter"), ("Biaya rawat inap", "enter")):
             program.write(*keys)
+            typed += _key_count(keys)
             program.settle()
         for box in range(FORM_DOCUMENTS):
-            program.write("space", *(["tab"] if box < FORM_DOCUMENTS - 1 else []))
+            keys = ("space", *(["tab"] if box < FORM_DOCUMENTS - 1 else []))
+            program.write(*keys)
+            typed += _key_count(keys)
             program.settle()
         per_screen["typing the form"] = program.received - before
         program.write("f5")
@@ -79,4 +89,8 @@ def measure(folder: Path) -> FlowBytes:
         seconds = time.perf_counter() - started
     finally:
         program.close()
-    return FlowBytes(program.received, seconds, per_screen)
+    return FlowBytes(program.received, seconds, per_screen, typed)
+
+
+def _key_count(keys: tuple[str, ...]) -> int:
+    return sum(1 if key in KEYS else len(key) for key in keys)
