@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 from rich.color import ColorSystem
 from rich.segment import Segment
 from textual._compositor import ChopsUpdate, Compositor, CompositorUpdate, LayoutUpdate
+from textual.geometry import Region
 from textual.strip import Strip
 
 if TYPE_CHECKING:
@@ -179,7 +180,9 @@ class WrittenUpdate(CompositorUpdate):
 
 def _whole_lines(compositor: Compositor, rows: set[int]) -> dict[int, list[Strip]]:
     """The lines `rows` of the screen as the compositor renders them now, each whole."""
-    chops = compositor._render_chops(compositor.size.region, rows.__contains__)
+    top = min(rows)
+    band = Region(0, top, compositor.size.width, max(rows) - top + 1)
+    chops = compositor._render_chops(band, rows.__contains__)
     return {y: [strip for strip in chops[y].values() if strip is not None] for y in sorted(rows)}
 
 
