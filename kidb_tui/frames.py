@@ -48,9 +48,9 @@ def _sgr_parts(codes: str) -> tuple[frozenset[str], str, str]:
                 background = colour
             continue
         number = int(token)
-        if 30 <= number <= 37 or 90 <= number <= 97:
+        if 30 <= number <= 39 or 90 <= number <= 97:
             foreground = token
-        elif 40 <= number <= 47 or 100 <= number <= 107:
+        elif 40 <= number <= 49 or 100 <= number <= 107:
             background = token
         else:
             attributes.add(token)

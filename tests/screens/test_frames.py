@@ -8,7 +8,13 @@ would write both ways, at the moment it is written, into two pyte terminals."""
 from __future__ import annotations
 
 import pyte
+import pytest
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
+from textual.geometry import Region
+from textual.strip import Strip
 
 from kidb_tui.frames import FrameWriter
 from tests import ui
@@ -103,3 +109,21 @@ async def test_an_unchanged_line_is_not_sent_again(make_app):
     assert ui.t("menu.title") in first
     assert again == ""
     assert after_forget == first
+
+
+@pytest.mark.parametrize("color_system", ["standard", "256", "truecolor"])
+def test_style_changes_come_out_as_textual_writes_them(color_system):
+    """Every change between these styles (attributes on and off, default, 16-colour, 256-colour
+    and true colours) leaves the same cells as Textual's full sequence and reset per piece."""
+    styles = [Style.parse(text) for text in (
+        "bold #d7ffff on #0087d7", "on #0087d7", "dim red", "bold italic underline red on black",
+        "reverse", "default on default", "bright_green on grey11", "strike blue", "")]
+    line = Strip([Segment(f"{index}{text[:3]}", style or None) for index, style in enumerate(styles * 2)
+                  for text in ("ab ", "cd")])
+    console = Console(color_system=color_system, force_terminal=True, width=80)
+    textual, ours = pyte.Screen(80, 2), pyte.Screen(80, 2)
+    update = LayoutUpdate([[line.adjust_cell_length(80)], [line.adjust_cell_length(80)]], Region(0, 0, 80, 2))
+    pyte.Stream(textual).feed(update.render_segments(console))
+    pyte.Stream(ours).feed(FrameWriter().render(update, console, None))
+    assert [[textual.buffer[y][x] for x in range(80)] for y in range(2)] == \
+        [[ours.buffer[y][x] for x in range(80)] for y in range(2)]
