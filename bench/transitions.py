@@ -33,6 +33,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
@@ -224,7 +225,7 @@ def _no_cursor_blink() -> Iterator[None]:
         Input._toggle_cursor = toggle
 
 
-def _forked(work: Callable[[], object]) -> object:
+def _forked(work: Callable[[], object]) -> Any:
     """`work()` in a child forked from this process, as the session host runs a session; its
     result comes back as JSON."""
     read, write = os.pipe()
@@ -265,9 +266,9 @@ def measure(database_url: str, iterations: int) -> dict[str, Summary]:
             bare = _forked(lambda: asyncio.run(_bare_flow(iterations + WARMUP)))
     finally:
         rt.engine.dispose()
-    runs = [session["times"] for session in sessions]  # type: ignore[index]
-    switches = [at for session in sessions for at in session["switches"]]  # type: ignore[index]
+    runs = [session["times"] for session in sessions]
+    switches = [at for session in sessions for at in session["switches"]]
     result = {name: summarize([run[index] for run in runs]) for index, (name, _) in enumerate(STEPS)}
     result[F2] = summarize(switches)
-    result[BASELINE] = summarize(bare[WARMUP:])  # type: ignore[index]
+    result[BASELINE] = summarize(bare[WARMUP:])
     return result
