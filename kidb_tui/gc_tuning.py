@@ -6,7 +6,8 @@ process has everything loaded (the session host before it forks, a local kiosk o
 runtime is prepared), collects once, freezes what is left out of the collector (it is kept for
 the process's life: collecting it again finds nothing), and raises the thresholds, so that the
 young collections stay short and the full ones (now walking only what was made since) are
-rarer."""
+rarer; `between_sessions()` runs the full collection when nobody waits for a screen: just
+after a sign-out, with the login screen drawn."""
 
 from __future__ import annotations
 
@@ -26,3 +27,8 @@ def settle() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+
+
+def between_sessions() -> None:
+    """A full collection between two participants, so that none falls in the next one's screens."""
+    gc.collect()
