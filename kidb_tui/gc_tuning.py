@@ -1,7 +1,7 @@
 """The cyclic garbage collector set up for a kiosk process. CPython's defaults (700, 10, 10)
-run a full collection every few hundred thousand allocations, and a full collection walks every
-object the process holds: Textual, SQLAlchemy, the catalogues and a session's widgets, up to
-200 ms on the UI thread, in the middle of a screen transition. `settle()`, called once the
+ran three full collections in a claim flow, and a full collection walks every object the
+process holds: Textual, SQLAlchemy, the catalogues and a session's widgets, up to 270 ms on
+the UI thread, in the middle of a screen transition. `settle()`, called once the
 process has everything loaded (the session host before it forks, a local kiosk once its
 runtime is prepared), collects once, freezes what is left out of the collector (it is kept for
 the process's life: collecting it again finds nothing), and raises the thresholds, so that the
