@@ -13,21 +13,27 @@ redraw is taken for the end of a transition. Typing into the form is not timed. 
 bench/data.py, so what remains is the screen work and the database; argon2 at the configured
 parameters is in bench/login_time.py.
 
-Each iteration is a new app and a new participant (a claim type can be open only once per
-participant), with a garbage collection between iterations so one app's leftovers do not slow
-the next. The first iterations warm Python's caches and are left out. The baseline is a
-bare Textual app pushing a screen with one Input, timed the same way.
+Each iteration is a new participant (a claim type can be open only once per participant) in a
+session started the way the session host (`kidb serve`) starts one: this process is warmed as
+the host warms itself (kidb_tui/host/warm.py: every module imported, the style sheets parsed,
+the garbage collector settled by kidb_tui/gc_tuning.py), then each flow runs in a child forked
+from it, with a new app, and sends its figures back. The baseline is a bare Textual app pushing
+a screen with one Input, timed the same way, in a child forked from the same process (its first
+pushes warm Python's caches and are left out).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
+import json
+import os
 import statistics
 import time
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from textual._compositor import CompositorUpdate
 from textual.app import App, ComposeResult
@@ -37,6 +43,7 @@ from textual.widgets import Input, TextArea
 
 from bench import data
 from kidb_tui.app import KidbApp
+from kidb_tui.host import warm
 from kidb_tui.screens.account.balance import BalanceScreen
 from kidb_tui.screens.account.notifications import NotificationsScreen
 from kidb_tui.screens.account.profile import ProfileScreen
@@ -218,22 +225,50 @@ def _no_cursor_blink() -> Iterator[None]:
         Input._toggle_cursor = toggle
 
 
+def _forked(work: Callable[[], object]) -> Any:
+    """`work()` in a child forked from this process, as the session host runs a session; its
+    result comes back as JSON."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        status = 1
+        try:
+            with os.fdopen(write, "w") as out:
+                json.dump(work(), out)
+            status = 0
+        except BaseException:  # noqa: BLE001  (said on stderr; the parent stops on the exit status)
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    os.close(write)
+    with os.fdopen(read) as received:
+        text = received.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError(f"a forked flow failed (status {status})")
+    return json.loads(text)
+
+
+def _one_session(rt: Runtime, n: int) -> dict[str, list[float]]:
+    switches: list[float] = []
+    times = asyncio.run(_claim_flow(rt, n, switches))
+    return {"times": times, "switches": switches}
+
+
 def measure(database_url: str, iterations: int) -> dict[str, Summary]:
-    rt = data.populate(database_url, iterations + WARMUP)
+    rt = data.populate(database_url, iterations)
+    rt.engine.dispose()  # each session opens its own connections, as a forked host session does
     try:
+        warm.warm_up(rt.settings)
         with _no_cursor_blink():
-            runs, switches = [], []
-            for n in range(1, iterations + WARMUP + 1):
-                flow_switches: list[float] = []
-                runs.append(asyncio.run(_claim_flow(rt, n, flow_switches)))
-                if n > WARMUP:
-                    switches.extend(flow_switches)
-                gc.collect()
-            runs = runs[WARMUP:]
-            bare = asyncio.run(_bare_flow(iterations + WARMUP))[WARMUP:]
+            sessions = [_forked(lambda n=n: _one_session(rt, n)) for n in range(1, iterations + 1)]
+            bare = _forked(lambda: asyncio.run(_bare_flow(iterations + WARMUP)))
     finally:
         rt.engine.dispose()
+    runs = [session["times"] for session in sessions]
+    switches = [at for session in sessions for at in session["switches"]]
     result = {name: summarize([run[index] for run in runs]) for index, (name, _) in enumerate(STEPS)}
     result[F2] = summarize(switches)
-    result[BASELINE] = summarize(bare)
+    result[BASELINE] = summarize(bare[WARMUP:])
     return result

@@ -113,8 +113,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_kiosk(rt, args) -> int:
+    from kidb_tui import gc_tuning
     from kidb_tui.app import KidbApp
 
+    gc_tuning.settle()
     return _run_app(KidbApp(rt, args.language, kiosk=args.kiosk), _sealers(rt))
 
 
@@ -127,13 +129,14 @@ def _run_kiosk_on_its_own(settings, args) -> int:
     sealers: list = []
 
     def prepare(settings, clock):
-        from kidb_tui import bootstrap
+        from kidb_tui import bootstrap, gc_tuning
 
         rt = bootstrap.prepare(settings, clock)
         sealers.extend(_sealers(rt))
         rt.hasher.prepare_dummy()
         from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
 
+        gc_tuning.settle()
         return rt
 
     app = KidbApp(PendingRuntime(settings, prepare), args.language, kiosk=args.kiosk)

@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerFailed
 
+from kidb_tui import gc_tuning
 from kidb_tui.errors import SystemBusy
 from kidb_tui.frames import FrameWriter, WrittenUpdate
 from kidb_tui.i18n import LANGUAGES, Translator
@@ -359,6 +360,7 @@ class TerminalApp(App[None]):
         if self.kiosk:
             self.language = self.home_language
         await self._enter(SIGNED_OUT, notice)
+        self.call_after_refresh(gc_tuning.between_sessions)
 
     def _fresh(self, kind: str, notice: str = "") -> Screen[Any]:
         screen = self._first_screens[kind]()

@@ -114,8 +114,10 @@ async def _handled(nodes: list[MessagePump], timeout: float) -> None:
         if left == 0:
             done.set()
 
+    # The Callback event itself, not call_later: that wraps `arrived` in a new partial for each node,
+    # whose parameters Textual counts with inspect.signature every time (milliseconds a transition).
     for node in nodes:
-        if node.call_later(arrived):
+        if node.post_message(events.Callback(callback=arrived)):
             left += 1
     if left:
         try:

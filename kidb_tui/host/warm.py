@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import importlib
 import pkgutil
 import time
@@ -19,6 +18,7 @@ from datetime import date, datetime
 from rich.cells import cell_len
 from sqlalchemy.engine import make_url
 
+from kidb_tui import gc_tuning
 from kidb_tui.config import Settings
 from kidb_tui.host import styles
 from kidb_tui.services.hashing import SecretHasher
@@ -80,6 +80,5 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
     styles.parse_all()
     hasher = SecretHasher(settings.pepper, settings.argon2)
     hasher.prepare_dummy()
-    gc.collect()
-    gc.freeze()
+    gc_tuning.settle()
     return hasher, time.monotonic() - started

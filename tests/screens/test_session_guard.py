@@ -72,6 +72,30 @@ async def test_a_signed_out_participants_screens_are_released(make_app):
         assert [menu() is None for menu in menus[:2]] == [True, True]
 
 
+async def test_a_sign_out_collects_the_garbage_while_nobody_waits(make_app):
+    """The kiosk runs the collector's full collection just after a sign-out (kidb_tui/gc_tuning.py),
+    so that the participant's screens are freed then, not in the middle of the next
+    participant's screens whenever the collector's own thresholds say."""
+    full = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(info["collected"])
+
+    app = _kiosk(make_app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.keys(pilot, *SITI.nib, "enter", *SITI.secret, "enter")
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        gc.callbacks.append(count)
+        try:
+            await ui.keys(pilot, "ctrl+q", "y")
+            await ui.until(pilot, lambda: bool(full))
+        finally:
+            gc.callbacks.remove(count)
+        assert ui.at(app, "login.title")
+        assert full[0] > 0  # the participant's screens and widgets, freed then
+
+
 async def test_ctrl_q_quits_outside_kiosk_mode(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

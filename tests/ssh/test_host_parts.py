@@ -5,6 +5,7 @@ environment, and the log's flood guard."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import subprocess
 import sys
@@ -184,3 +185,42 @@ def test_a_flood_of_one_kind_of_line_is_cut_and_counted(caplog):
     assert "47 more kidb.test.flood line(s) like 'connection from %s' left out in 10 s" in messages
     assert "4 more kidb.test.flood line(s) like 'accept failed' left out in 10 s" in messages
 
+
+
+
+GC_IN_A_SESSION = """
+import asyncio, gc, json, os
+from kidb_tui import gc_tuning
+from kidb_tui.app import KidbApp
+from kidb_tui.bootstrap import prepare
+from kidb_tui.config import load_settings
+from kidb_tui.host import warm
+
+settings = load_settings()
+prepare(settings).engine.dispose()
+warm.warm_up(settings)
+read, write = os.pipe()
+if os.fork() == 0:
+    async def session():
+        app = KidbApp(prepare(settings), None, kiosk=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f3")
+            await pilot.pause()
+    asyncio.run(session())
+    found = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects())}
+    os.write(write, json.dumps(found).encode())
+    os._exit(0)
+os.close(write)
+print(json.dumps({**json.loads(os.read(read, 1000)), "expected": gc_tuning.THRESHOLDS}))
+"""
+
+
+def test_a_forked_session_collects_only_its_own_objects(kiosk_env):
+    """The host freezes what it loaded out of the garbage collector and raises its thresholds
+    before it forks (kidb_tui/gc_tuning.py): a session that has drawn two screens keeps both, and
+    a full collection in it walks far fewer objects than the host had loaded."""
+    result = subprocess.run([sys.executable, "-I", "-c", GC_IN_A_SESSION], capture_output=True, text=True,
+                            timeout=120, check=True)
+    found = json.loads(result.stdout)
+    assert found["threshold"] == found["expected"]
+    assert found["frozen"] > 100_000 and found["tracked"] < found["frozen"] / 2
