@@ -20,7 +20,7 @@ from rich.cells import cell_len
 from sqlalchemy.engine import make_url
 
 from kidb_tui.config import Settings
-from kidb_tui.host import rehearsal, styles
+from kidb_tui.host import styles
 from kidb_tui.services.hashing import SecretHasher
 
 PACKAGES = ("kidb_tui.screens", "kidb_tui.backoffice", "kidb_tui.widgets", "kidb_tui.services")
@@ -80,7 +80,6 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
     styles.parse_all()
     hasher = SecretHasher(settings.pepper, settings.argon2)
     hasher.prepare_dummy()
-    rehearsal.rehearse(settings, hasher)
     gc.collect()
     gc.freeze()
     return hasher, time.monotonic() - started
