@@ -40,6 +40,15 @@ def files_of(pid: int) -> set[str]:
     return {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
 
 
+async def until_database_open(pids: set[int]) -> None:
+    """Until each of `pids` has the SQLite database open (a spare prepares it as it starts)."""
+    deadline = time.monotonic() + WAIT
+    while not all(any(target.endswith("kidb.sqlite3") for target in files_of(pid)) for pid in pids):
+        if time.monotonic() > deadline:
+            raise AssertionError({pid: files_of(pid) for pid in pids})
+        await asyncio.sleep(0.05)
+
+
 async def test_sessions_are_spares_forked_before_them_and_replaced(kiosk_env, tmp_path):
     """Two spares wait, each with the database open; a terminal's session is one of them (and
     signs in with that engine), a new spare takes its place, and the next terminal gets one of
@@ -50,8 +59,7 @@ async def test_sessions_are_spares_forked_before_them_and_replaced(kiosk_env, tm
         await server.wait_log(r"session host pid=\d+ ready")
         [host] = server.host_pids()
         first_spares = await until_spares(host, 2)
-        for spare in first_spares:
-            assert [target for target in files_of(spare) if target.endswith("kidb.sqlite3")], files_of(spare)
+        await until_database_open(first_spares)
         async with terminal(server.port, keys[0]) as (term, _conn, _chan):
             await flows.login_screen(term)
             [kiosk] = server.session_pids("JKT-01")
