@@ -81,6 +81,8 @@ WAIT = 600.0
 CROWD_WAIT = 150.0
 IDLE_SECONDS = "3600"
 ARRIVING = 20
+CLASSIC_KEX = "KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org\n"
+"""docs/openssh.md's optional key exchange without OpenSSH's post-quantum sntrup761 (its cost measured beside the default)."""
 """Of the --sessions terminals, at most this many between connecting and the menu at a time."""
 
 
@@ -299,6 +301,10 @@ async def attach_figures(env: dict[str, str], folder: Path, runs: int) -> dict[s
             with running_sshd(host_env, folder / "sshd") as sshd:
                 figures["sshd + kidb attach"] = await pty_logins(
                     ssh_command(sshd.port, sshd.identity, "-tt"), client_environment(), runs, data_dir)
+            (folder / "sshd-kex").mkdir()
+            with running_sshd(host_env, folder / "sshd-kex", server_options=CLASSIC_KEX) as sshd:
+                figures[f"sshd ({CLASSIC_KEX.strip()}) + kidb attach"] = await pty_logins(
+                    ssh_command(sshd.port, sshd.identity, "-tt"), client_environment(), runs, data_dir)
     finally:
         host.stop()
     if sshd_available():
@@ -306,6 +312,10 @@ async def attach_figures(env: dict[str, str], folder: Path, runs: int) -> dict[s
         (folder / "sshd-floor").mkdir()
         with running_sshd(env, folder / "sshd-floor", force_command="true") as sshd:
             figures["floor: sshd running `true` (until the client exits)"] = await client_runs(
+                ssh_command(sshd.port, sshd.identity, "-tt"), runs)
+        (folder / "sshd-floor-kex").mkdir()
+        with running_sshd(env, folder / "sshd-floor-kex", force_command="true", server_options=CLASSIC_KEX) as sshd:
+            figures[f"floor: sshd ({CLASSIC_KEX.strip()}) running `true`"] = await client_runs(
                 ssh_command(sshd.port, sshd.identity, "-tt"), runs)
         print("[attach] sshd baseline", flush=True)
         (folder / "sshd-spawn").mkdir()
