@@ -99,7 +99,7 @@ def wait_as_spare(channel: socket.socket, settings: Settings, hasher: SecretHash
     try:
         close_inherited()
         channel = _keep_only(channel)
-        engine = _engine_at_head(settings.database_url)
+        engine = _spare_engine(settings.database_url)
         message, fds = receive(channel)
         channel.close()
     except BaseException:  # logged to the host's log; the host replaces the spare
@@ -109,6 +109,16 @@ def wait_as_spare(channel: socket.socket, settings: Settings, hasher: SecretHash
     if message is None:
         os._exit(0)
     run(check_request(message), fds, settings, hasher, lambda: None, engine)
+
+
+def _spare_engine(url: str) -> Engine | None:
+    """The engine at HEAD, or None when it cannot be had now: the session then opens its own
+    (bootstrap.prepare if the schema is behind), and a database it cannot use ends it with the
+    plain line on its terminal and the reason in its log, as without a spare."""
+    try:
+        return _engine_at_head(url)
+    except Exception:  # noqa: BLE001  (met again by the session, where it is said and logged)
+        return None
 
 
 def _keep_only(channel: socket.socket) -> socket.socket:
