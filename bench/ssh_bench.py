@@ -48,6 +48,7 @@ from bench.ssh_sessions import (
     Person,
     TimedTerm,
     at_login,
+    cpu_seconds,
     login,
     memory,
     mib,
@@ -80,6 +81,8 @@ WAIT = 600.0
 CROWD_WAIT = 150.0
 IDLE_SECONDS = "3600"
 ARRIVING = 20
+CLASSIC_KEX = "KexAlgorithms curve25519-sha256,curve25519-sha256@libssh.org\n"
+"""docs/openssh.md's optional key exchange without OpenSSH's post-quantum sntrup761 (its cost measured beside the default)."""
 """Of the --sessions terminals, at most this many between connecting and the menu at a time."""
 
 
@@ -102,6 +105,7 @@ class Crowd:
 class ServeFigures:
     mode: str
     login: list[float]
+    login_cpu: list[float]
     crowd: int
     few: Crowd
     sessions: int
@@ -132,15 +136,17 @@ async def sessions_gone(data_dir: str, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.1)
 
 
-async def sequential_logins(server: ServeProcess, key, runs: int, data_dir: str) -> list[float]:
-    timings = []
+async def sequential_logins(server: ServeProcess, key, runs: int, data_dir: str) -> tuple[list[float], list[float]]:
+    """Seconds from connect to the login screen drawn, and the session's CPU seconds by then."""
+    timings, cpu = [], []
     for _ in range(runs):
         started = time.perf_counter()
         async with terminal(server.port, key, term_class=TimedTerm) as (term, _conn, _chan):
             term.timeout = WAIT
             timings.append(await term.until(lambda term=term: at_login(term, "JKT-01"), "the login screen") - started)
+            cpu += [cpu_seconds(pid) for pid in server.kiosk_pids()]
         await sessions_gone(data_dir)
-    return timings
+    return timings, cpu
 
 
 async def crowd(server: ServeProcess, keys: list, crowd_people: list[Person], typers: int = 0,
@@ -231,7 +237,7 @@ async def serve_figures(mode: str, env: dict[str, str], crowd_people: list[Perso
         if mode == "host":
             await server.wait_log(r"session host pid=\d+ ready", timeout=WAIT)
         print(f"[{mode}] sequential logins", flush=True)
-        logins = await sequential_logins(server, keys[0], args.runs, data_dir)
+        logins, login_cpu = await sequential_logins(server, keys[0], args.runs, data_dir)
         print(f"[{mode}] {args.crowd} terminals at once", flush=True)
         few = await crowd(server, keys[:args.crowd], crowd_people)
         await sessions_gone(data_dir)
@@ -239,7 +245,7 @@ async def serve_figures(mode: str, env: dict[str, str], crowd_people: list[Perso
         ksm_seconds = args.ksm if mode == "host" and ksm_run.available() else 0
         many = await crowd(server, keys[:sessions], crowd_people, args.typers, ARRIVING, ksm_seconds)
         await sessions_gone(data_dir)
-        return ServeFigures(mode, logins, args.crowd, few, sessions, many)
+        return ServeFigures(mode, logins, login_cpu, args.crowd, few, sessions, many)
     finally:
         stop_server(server)
 
@@ -295,6 +301,10 @@ async def attach_figures(env: dict[str, str], folder: Path, runs: int) -> dict[s
             with running_sshd(host_env, folder / "sshd") as sshd:
                 figures["sshd + kidb attach"] = await pty_logins(
                     ssh_command(sshd.port, sshd.identity, "-tt"), client_environment(), runs, data_dir)
+            (folder / "sshd-kex").mkdir()
+            with running_sshd(host_env, folder / "sshd-kex", server_options=CLASSIC_KEX) as sshd:
+                figures[f"sshd ({CLASSIC_KEX.strip()}) + kidb attach"] = await pty_logins(
+                    ssh_command(sshd.port, sshd.identity, "-tt"), client_environment(), runs, data_dir)
     finally:
         host.stop()
     if sshd_available():
@@ -302,6 +312,10 @@ async def attach_figures(env: dict[str, str], folder: Path, runs: int) -> dict[s
         (folder / "sshd-floor").mkdir()
         with running_sshd(env, folder / "sshd-floor", force_command="true") as sshd:
             figures["floor: sshd running `true` (until the client exits)"] = await client_runs(
+                ssh_command(sshd.port, sshd.identity, "-tt"), runs)
+        (folder / "sshd-floor-kex").mkdir()
+        with running_sshd(env, folder / "sshd-floor-kex", force_command="true", server_options=CLASSIC_KEX) as sshd:
+            figures[f"floor: sshd ({CLASSIC_KEX.strip()}) running `true`"] = await client_runs(
                 ssh_command(sshd.port, sshd.identity, "-tt"), runs)
         print("[attach] sshd baseline", flush=True)
         (folder / "sshd-spawn").mkdir()
@@ -320,6 +334,10 @@ def verdict(ok: bool) -> str:
 def _per_session(figures: ServeFigures, field: str) -> str:
     values = [getattr(m, field) for m in figures.many.kiosks]
     return f"median {mib(statistics.median(values))}, max {mib(max(values))} (n={len(values)})"
+
+
+def _ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:.0f} ms (n={len(seconds)})" if seconds else "-"
 
 
 def _echo(echoes: list[float]) -> str:
@@ -346,6 +364,8 @@ def report(serve: list[ServeFigures], attach: dict[str, list[float]], started_lo
 
     row(f"SSH connect -> login screen drawn, median of {args.runs}", summary(host.login), summary(spawn.login),
         f"<= {LOGIN_TARGET} s", statistics.median(host.login) <= LOGIN_TARGET)
+    row("a session's CPU (user + system) when its login screen is drawn, median", _ms(host.login_cpu),
+        _ms(spawn.login_cpu), "(reported)")
     row(f"{host.crowd} terminals at once: all at the login screen", f"{host.few.at_login:.2f} s",
         f"{spawn.few.at_login:.2f} s", f"<= {CROWD_LOGIN_TARGET} s", host.few.at_login <= CROWD_LOGIN_TARGET)
     row(f"{host.crowd} terminals at once: all logged in at the menu", f"{host.few.at_menu:.2f} s",

@@ -142,6 +142,11 @@ def memory(pid: int) -> Memory:
     return Memory(values["Rss"], values["Pss"], values["Private_Clean"] + values["Private_Dirty"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (user + system), from /proc/PID/schedstat (ns)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
 def mib(kib: float) -> str:
     return f"{kib / 1024:.1f} MiB"
 

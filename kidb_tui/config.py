@@ -88,6 +88,7 @@ class Settings:
     notify_max_attempts: int = 8
     notify_retry_seconds: int = 60
     memory_merge: bool = True
+    host_spares: int = 2
 
     def __post_init__(self) -> None:
         """Keys given as plain bytes or text (tests, callers) are masked on the way in."""
@@ -222,6 +223,7 @@ class Options(BaseModel):
     notify_max_attempts: int = _whole(1, 100, 8)
     notify_retry_seconds: int = _whole(1, 24 * 3600, 60)
     memory_merge: bool = True
+    host_spares: int = _whole(0, 64, 2)
 
     @field_validator("smtp_url")
     @classmethod
@@ -440,6 +442,7 @@ def load_settings(database_url: str | None = None, *, loaded: Loaded | None = No
         notify_max_attempts=options.notify_max_attempts,
         notify_retry_seconds=options.notify_retry_seconds,
         memory_merge=options.memory_merge,
+        host_spares=options.host_spares,
     )
 
 

@@ -2,7 +2,10 @@
 only this user or root may connect), reads one request per connection with the terminal's
 descriptors (protocol.py), forks the session (child.py) and keeps no descriptor of it, answers
 with the session's pid and a pidfd, reaps its children and reports each one's exit status on
-the connection that asked for it. A client that goes away leaves its session running. With
+the connection that asked for it. With spares (`host_spares`), it keeps that many children
+forked ahead of demand, each having done the session's work that needs no terminal (child.py):
+a request goes to a spare over its socket pair when one is waiting (else to a child forked for
+it), and a spare that is used or dies is replaced between requests. A client that goes away leaves its session running. With
 caps (`kidb host` under OpenSSH) a request is refused, with the reason for its terminal, when
 as many sessions run as the global cap allows, or when the terminal already has as many
 sessions as it may whose client is still connected (as `kidb serve` counts them)."""
@@ -29,6 +32,8 @@ from kidb_tui.ssh.limits import Limits
 log = logging.getLogger("kidb.host")
 
 REQUEST_SECONDS = 10.0
+SPARE_SECONDS = 1.0
+"""A spare that dies within this long of its fork delays the next one by as long (no fork loop)."""
 POLL_MS = 1000
 BACKLOG = 256
 _PEERCRED = struct.Struct("3i")
@@ -88,15 +93,29 @@ def _check_descriptors(fds: list[int], report: bool) -> None:
         raise protocol.ProtocolError("expected a log pipe")
 
 
+@dataclass
+class _Spare:
+    pid: int
+    sock: socket.socket
+    forked: float = field(default_factory=time.monotonic)
+
+
 class Host:
     """The loop. `start_session(request, fds, close_in_child)` runs in a forked child and never
-    returns; `close_in_child` detaches every socket of the host there."""
+    returns; `close_in_child` detaches every socket of the host there. With `spares` > 0,
+    `start_spare(channel, close_in_child)` runs in each spare and never returns: it waits for
+    one request with its descriptors on `channel` (protocol.receive), then is that session."""
 
     def __init__(self, path: Path, start_session: Callable[[dict, list[int], Callable[[], None]], None],
-                 caps: Limits | None = None) -> None:
+                 caps: Limits | None = None, spares: int = 0,
+                 start_spare: Callable[[socket.socket, Callable[[], None]], None] | None = None) -> None:
         self.path = path
         self._start_session = start_session
         self._caps = caps
+        self._spare_count = spares if start_spare is not None else 0
+        self._start_spare = start_spare
+        self._spares: dict[int, _Spare] = {}
+        self._spares_after = 0.0
         self._listener = _bind(path)
         self._inode = os.stat(path).st_ino
         self._clients: dict[int, _Client] = {}
@@ -116,6 +135,7 @@ class Host:
             signal.signal(signum, self._stop)
         try:
             while not self._stopping:
+                self._refill()
                 for fd, events in self._poll.poll(POLL_MS):
                     if fd == self._listener.fileno():
                         self._accept()
@@ -215,22 +235,24 @@ class Host:
         self._forget(client)
 
     def _fork(self, client: _Client, request: dict, fds: list[int]) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            pid = os.fork()
-        except OSError as error:
-            log.error("fork failed terminal=%s: %s", request["terminal_id"], escape(error.strerror))
-            self._answer(client, {"error": "fork failed"})
-            for fd in fds:
-                os.close(fd)
-            self._forget(client)
-            return
-        if pid == 0:
+        pid = self._hand_to_spare(request, fds)
+        if pid is None:
+            sys.stdout.flush()
+            sys.stderr.flush()
             try:
-                self._start_session(request, fds, self._close_in_child)
-            finally:
-                os._exit(1)
+                pid = os.fork()
+            except OSError as error:
+                log.error("fork failed terminal=%s: %s", request["terminal_id"], escape(error.strerror))
+                self._answer(client, {"error": "fork failed"})
+                for fd in fds:
+                    os.close(fd)
+                self._forget(client)
+                return
+            if pid == 0:
+                try:
+                    self._start_session(request, fds, self._close_in_child)
+                finally:
+                    os._exit(1)
         for fd in fds:
             os.close(fd)
         client.pid = pid
@@ -243,6 +265,44 @@ class Host:
             os.close(pidfd)
         log.info("session forked terminal=%s role=%s pid=%d", request["terminal_id"], request["role"], pid)
 
+    def _hand_to_spare(self, request: dict, fds: list[int]) -> int | None:
+        """The pid of the spare now running this session, or None when no spare took it."""
+        while self._spares:
+            spare = self._spares.pop(next(iter(self._spares)))
+            try:
+                protocol.send(spare.sock, request, fds)
+            except OSError as error:  # it died since the last reap (reaped later)
+                log.warning("spare pid=%d did not take a session: %s", spare.pid, escape(error.strerror))
+                continue
+            finally:
+                spare.sock.close()
+            return spare.pid
+        return None
+
+    def _refill(self) -> None:
+        """Fork spares until there are as many as configured (none while paused after one died young)."""
+        while len(self._spares) < self._spare_count and time.monotonic() >= self._spares_after:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            try:
+                pid = os.fork()
+            except OSError as error:
+                log.error("fork of a spare failed: %s", escape(error.strerror))
+                ours.close()
+                theirs.close()
+                self._spares_after = time.monotonic() + SPARE_SECONDS
+                return
+            if pid == 0:
+                try:
+                    ours.detach()
+                    assert self._start_spare is not None
+                    self._start_spare(theirs, self._close_in_child)
+                finally:
+                    os._exit(1)
+            theirs.close()
+            self._spares[pid] = _Spare(pid, ours)
+
     def _close_in_child(self) -> None:
         """In a forked session: drop the host's sockets without closing descriptors that the
         child closes itself (their numbers may be reused by then), and its signal set-up."""
@@ -252,6 +312,8 @@ class Host:
         self._listener.detach()
         for client in self._clients.values():
             client.sock.detach()
+        for spare in self._spares.values():
+            spare.sock.detach()
 
     def _answer(self, client: _Client, message: dict, fds: Sequence[int] = ()) -> None:
         try:
@@ -268,6 +330,13 @@ class Host:
             if pid == 0:
                 return
             code = os.waitstatus_to_exitcode(status)
+            spare = self._spares.pop(pid, None)
+            if spare is not None:
+                spare.sock.close()
+                log.warning("spare pid=%d ended with status %d before it had a session; replacing it", pid, code)
+                if time.monotonic() - spare.forked < SPARE_SECONDS:
+                    self._spares_after = time.monotonic() + SPARE_SECONDS
+                continue
             client = self._by_pid.pop(pid, None)
             log.info("session ended pid=%d status=%d", pid, code)
             if client is not None and client.sock.fileno() in self._clients:
@@ -292,6 +361,9 @@ class Host:
     def _close(self) -> None:
         for client in list(self._clients.values()):
             self._forget(client)
+        for spare in self._spares.values():
+            spare.sock.close()  # the spare reads the end and leaves
+        self._spares.clear()
         self._listener.close()
         try:
             if os.stat(self.path).st_ino == self._inode:

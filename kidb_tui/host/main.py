@@ -2,7 +2,8 @@
 one itself). Loads everything (warm.py), has a forked child bring the database to the current
 schema with its reference data (the host itself opens no connection), listens on `--socket`,
 `$KIDB_HOST_SOCKET` or `host.sock` in the data directory, prints `session host ready on PATH`
-and forks a session per request until SIGTERM. Logs one line per session to stderr. Its memory,
+and forks a session per request until SIGTERM, keeping `host_spares` children forked
+ahead of demand (listener.py). Logs one line per session to stderr. Its memory,
 and so its sessions', is offered to the kernel's same-page merging (ksm.py) unless the
 `memory_merge` setting is false."""
 
@@ -39,13 +40,17 @@ def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: boo
     def start_session(request: dict, fds: list[int], close_inherited) -> None:
         child.run(request, fds, settings, hasher, close_inherited)
 
+    def start_spare(channel, close_inherited) -> None:
+        child.wait_as_spare(channel, settings, hasher, close_inherited)
+
     try:
-        host = Host(path, start_session, caps)
+        host = Host(path, start_session, caps, settings.host_spares, start_spare)
     except HostError as error:
         print(f"kidb host: {error}", file=sys.stderr, flush=True)
         return 2
-    log.info("ready on %s: warm-up %.2f s, %d modules loaded, %s", path, seconds, len(sys.modules),
-             f"at most {caps.sessions} sessions, {caps.per_terminal} per terminal" if caps else "no session cap")
+    capped = f"at most {caps.sessions} sessions, {caps.per_terminal} per terminal" if caps else "no session cap"
+    log.info("ready on %s: warm-up %.2f s, %d modules loaded, %d spare(s), %s", path, seconds, len(sys.modules),
+             settings.host_spares, capped)
     print(f"{protocol.READY} {path}", flush=True)
 
     def tick() -> bool:

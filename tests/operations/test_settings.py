@@ -37,6 +37,7 @@ def refusal(capsys, *argv: str) -> str:
      "kidb: KIDB_TIMEZONE='Europe/Paris' is not a time zone of Indonesia; allowed: one of Asia/Jakarta (WIB), "
      "Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)"),
     ("KIDB_LOG_FORMAT", "xml", "kidb: KIDB_LOG_FORMAT='xml' is not a supported value; allowed: one of kv, json"),
+    ("KIDB_HOST_SPARES", "65", "kidb: KIDB_HOST_SPARES='65' is too large; allowed: a whole number from 0 to 64"),
     ("KIDB_MEMORY_MERGE", "maybe", "kidb: KIDB_MEMORY_MERGE='maybe' is not true or false; allowed: true or false (1 or 0)"),
     ("KIDB_TERMINAL_ID", "T" * 41, f"kidb: KIDB_TERMINAL_ID='{'T' * 41}' is too long; allowed: text of at most 40 characters"),
     ("KIDB_IDLE_WARNING_SECONDS", "180",

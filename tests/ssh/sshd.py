@@ -62,10 +62,12 @@ class Sshd:
 
 
 @contextmanager
-def running_sshd(env: dict[str, str], folder: Path, force_command: str | None = None) -> Iterator[Sshd]:
+def running_sshd(env: dict[str, str], folder: Path, force_command: str | None = None,
+                 server_options: str = "") -> Iterator[Sshd]:
     """sshd -D on 127.0.0.1 with the documented Match block for root, the terminal JKT-01's key
     in its authorized-keys file and `env` on its SetEnv line; `force_command` replaces the
-    documented forced command (a benchmark's baseline)."""
+    documented forced command (a benchmark's baseline); `server_options`, lines for the global
+    section (e.g. docs/openssh.md's optional KexAlgorithms)."""
     client_key = asyncssh.generate_private_key("ssh-ed25519")
     identity = folder / "terminal_key"
     identity.write_bytes(client_key.export_private_key())
@@ -89,7 +91,7 @@ def running_sshd(env: dict[str, str], folder: Path, force_command: str | None = 
     config.write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile none\nUsePAM no\n"
         "StrictModes no\nPermitRootLogin prohibit-password\nAllowUsers root\nPasswordAuthentication no\n"
-        f"KbdInteractiveAuthentication no\n{block}\n"
+        f"KbdInteractiveAuthentication no\n{server_options}{block}\n"
     )
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     check = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True, timeout=STOP_SECONDS)

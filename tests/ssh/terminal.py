@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pyte
+from wcwidth import wcwidth
 
 WAIT_SECONDS = 20.0
 POLL_SECONDS = 0.05
@@ -20,12 +21,43 @@ F5 = b"\x1b[15~"
 F10 = b"\x1b[21~"
 
 
+class Screen(pyte.Screen):
+    """pyte's screen, whose text (`display`) is worked out once after each change rather than at
+    each look, and without looking up the width of ASCII characters: the checks that wait for a
+    screen read it after every chunk of output, several times (with many terminals, most of the
+    client's CPU). The text is pyte's own (tests/ssh/test_terminal.py)."""
+
+    def __init__(self, columns: int, lines: int) -> None:
+        super().__init__(columns, lines)
+        self._display: list[str] | None = None
+
+    @property
+    def display(self) -> list[str]:
+        if self._display is None:
+            self._display = [self._row(self.buffer[y]) for y in range(self.lines)]
+        return self._display
+
+    def _row(self, line) -> str:
+        chars, stub = [], False
+        for x in range(self.columns):
+            if stub:  # the second cell of a wide character
+                stub = False
+                continue
+            data = line[x].data
+            chars.append(data)
+            stub = not data.isascii() and wcwidth(data[0]) == 2
+        return "".join(chars)
+
+    def changed(self) -> None:
+        self._display = None
+
+
 class Term:
     """What is on the screen of one terminal; `write` sends keystrokes to the program."""
 
     def __init__(self, write: Callable[[bytes], None], columns: int = 80, rows: int = 24) -> None:
         self.write = write
-        self.screen = pyte.Screen(columns, rows)
+        self.screen = Screen(columns, rows)
         self._stream = pyte.ByteStream(self.screen)
         self.raw = bytearray()
         self.closed = asyncio.Event()
@@ -34,12 +66,14 @@ class Term:
     def feed(self, data: bytes) -> None:
         self.raw += data
         self._stream.feed(data)
+        self.screen.changed()
 
     def send(self, keys: bytes | str) -> None:
         self.write(keys.encode() if isinstance(keys, str) else keys)
 
     def resize(self, columns: int, rows: int) -> None:
         self.screen.resize(rows, columns)
+        self.screen.changed()
 
     def text(self) -> str:
         return "\n".join(self.screen.display)
