@@ -130,11 +130,14 @@ def _run_kiosk_on_its_own(settings, args) -> int:
 
     def prepare(settings, clock):
         from kidb_tui import bootstrap, gc_tuning
+        from kidb_tui.money import format_rupiah
 
         rt = bootstrap.prepare(settings, clock)
         sealers.extend(_sealers(rt))
         rt.hasher.prepare_dummy()
         from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
+
+        format_rupiah(0)  # babel and its id_ID data, for the menu's first amount, off the UI thread too
 
         gc_tuning.settle()
         return rt

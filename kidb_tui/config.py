@@ -186,7 +186,7 @@ def _whole(low: int, high: int, default: int) -> Any:
 
 class Options(BaseModel):
     """What an operator may set: `KIDB_<NAME>` in the environment, `<name>` in the config file
-    (read by `load_options`: a plain model, so that pydantic-settings need not be imported before
+    (read by `load_options`: a plain model, light enough to import before
     the kiosk's first frame)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

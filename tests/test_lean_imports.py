@@ -3,8 +3,8 @@ reaches the point of drawing its login screen without PostgreSQL's dialect, psyc
 or zxcvbn (the password checker, loaded when a password is first checked); and the local
 `kidb` draws its login screen before the database layer (SQLAlchemy, SQLModel, the services)
 is imported at all: that is prepared behind the first frame (kidb_tui/pending_runtime.py).
-Nor are pydantic-settings (the settings are read by a plain pydantic model) and babel (dates,
-times and plurals import it when first shown) imported before the first frame."""
+Nor is babel (dates, times, plurals and amounts
+import it when first shown) imported before the first frame."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_the_kiosk_on_sqlite_starts_without_postgresql_alembic_or_zxcvbn(tmp_pat
 
 
 DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "kidb_tui.services", "kidb_tui.models", "kidb_tui.db", "kidb_tui.bootstrap")
-BEFORE_THE_FIRST_FRAME_NOT = (*DATABASE_LAYER, "pydantic_settings", "babel")
+BEFORE_THE_FIRST_FRAME_NOT = (*DATABASE_LAYER, "babel")
 
 _FIRST_FRAME_PROBE = """
 import json, sys

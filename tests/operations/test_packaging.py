@@ -124,4 +124,3 @@ def test_sqlmodel_is_bounded():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     [sqlmodel] = [Requirement(text) for text in project["dependencies"] if text.startswith("sqlmodel")]
     assert not sqlmodel.specifier.contains("0.1.0") and sqlmodel.specifier.contains(constraints()["sqlmodel"])
-    assert any(text.startswith("pydantic-settings") for text in project["dependencies"])
