@@ -18,13 +18,14 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, bindparam, case, insert, or_, update
+from sqlalchemy import Connection, bindparam, case, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Prepared
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, SystemBusy, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant, table
@@ -201,16 +202,18 @@ _CONTEXT = (
     .where(_PARTICIPANT.c.id == bindparam("participant_id"))
     .order_by(_CLAIM.c.id)
 )
-_CONTEXT_LOCKED = _CONTEXT.with_for_update(of=_PARTICIPANT)
-_INSERT_CLAIM = insert(_CLAIM).returning(_CLAIM.c.id)
-_SET_REFERENCE = update(_CLAIM).where(_CLAIM.c.id == bindparam("b_id")).values(reference=bindparam("b_reference"))
-_RESERVE = update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).values(
+_CONTEXT_READ = Prepared(_CONTEXT)
+_CONTEXT_LOCKED = Prepared(_CONTEXT.with_for_update(of=_PARTICIPANT))
+_INSERT_CLAIM = Prepared(insert(_CLAIM).returning(_CLAIM.c.id))
+_SET_REFERENCE = Prepared(
+    update(_CLAIM).where(_CLAIM.c.id == bindparam("b_id")).values(reference=bindparam("b_reference")))
+_RESERVE = Prepared(update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).values(
     reserved=_PARTICIPANT.c.reserved + bindparam("b_amount"), address=bindparam("b_address"),
     postal_code=bindparam("b_postal_code"), phone=bindparam("b_phone"), email=bindparam("b_email"),
     contact_confirmed_at=bindparam("b_now"), updated_at=bindparam("b_now"),
     email_verified_at=case((_PARTICIPANT.c.email == bindparam("b_email"), _PARTICIPANT.c.email_verified_at), else_=None),
-)
-_INSERT_EVENT = insert(_EVENT)
+))
+_INSERT_EVENT = Prepared(insert(_EVENT))
 
 
 _NAMES = list(_CONTEXT.selected_columns.keys())
@@ -226,7 +229,7 @@ class _Context:
     the participant with their account, the claim type and the bank chosen (None when there is
     no such one); their claims, and the claim already made with the idempotency key (anyone's)."""
 
-    participant: Row[*tuple[Any, ...]]
+    participant: Any
     account: SimpleNamespace | None
     claim_type: SimpleNamespace | None
     bank: SimpleNamespace | None
@@ -234,7 +237,7 @@ class _Context:
     keyed: SimpleNamespace | None
 
 
-def _part(row: Row[*tuple[Any, ...]], prefix: str) -> SimpleNamespace | None:
+def _part(row: Any, prefix: str) -> SimpleNamespace | None:
     """The columns of one joined table, by their names; None when the join found no row."""
     values = {name: row[index] for index, name in _COLUMNS[prefix]}
     return None if all(value is None for value in values.values()) else SimpleNamespace(**values)
@@ -243,9 +246,9 @@ def _part(row: Row[*tuple[Any, ...]], prefix: str) -> SimpleNamespace | None:
 def _context(connection: Connection, participant_id: int, type_code: str, bank_code: str, key: str | None,
              lock: bool = False) -> _Context:
     """`lock`: the participant row stays locked until the transaction ends (PostgreSQL)."""
-    rows = connection.execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
+    rows = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).rows(connection, {
         "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
-    }).all()
+    })
     if not rows:
         raise NotFound("profile.not_found")
     found = rows[0]
@@ -440,14 +443,14 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             "stage": "agenda", "terminal_id": rt.settings.terminal_id, "branch": rt.settings.branch,
             "created_at": now, "updated_at": now, **_CLAIM_DEFAULTS,
         }
-        claim_id = connection.execute(_INSERT_CLAIM, values).scalar_one()
+        (claim_id,) = _INSERT_CLAIM.rows(connection, values)[0]
         reference = f"KIDB-{now.astimezone(rt.settings.zone).year}-{claim_id:06d}"
-        connection.execute(_SET_REFERENCE, {"b_id": claim_id, "b_reference": reference})
-        connection.execute(_RESERVE, {
+        _SET_REFERENCE.run(connection, {"b_id": claim_id, "b_reference": reference})
+        _RESERVE.run(connection, {
             "b_id": participant.id, "b_amount": clean.amount, "b_address": contact.address,
             "b_postal_code": contact.postal_code, "b_phone": contact.phone, "b_email": contact.email, "b_now": now,
         })
-        connection.execute(_INSERT_EVENT, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
+        _INSERT_EVENT.run(connection, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
                                            "at": now})
         written = _Written(participant.id, participant.nib, participant.language, contact.email, contact.phone)
         profile.after_contact(connection, rt, written, changed, participant.email)
