@@ -59,7 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         write = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        _send(connection, "BEGIN IMMEDIATE" if write else "BEGIN", (), False).close()
 
 
 def _private_sqlite_file(database: Path) -> None:
@@ -337,6 +337,13 @@ class Prepared:
         rows = self.rows(connection, params)
         return rows[0] if rows else None
 
+    def one(self, connection: Connection, params: dict[str, Any]) -> Any:
+        """The statement's only row; NoResultFound or MultipleResultsFound otherwise (as `Result.one`)."""
+        rows = self.rows(connection, params)
+        if len(rows) != 1:
+            raise exc.MultipleResultsFound() if rows else exc.NoResultFound()
+        return rows[0]
+
     def run(self, connection: Connection, params: dict[str, Any]) -> int:
         """Execute; the rows it changed."""
         plan = self._plan(connection, params, False)
@@ -354,10 +361,14 @@ class Prepared:
 
 def _run(connection: Connection, sql: str, arguments: Any, many: bool) -> Any:
     """`sql` on a new cursor of `connection`'s DB-API connection, in its transaction (begun here
-    when none is), after the `before_cursor_execute` listeners; a driver error is handled as
-    SQLAlchemy handles it (wrapped, and a lost connection invalidated)."""
+    when none is: `_send` without that), after the `before_cursor_execute` listeners; a driver
+    error is handled as SQLAlchemy handles it (wrapped, and a lost connection invalidated)."""
     if not connection.in_transaction():
         connection.begin()
+    return _send(connection, sql, arguments, many)
+
+
+def _send(connection: Connection, sql: str, arguments: Any, many: bool) -> Any:
     cursor = None
     try:
         cursor = connection.connection.cursor()
