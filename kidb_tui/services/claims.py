@@ -235,6 +235,7 @@ class _Context:
     bank: SimpleNamespace | None
     claims: list[SimpleNamespace]
     keyed: SimpleNamespace | None
+    rows: list[Any]
 
 
 def _part(row: Any, prefix: str) -> SimpleNamespace | None:
@@ -256,7 +257,7 @@ def _context(connection: Connection, participant_id: int, type_code: str, bank_c
     keyed = next((claim for claim in claims if key and claim.idempotency_key == key), None)
     return _Context(
         found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"),
-        [claim for claim in claims if claim.participant_id == participant_id], keyed,
+        [claim for claim in claims if claim.participant_id == participant_id], keyed, rows,
     )
 
 
@@ -384,11 +385,13 @@ def submit_claim(
         if earlier is not None:
             return _receipt(rt, earlier, context.participant)
         clean_contact = profile.validate_contact(contact)
-        _validate_draft(context, draft, _report(rt, connection, context), rt.today())
+        today = rt.today()
+        report = _report(rt, connection, context)
+        checked = _Checked(context.rows, today, report, _validate_draft(context, draft, report, today))
     account = context.account
     attempt = auth.prove(rt, identity, secret, account.secret_hash if account is not None else None)
     try:
-        return _insert(rt, identity, draft, clean_contact, key, attempt)
+        return _insert(rt, identity, draft, clean_contact, key, attempt, checked)
     except IntegrityError:
         _settle(rt, attempt)
         receipt = receipt_for_key(rt, identity, key)
@@ -419,9 +422,22 @@ class _Written:
     phone: str
 
 
-def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str, attempt: Attempt) -> Receipt:
+@dataclass(frozen=True)
+class _Checked:
+    """The form as checked before the PIN: against these context rows, on this day."""
+
+    rows: list[Any]
+    today: date
+    report: RequirementReport
+    clean: CleanClaim
+
+
+def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str, attempt: Attempt,
+            checked: _Checked) -> Receipt:
     """The claim's transaction, on a Core connection: every row written once with a prepared
-    statement, nothing read back."""
+    statement, nothing read back. The requirements and the form are checked again against the
+    locked participant, unless the rows locked are those they were checked against before the
+    PIN, on the same day (the checks would give the same answers)."""
     with rt.transaction() as connection:
         context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True)
         throttle.succeeded(connection, rt, attempt)
@@ -429,11 +445,13 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         claim = _mine(identity, context.keyed)
         if claim is not None:
             return _receipt(rt, claim, participant)
-        report = _report(rt, connection, context)
+        today = rt.today()
+        unchanged = context.rows == checked.rows and today == checked.today
+        report = checked.report if unchanged else _report(rt, connection, context)
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
-        clean = _validate_draft(context, draft, report, rt.today())
+        clean = checked.clean if unchanged else _validate_draft(context, draft, report, today)
         now = rt.now()
         changed = profile.changed_fields(participant, contact)
         values = {
