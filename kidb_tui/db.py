@@ -267,7 +267,7 @@ class _Plan:
     """A statement compiled for one dialect and one set of parameter names: its SQL, the order of
     its positional parameters (None: named), the bind processors, and the result's field names."""
 
-    __slots__ = ("compiled", "names", "order", "processors", "results", "row", "sql")
+    __slots__ = ("binds", "compiled", "names", "order", "results", "row", "sql")
 
     def __init__(self, statement: Any, dialect: Any, keys: list[str], many: bool) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=many)
@@ -277,16 +277,23 @@ class _Plan:
         self.compiled = compiled
         self.sql = compiled.string
         self.order = list(compiled.positiontup) if compiled.positional else None
-        self.processors = dict(compiled._bind_processors)
+        self.binds: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] = []
+        for bind, name in compiled.bind_names.items():
+            source = bind.key if bind.key in keys else name if name in keys else None
+            if source is None and bind.required:
+                raise exc.ArgumentError(f"a value is required for bind parameter {bind.key!r}")
+            self.binds.append((name, source, None if source else bind.effective_value, compiled._bind_processors.get(name)))
         self.names = [column.keyname for column in compiled._result_columns]
         self.row: Any = namedtuple("PreparedRow", self.names) if self.names else None
         self.results: list[Callable[[Any], Any] | None] | None = None
 
     def arguments(self, params: dict[str, Any]) -> Any:
-        values = self.compiled.construct_params(params, escape_names=False, _check=False)
-        processors = self.processors
-        for name, process in processors.items():
-            values[name] = process(values[name])
+        """The DB-API parameters: each bind's value (given, or the literal in the statement),
+        through its bind processor; a list in the SQL's order for a positional driver."""
+        values = {}
+        for name, source, constant, process in self.binds:
+            value = params[source] if source is not None else constant
+            values[name] = value if process is None else process(value)
         return values if self.order is None else [values[name] for name in self.order]
 
     def convert(self, cursor: Any, rows: list[Any]) -> list[Any]:
