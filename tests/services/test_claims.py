@@ -321,3 +321,19 @@ def test_the_requirements_are_checked_again_when_the_participant_changed_after_t
     assert refused.value.key == "req.card_active.unmet"
     assert len(calls) == 2
     assert count(demo_rt, Claim) == before
+
+
+def test_the_claim_context_finds_claims_through_their_indexes(demo_rt):
+    """Both claim joins are plain index searches (one join on either condition made PostgreSQL
+    scan every claim for each submission once the table had grown, a BitmapOr at best)."""
+    if demo_rt.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    siti = participant_row(demo_rt, SITI)
+    statement = claims._CONTEXT.compile(dialect=demo_rt.engine.dialect)
+    params = {"participant_id": siti.id, "type_code": "biaya_medis", "bank_code": "014", "key": "key-1"}
+    with demo_rt.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", params))
+    assert "Index Cond: (participant_id = " in plan
+    assert "Index Cond: ((idempotency_key)::text = " in plan
+    assert " OR " not in plan  # no condition the planner can only meet by scanning, or by a BitmapOr
