@@ -34,6 +34,9 @@ Every process first does the same work for one more participant, unmeasured, so 
 are compiled and prepared before the clock starts. Processes start together on a shared event; a
 figure is all operations over the time from that start to the last process done. Statements are
 counted at the driver (BEGIN/COMMIT/ROLLBACK not included; an executemany is one statement).
+CPU is counted the same way on both sides: each measuring process's own CPU time over its timed
+work, and on PostgreSQL the server's processes' CPU over the run (from /proc; it includes the
+unmeasured warm-up of one participant per process and the server's background processes).
 """
 
 from __future__ import annotations
