@@ -34,12 +34,16 @@ Every process first does the same work for one more participant, unmeasured, so 
 are compiled and prepared before the clock starts. Processes start together on a shared event; a
 figure is all operations over the time from that start to the last process done. Statements are
 counted at the driver (BEGIN/COMMIT/ROLLBACK not included; an executemany is one statement).
+CPU is counted the same way on both sides: each measuring process's own CPU time over its timed
+work, and on PostgreSQL the server's processes' CPU over the run (from /proc; it includes the
+unmeasured warm-up of one participant per process and the server's background processes).
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import sqlite3
 import time
 import uuid
@@ -75,6 +79,10 @@ class Throughput:
     operations: int
     seconds: float
     statements: int = 0
+    client_cpu: float = 0.0
+    """CPU seconds of the measuring processes over their timed work (all of them)."""
+    server_cpu: float | None = None
+    """CPU seconds of the PostgreSQL server's processes over the run (None: SQLite, in process)."""
 
     @property
     def per_second(self) -> float:
@@ -83,6 +91,14 @@ class Throughput:
     @property
     def statements_each(self) -> float:
         return self.statements / self.operations
+
+    @property
+    def cores_busy(self) -> float:
+        """CPUs kept busy on average by the clients and the server together."""
+        return (self.client_cpu + (self.server_cpu or 0.0)) / self.seconds
+
+    def cpu_ms(self, seconds: float | None) -> str:
+        return "-" if seconds is None else f"{seconds / self.operations * 1000:.2f}"
 
 
 def settings(url: str, index: int):
@@ -128,9 +144,9 @@ def _service_claims(url: str, index: int, numbers: list[int], start, results) ->
     _claims(rt, [warm_up])
     count = _counted(rt)
     start.wait()
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     done = _claims(rt, people)
-    results.put((began, time.monotonic(), done, count[0]))
+    results.put((began, time.monotonic(), done, count[0], time.process_time() - cpu))
     rt.engine.dispose()
 
 
@@ -140,12 +156,12 @@ def _service_logins(url: str, index: int, numbers: list[int], start, results) ->
     auth.login(rt, warm_up[0].nib, population.PIN)
     count = _counted(rt)
     start.wait()
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     for _ in range(LOGIN_ROUNDS):
         for identity, _contact in people:
             if not auth.login(rt, identity.nib, population.PIN).ok:
                 raise RuntimeError(f"login of {identity.nib} failed")
-    results.put((began, time.monotonic(), len(people) * LOGIN_ROUNDS, count[0]))
+    results.put((began, time.monotonic(), len(people) * LOGIN_ROUNDS, count[0], time.process_time() - cpu))
     rt.engine.dispose()
 
 
@@ -294,7 +310,7 @@ def _raw(url: str, index: int, numbers: list[int], start, results, work: str) ->
     writer.login(*warm_up)
     writer.statements = 0
     start.wait()
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     operations = 0
     for _ in range(RAW_ROUNDS):
         for participant_id, nib in people:
@@ -305,7 +321,7 @@ def _raw(url: str, index: int, numbers: list[int], start, results, work: str) ->
             for type_code in TYPES:
                 writer.claim(participant_id, nib, type_code)
                 operations += 1
-    results.put((began, time.monotonic(), operations, writer.statements))
+    results.put((began, time.monotonic(), operations, writer.statements, time.process_time() - cpu))
     writer.close()
 
 
@@ -328,14 +344,48 @@ def _run(target, url: str, groups: list[list[int]]) -> Throughput:
                  for index, numbers in enumerate(groups)]
     for process in processes:
         process.start()
+    server = _server_cpu(url)
     start.set()
     spans = [results.get(timeout=900) for _ in processes]
     for process in processes:
         process.join()
         if process.exitcode != 0:
             raise RuntimeError(f"a benchmark process failed with {process.exitcode}")
-    seconds = max(end for _, end, _, _ in spans) - min(began for began, _, _, _ in spans)
-    return Throughput(sum(done for _, _, done, _ in spans), seconds, sum(sent for _, _, _, sent in spans))
+    server_cpu = None if server is None else (_server_cpu(url) or 0.0) - server
+    seconds = max(end for _, end, *_ in spans) - min(began for began, *_ in spans)
+    return Throughput(sum(span[2] for span in spans), seconds, sum(span[3] for span in spans),
+                      sum(span[4] for span in spans), server_cpu)
+
+
+def _server_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server of `url` (None for SQLite): the
+    postmaster's own and its ended children's (cutime, cstime: a backend's time is added when
+    its client disconnects), and those of its living children, from /proc. The server's
+    processes start before a run's clients connect, so the difference over a run is what
+    serving it cost (and what its background processes did meanwhile)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    import psycopg
+
+    with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)) as connection:
+        folder = connection.execute("SHOW data_directory").fetchone()[0]
+    with open(f"{folder}/postmaster.pid", encoding="ascii") as handle:
+        postmaster = handle.readline().strip()
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii") as handle:
+                fields = handle.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if entry.name == postmaster:
+            total += sum(int(value) for value in fields[11:15])
+        elif fields[1] == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 FIGURES = {
@@ -415,6 +465,21 @@ def section(backends: dict[str, dict[tuple[str, int], Throughput]]) -> list[str]
         raw = figures[("raw claims", 4)].per_second / figures[("raw claims", 1)].per_second
         target = verdict(service >= SCALING_TARGET) if backend.startswith("PostgreSQL") else "(SQLite: one writer)"
         lines.append(f"| {backend} | {service:.2f}x | {raw:.2f}x | {target} |")
+    lines += [
+        "", "CPU per claim (ms) of the measuring processes (client) and of the PostgreSQL server's processes "
+        "(server), and the CPUs kept busy on average (clients and server; the machine has "
+        f"{os.cpu_count()}):", "",
+        "| backend | processes | service: client | server | CPUs busy | raw driver: client | server | CPUs busy |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for backend, figures in backends.items():
+        for processes in (1, 4):
+            service, raw = figures[("service claims", processes)], figures[("raw claims", processes)]
+            lines.append(
+                f"| {backend} | {processes} | {service.cpu_ms(service.client_cpu)} | {service.cpu_ms(service.server_cpu)} "
+                f"| {service.cores_busy:.2f} | {raw.cpu_ms(raw.client_cpu)} | {raw.cpu_ms(raw.server_cpu)} "
+                f"| {raw.cores_busy:.2f} |"
+            )
     lines += [
         "", "## Logins per second through `auth.login` (argon2 excluded)", "",
         "| backend | processes | service logins/s | statements per login | raw driver logins/s | statements per login "

@@ -9,9 +9,11 @@ import stat
 import threading
 import time
 import weakref
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
@@ -57,7 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         write = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        _send(connection, "BEGIN IMMEDIATE" if write else "BEGIN", (), False).close()
 
 
 def _private_sqlite_file(database: Path) -> None:
@@ -259,3 +261,130 @@ def read_session(engine: Engine, snapshot: bool = False) -> Iterator[Session]:
         engine = _with_options(engine, isolation_level="REPEATABLE READ" if snapshot else "AUTOCOMMIT")
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+class _Plan:
+    """A statement compiled for one dialect and one set of parameter names: its SQL, the order of
+    its positional parameters (None: named), the bind processors, and the result's field names."""
+
+    __slots__ = ("binds", "compiled", "names", "order", "results", "row", "sql")
+
+    def __init__(self, statement: Any, dialect: Any, keys: list[str], many: bool) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=many)
+        if compiled.insert_prefetch or compiled.update_prefetch or compiled.literal_execute_params \
+                or compiled.post_compile_params or compiled.schema_translate_map or compiled.escaped_bind_names:
+            raise ValueError("a prepared statement needs every value given and no expanding parameter")
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup) if compiled.positional else None
+        self.binds: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] = []
+        for bind, name in compiled.bind_names.items():
+            source = bind.key if bind.key in keys else name if name in keys else None
+            if source is None and bind.required:
+                raise exc.ArgumentError(f"a value is required for bind parameter {bind.key!r}")
+            self.binds.append((name, source, None if source else bind.effective_value, compiled._bind_processors.get(name)))
+        self.names = [column.keyname for column in compiled._result_columns]
+        self.row: Any = namedtuple("PreparedRow", self.names) if self.names else None
+        self.results: list[Callable[[Any], Any] | None] | None = None
+
+    def arguments(self, params: dict[str, Any]) -> Any:
+        """The DB-API parameters: each bind's value (given, or the literal in the statement),
+        through its bind processor; a list in the SQL's order for a positional driver."""
+        values = {}
+        for name, source, constant, process in self.binds:
+            value = params[source] if source is not None else constant
+            values[name] = value if process is None else process(value)
+        return values if self.order is None else [values[name] for name in self.order]
+
+    def convert(self, cursor: Any, rows: list[Any]) -> list[Any]:
+        if self.results is None:
+            dialect = self.compiled.dialect
+            self.results = [
+                column.type._cached_result_processor(dialect, described[1])
+                for column, described in zip(self.compiled._result_columns, cursor.description, strict=True)
+            ]
+        if any(self.results):
+            rows = [[value if process is None else process(value) for process, value in zip(self.results, row, strict=True)]
+                    for row in rows]
+        make = self.row._make
+        return [make(row) for row in rows]
+
+
+class Prepared:
+    """A Core statement compiled once per dialect (and set of parameter names) and run straight on
+    the DB-API cursor of a Connection: the hot paths (a claim, a login, a PIN attempt) skip
+    SQLAlchemy's execution layer, about 30 µs a statement, and keep its SQL, bind and result
+    processing, its `before_cursor_execute` listeners (statement counts) and its error handling
+    (wrapped exceptions, a broken connection invalidated). Rows are named tuples."""
+
+    __slots__ = ("_plans", "statement")
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[str, frozenset[str], bool], _Plan] = {}
+
+    def _plan(self, connection: Connection, params: dict[str, Any], many: bool) -> _Plan:
+        dialect = connection.dialect
+        key = (dialect.name, frozenset(params), many)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _Plan(self.statement, dialect, sorted(params), many)
+        return plan
+
+    def rows(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
+        """The statement's rows (RETURNING or SELECT)."""
+        plan = self._plan(connection, params, False)
+        cursor = _run(connection, plan.sql, plan.arguments(params), False)
+        try:
+            return plan.convert(cursor, cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def first(self, connection: Connection, params: dict[str, Any]) -> Any:
+        rows = self.rows(connection, params)
+        return rows[0] if rows else None
+
+    def one(self, connection: Connection, params: dict[str, Any]) -> Any:
+        """The statement's only row; NoResultFound or MultipleResultsFound otherwise (as `Result.one`)."""
+        rows = self.rows(connection, params)
+        if len(rows) != 1:
+            raise exc.MultipleResultsFound() if rows else exc.NoResultFound()
+        return rows[0]
+
+    def run(self, connection: Connection, params: dict[str, Any]) -> int:
+        """Execute; the rows it changed."""
+        plan = self._plan(connection, params, False)
+        cursor = _run(connection, plan.sql, plan.arguments(params), False)
+        count: int = cursor.rowcount
+        cursor.close()
+        return count
+
+    def run_many(self, connection: Connection, params: list[dict[str, Any]]) -> None:
+        """Execute once per dict of `params` (one executemany; all with the same names)."""
+        plan = self._plan(connection, params[0], len(params) > 1)
+        arguments = [plan.arguments(each) for each in params]
+        _run(connection, plan.sql, arguments if len(arguments) > 1 else arguments[0], len(arguments) > 1).close()
+
+
+def _run(connection: Connection, sql: str, arguments: Any, many: bool) -> Any:
+    """`sql` on a new cursor of `connection`'s DB-API connection, in its transaction (begun here
+    when none is: `_send` without that), after the `before_cursor_execute` listeners; a driver
+    error is handled as SQLAlchemy handles it (wrapped, and a lost connection invalidated)."""
+    if not connection.in_transaction():
+        connection.begin()
+    return _send(connection, sql, arguments, many)
+
+
+def _send(connection: Connection, sql: str, arguments: Any, many: bool) -> Any:
+    cursor = None
+    try:
+        cursor = connection.connection.cursor()
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, arguments, None, many)
+        if many:
+            cursor.executemany(sql, arguments)
+        else:
+            cursor.execute(sql, arguments)
+    except Exception as error:  # noqa: BLE001 - any driver error: SQLAlchemy wraps it and re-raises
+        connection._handle_dbapi_exception(error, sql, arguments, cursor, None)
+    return cursor

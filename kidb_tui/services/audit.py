@@ -14,14 +14,14 @@ from sqlalchemy import Connection, event, insert
 from sqlmodel import Session
 
 from kidb_tui.audit_chain import ChainBreak, entry_mac, first_problem, keyed_digest, new_nonce
-from kidb_tui.db import Unit, at_transaction_end
+from kidb_tui.db import Prepared, Unit, at_transaction_end
 from kidb_tui.models import AuditEvent, table
 from kidb_tui.services.runtime import Runtime
 
 __all__ = ["ChainBreak", "record", "verify_chain"]
 
 _FORBIDDEN_DETAIL_KEYS = frozenset({"secret", "pin", "password", "nik", "account_number", "code"})
-_INSERT = insert(table(AuditEvent))
+_INSERT = Prepared(insert(table(AuditEvent)))
 _PENDING = "kidb.audit_rows"
 _PENDING_ON_CONNECTION: WeakKeyDictionary[Connection, list[dict[str, object]]] = WeakKeyDictionary()
 
@@ -57,7 +57,7 @@ def _insert_pending(session: Session) -> None:
     """The transaction's audit rows, in one statement, just before it commits."""
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.connection().execute(_INSERT, pending)
+        _INSERT.run_many(session.connection(), pending)
 
 
 @at_transaction_end
@@ -66,7 +66,7 @@ def _insert_pending_on_connection(connection: Connection, committing: bool) -> N
     commits, dropped as it rolls back."""
     pending = _PENDING_ON_CONNECTION.pop(connection, None)
     if committing and pending:
-        connection.execute(_INSERT, pending)
+        _INSERT.run_many(connection, pending)
 
 
 def verify_chain(rt: Runtime) -> ChainBreak | None:

@@ -17,7 +17,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
-from kidb_tui.db import Unit
+from kidb_tui.db import Prepared, Unit
 from kidb_tui.errors import AuthError, FormErrors, NotFound, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import KioskAccount, LoginThrottle, Participant, stored_id, table
@@ -91,9 +91,9 @@ _CREDENTIALS = core_select(
     _PARTICIPANT.c.id.label("participant_id"), _ACCOUNT.c.id.label("account_id"), _PARTICIPANT.c.nib,
     _PARTICIPANT.c.full_name, _PARTICIPANT.c.card_status, _ACCOUNT.c.status, _ACCOUNT.c.secret_hash,
 ).select_from(_PARTICIPANT.join(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id))
-_CREDENTIALS_BY_NIB = _CREDENTIALS.where(_PARTICIPANT.c.nib == bindparam("nib"))
-_CREDENTIALS_BY_ID = _CREDENTIALS.where(_PARTICIPANT.c.id == bindparam("participant_id"))
-_SIGNED_IN = update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(last_login_at=bindparam("b_now"))
+_CREDENTIALS_BY_NIB = Prepared(_CREDENTIALS.where(_PARTICIPANT.c.nib == bindparam("nib")))
+_CREDENTIALS_BY_ID = Prepared(_CREDENTIALS.where(_PARTICIPANT.c.id == bindparam("participant_id")))
+_SIGNED_IN = Prepared(update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(last_login_at=bindparam("b_now")))
 _SIGNED_IN_REHASHED = update(_ACCOUNT).where(_ACCOUNT.c.id == bindparam("b_id")).values(
     last_login_at=bindparam("b_now"), secret_hash=bindparam("b_hash"))
 _KIOSK_LANGUAGE = update(_PARTICIPANT).where(
@@ -117,7 +117,7 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr, language: str = "
     if attempt.waiting:
         return LoginResult(None, "auth.terminal_wait", wait_minutes=attempt.wait_minutes)
     with rt.query() as connection:
-        found = connection.execute(_CREDENTIALS_BY_NIB, {"nib": nib}).first()
+        found = _CREDENTIALS_BY_NIB.first(connection, {"nib": nib})
     if found is None or not attempt.may_check:
         correct = rt.hasher.verify_dummy(secret)
     else:
@@ -131,7 +131,7 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr, language: str = "
     assert found is not None
     new_hash = rt.hasher.hash(secret) if rt.hasher.needs_rehash(found.secret_hash) else None
     with rt.transaction() as connection:
-        current = connection.execute(_CREDENTIALS_BY_ID, {"participant_id": found.participant_id}).one()
+        current = _CREDENTIALS_BY_ID.one(connection, {"participant_id": found.participant_id})
         throttle.succeeded(connection, rt, attempt)
         refusal = refused_after_proof(connection, rt, current, current, "login")
         if refusal is not None:
@@ -140,7 +140,7 @@ def login(rt: Runtime, nib_text: str, secret: str | SecretStr, language: str = "
             connection.execute(_SIGNED_IN_REHASHED, {"b_id": current.account_id, "b_now": rt.now(), "b_hash": new_hash})
             audit.record(connection, rt, current.nib, "auth.rehashed", current.nib)
         else:
-            connection.execute(_SIGNED_IN, {"b_id": current.account_id, "b_now": rt.now()})
+            _SIGNED_IN.run(connection, {"b_id": current.account_id, "b_now": rt.now()})
         if language:
             connection.execute(_KIOSK_LANGUAGE, {"b_id": current.participant_id, "b_language": language})
         audit.record(connection, rt, current.nib, "auth.login", current.nib)

@@ -18,13 +18,14 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, bindparam, case, insert, or_, update
+from sqlalchemy import Connection, bindparam, case, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kidb_tui import validation
 from kidb_tui.clock import as_utc
+from kidb_tui.db import Prepared
 from kidb_tui.errors import FormErrors, NotFound, RequirementError, SystemBusy, ValidationError
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.models import Bank, Claim, ClaimEvent, ClaimType, KioskAccount, Participant, table
@@ -183,6 +184,7 @@ def add_working_days(start: date, days: int) -> date:
 _PARTICIPANT, _ACCOUNT, _TYPE, _BANK, _CLAIM, _EVENT = (
     table(model) for model in (Participant, KioskAccount, ClaimType, Bank, Claim, ClaimEvent)
 )
+_KEYED = _CLAIM.alias("keyed")
 _CONTEXT = (
     core_select(
         _PARTICIPANT, _ACCOUNT.c.id.label("account_id"), _ACCOUNT.c.status.label("account_status"),
@@ -190,33 +192,36 @@ _CONTEXT = (
         *(column.label(f"type_{column.name}") for column in _TYPE.c),
         *(column.label(f"bank_{column.name}") for column in _BANK.c),
         *(column.label(f"claim_{column.name}") for column in _CLAIM.c),
+        *(column.label(f"keyed_{column.name}") for column in _KEYED.c),
     )
     .select_from(
         _PARTICIPANT.outerjoin(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id)
         .outerjoin(_TYPE, _TYPE.c.code == bindparam("type_code"))
         .outerjoin(_BANK, _BANK.c.code == bindparam("bank_code"))
-        .outerjoin(_CLAIM, or_(_CLAIM.c.participant_id == _PARTICIPANT.c.id,
-                               _CLAIM.c.idempotency_key == bindparam("key")))
+        .outerjoin(_CLAIM, _CLAIM.c.participant_id == _PARTICIPANT.c.id)
+        .outerjoin(_KEYED, _KEYED.c.idempotency_key == bindparam("key"))
     )
     .where(_PARTICIPANT.c.id == bindparam("participant_id"))
     .order_by(_CLAIM.c.id)
 )
-_CONTEXT_LOCKED = _CONTEXT.with_for_update(of=_PARTICIPANT)
-_INSERT_CLAIM = insert(_CLAIM).returning(_CLAIM.c.id)
-_SET_REFERENCE = update(_CLAIM).where(_CLAIM.c.id == bindparam("b_id")).values(reference=bindparam("b_reference"))
-_RESERVE = update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).values(
+_CONTEXT_READ = Prepared(_CONTEXT)
+_CONTEXT_LOCKED = Prepared(_CONTEXT.with_for_update(of=_PARTICIPANT))
+_INSERT_CLAIM = Prepared(insert(_CLAIM).returning(_CLAIM.c.id))
+_SET_REFERENCE = Prepared(
+    update(_CLAIM).where(_CLAIM.c.id == bindparam("b_id")).values(reference=bindparam("b_reference")))
+_RESERVE = Prepared(update(_PARTICIPANT).where(_PARTICIPANT.c.id == bindparam("b_id")).values(
     reserved=_PARTICIPANT.c.reserved + bindparam("b_amount"), address=bindparam("b_address"),
     postal_code=bindparam("b_postal_code"), phone=bindparam("b_phone"), email=bindparam("b_email"),
     contact_confirmed_at=bindparam("b_now"), updated_at=bindparam("b_now"),
     email_verified_at=case((_PARTICIPANT.c.email == bindparam("b_email"), _PARTICIPANT.c.email_verified_at), else_=None),
-)
-_INSERT_EVENT = insert(_EVENT)
+))
+_INSERT_EVENT = Prepared(insert(_EVENT))
 
 
 _NAMES = list(_CONTEXT.selected_columns.keys())
 _COLUMNS = {
     prefix: [(index, name.removeprefix(prefix)) for index, name in enumerate(_NAMES) if name.startswith(prefix)]
-    for prefix in ("account_", "type_", "bank_", "claim_")
+    for prefix in ("account_", "type_", "bank_", "claim_", "keyed_")
 }
 
 
@@ -224,17 +229,20 @@ _COLUMNS = {
 class _Context:
     """Everything a claim is checked against, read in one statement (one row per claim joined):
     the participant with their account, the claim type and the bank chosen (None when there is
-    no such one); their claims, and the claim already made with the idempotency key (anyone's)."""
+    no such one); their claims, and the claim already made with the idempotency key (anyone's;
+    joined on its own, each join an index search: one join on either condition was a full scan
+    of the claims on PostgreSQL)."""
 
-    participant: Row[*tuple[Any, ...]]
+    participant: Any
     account: SimpleNamespace | None
     claim_type: SimpleNamespace | None
     bank: SimpleNamespace | None
     claims: list[SimpleNamespace]
     keyed: SimpleNamespace | None
+    rows: list[Any]
 
 
-def _part(row: Row[*tuple[Any, ...]], prefix: str) -> SimpleNamespace | None:
+def _part(row: Any, prefix: str) -> SimpleNamespace | None:
     """The columns of one joined table, by their names; None when the join found no row."""
     values = {name: row[index] for index, name in _COLUMNS[prefix]}
     return None if all(value is None for value in values.values()) else SimpleNamespace(**values)
@@ -243,17 +251,16 @@ def _part(row: Row[*tuple[Any, ...]], prefix: str) -> SimpleNamespace | None:
 def _context(connection: Connection, participant_id: int, type_code: str, bank_code: str, key: str | None,
              lock: bool = False) -> _Context:
     """`lock`: the participant row stays locked until the transaction ends (PostgreSQL)."""
-    rows = connection.execute(_CONTEXT_LOCKED if lock else _CONTEXT, {
+    rows = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).rows(connection, {
         "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
-    }).all()
+    })
     if not rows:
         raise NotFound("profile.not_found")
     found = rows[0]
     claims = [claim for claim in (_part(row, "claim_") for row in rows) if claim is not None]
-    keyed = next((claim for claim in claims if key and claim.idempotency_key == key), None)
     return _Context(
-        found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"),
-        [claim for claim in claims if claim.participant_id == participant_id], keyed,
+        found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"), claims,
+        _part(found, "keyed_") if key else None, rows,
     )
 
 
@@ -381,11 +388,13 @@ def submit_claim(
         if earlier is not None:
             return _receipt(rt, earlier, context.participant)
         clean_contact = profile.validate_contact(contact)
-        _validate_draft(context, draft, _report(rt, connection, context), rt.today())
+        today = rt.today()
+        report = _report(rt, connection, context)
+        checked = _Checked(context.rows, today, report, _validate_draft(context, draft, report, today))
     account = context.account
     attempt = auth.prove(rt, identity, secret, account.secret_hash if account is not None else None)
     try:
-        return _insert(rt, identity, draft, clean_contact, key, attempt)
+        return _insert(rt, identity, draft, clean_contact, key, attempt, checked)
     except IntegrityError:
         _settle(rt, attempt)
         receipt = receipt_for_key(rt, identity, key)
@@ -416,9 +425,22 @@ class _Written:
     phone: str
 
 
-def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str, attempt: Attempt) -> Receipt:
+@dataclass(frozen=True)
+class _Checked:
+    """The form as checked before the PIN: against these context rows, on this day."""
+
+    rows: list[Any]
+    today: date
+    report: RequirementReport
+    clean: CleanClaim
+
+
+def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, key: str, attempt: Attempt,
+            checked: _Checked) -> Receipt:
     """The claim's transaction, on a Core connection: every row written once with a prepared
-    statement, nothing read back."""
+    statement, nothing read back. The requirements and the form are checked again against the
+    locked participant, unless the rows locked are those they were checked against before the
+    PIN, on the same day (the checks would give the same answers)."""
     with rt.transaction() as connection:
         context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True)
         throttle.succeeded(connection, rt, attempt)
@@ -426,11 +448,13 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         claim = _mine(identity, context.keyed)
         if claim is not None:
             return _receipt(rt, claim, participant)
-        report = _report(rt, connection, context)
+        today = rt.today()
+        unchanged = context.rows == checked.rows and today == checked.today
+        report = checked.report if unchanged else _report(rt, connection, context)
         unmet = report.first_unmet()
         if unmet is not None:
             raise RequirementError(f"req.{unmet.key}.unmet", **unmet.params)
-        clean = _validate_draft(context, draft, report, rt.today())
+        clean = checked.clean if unchanged else _validate_draft(context, draft, report, today)
         now = rt.now()
         changed = profile.changed_fields(participant, contact)
         values = {
@@ -440,14 +464,14 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             "stage": "agenda", "terminal_id": rt.settings.terminal_id, "branch": rt.settings.branch,
             "created_at": now, "updated_at": now, **_CLAIM_DEFAULTS,
         }
-        claim_id = connection.execute(_INSERT_CLAIM, values).scalar_one()
+        (claim_id,) = _INSERT_CLAIM.rows(connection, values)[0]
         reference = f"KIDB-{now.astimezone(rt.settings.zone).year}-{claim_id:06d}"
-        connection.execute(_SET_REFERENCE, {"b_id": claim_id, "b_reference": reference})
-        connection.execute(_RESERVE, {
+        _SET_REFERENCE.run(connection, {"b_id": claim_id, "b_reference": reference})
+        _RESERVE.run(connection, {
             "b_id": participant.id, "b_amount": clean.amount, "b_address": contact.address,
             "b_postal_code": contact.postal_code, "b_phone": contact.phone, "b_email": contact.email, "b_now": now,
         })
-        connection.execute(_INSERT_EVENT, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
+        _INSERT_EVENT.run(connection, {"claim_id": claim_id, "stage": "agenda", "note": "", "actor": identity.nib,
                                            "at": now})
         written = _Written(participant.id, participant.nib, participant.language, contact.email, contact.phone)
         profile.after_contact(connection, rt, written, changed, participant.email)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.db import Unit, connection_of
+from kidb_tui.db import Prepared, Unit, connection_of
 from kidb_tui.errors import NotFound
 from kidb_tui.models import Notification, Participant, stored_id, table
 from kidb_tui.services import outbox
@@ -26,7 +26,7 @@ class NotificationView:
     read: bool
 
 
-_INSERT = insert(table(Notification))
+_INSERT = Prepared(insert(table(Notification)))
 
 
 def notify(session: Session, rt: Runtime, participant_id: int, kind: str, **params: object) -> None:
@@ -46,7 +46,7 @@ def notify_participant(unit: Unit, rt: Runtime, participant: outbox.Addressee, k
 
 
 def _insert(unit: Unit, rt: Runtime, participant_id: int, kind: str, params: dict[str, object]) -> None:
-    connection_of(unit).execute(_INSERT, {
+    _INSERT.run(connection_of(unit), {
         "participant_id": participant_id, "kind": kind, "params": dict(params), "created_at": rt.now(), "read_at": None,
     })
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, TextualSelect, and_, bindparam, case, delete,
 from sqlmodel import Session, col, select
 
 from kidb_tui.clock import as_utc
-from kidb_tui.db import Unit, connection_of
+from kidb_tui.db import Prepared, Unit, connection_of
 from kidb_tui.models import LoginThrottle, Participant, stored_id, table
 from kidb_tui.services import audit, notifications
 from kidb_tui.services.runtime import Runtime
@@ -91,7 +91,7 @@ def _upsert(count: int) -> TextualSelect:
 
 
 @cache
-def _count_plainly(count: int) -> TextualSelect:
+def _count_plainly(count: int) -> Prepared:
     """The common attempt in one statement: count it against `count` keys (:k0, the terminal,
     first) by one each, inserting a missing key with one failure, and return the keys counted.
     A key is counted only when that is all the attempt does to it (the rules of
@@ -100,7 +100,7 @@ def _count_plainly(count: int) -> TextualSelect:
     terminal's last failure is within its window (:quiet_before), so that it does not start
     afresh. A key left out is still locked (PostgreSQL), and the caller then rolls back."""
     rows = ", ".join(f"(:k{i}, 1, :now)" for i in range(count))
-    return text(
+    return Prepared(text(
         f"INSERT INTO login_throttle (key, failures, last_failure_at) VALUES {rows}"
         " ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1,"
         " last_failure_at = excluded.last_failure_at"
@@ -112,7 +112,7 @@ def _count_plainly(count: int) -> TextualSelect:
     ).bindparams(
         bindparam("now", type_=_TABLE.c.last_failure_at.type),
         bindparam("quiet_before", type_=_TABLE.c.last_failure_at.type),
-    ).columns(_TABLE.c.key, _TABLE.c.failures)
+    ).columns(_TABLE.c.key, _TABLE.c.failures))
 
 
 _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("b_key")).values(
@@ -221,11 +221,11 @@ def _reserve_plainly(rt: Runtime, key: str | None) -> Attempt | None:
         return None
     try:
         with rt.transaction() as connection:
-            counted: dict[str, int] = dict(connection.execute(_count_plainly(len(keys)), {
+            counted: dict[str, int] = dict(_count_plainly(len(keys)).rows(connection, {
                 **{f"k{i}": name for i, name in enumerate(keys)}, "now": now,
                 "terminal_under": settings.terminal_failure_limit - 1, "key_under": settings.lock_threshold,
                 "quiet_before": now - timedelta(minutes=settings.terminal_window_minutes),
-            }).all())
+            }))
             if len(counted) < len(keys):
                 raise _NotPlain()
     except _NotPlain:
@@ -293,12 +293,12 @@ def failed(rt: Runtime, attempt: Attempt, action: str, actor: str = "kiosk") -> 
 
 
 _GIVE_BACK = {"failures": case((_TABLE.c.failures > 0, _TABLE.c.failures - 1), else_=0)}
-_GIVE_BACK_ATTEMPT = update(_TABLE).where(_TABLE.c.key == bindparam("terminal")).values(_GIVE_BACK)
-_GIVE_BACK_AND_END_WAIT = update(_TABLE).where(_TABLE.c.key == bindparam("terminal")).values(
-    {**_GIVE_BACK, "locked_until": None})
+_GIVE_BACK_ATTEMPT = Prepared(update(_TABLE).where(_TABLE.c.key == bindparam("terminal")).values(_GIVE_BACK))
+_GIVE_BACK_AND_END_WAIT = Prepared(update(_TABLE).where(_TABLE.c.key == bindparam("terminal")).values(
+    {**_GIVE_BACK, "locked_until": None}))
 _FORGETTABLE = and_(_TABLE.c.key == bindparam("terminal"), _TABLE.c.failures == 0, _TABLE.c.locked_until.is_(None))
-_FORGET_TERMINAL = delete(_TABLE).where(_FORGETTABLE)
-_FORGET_KEY_AND_TERMINAL = delete(_TABLE).where(or_(_TABLE.c.key == bindparam("key"), _FORGETTABLE))
+_FORGET_TERMINAL = Prepared(delete(_TABLE).where(_FORGETTABLE))
+_FORGET_KEY_AND_TERMINAL = Prepared(delete(_TABLE).where(or_(_TABLE.c.key == bindparam("key"), _FORGETTABLE)))
 
 
 def _tell_participant(session: Session, rt: Runtime, key: str) -> None:
@@ -316,12 +316,12 @@ def succeeded(unit: Unit, rt: Runtime, attempt: Attempt) -> None:
     is given back (a success does not wipe a terminal's earlier failures; a wait this attempt
     began ends), then the key's row and a terminal row left with nothing to remember go."""
     connection = connection_of(unit)
-    connection.execute(_GIVE_BACK_AND_END_WAIT if attempt.wait_minutes else _GIVE_BACK_ATTEMPT,
-                       {"terminal": attempt.terminal})
+    (_GIVE_BACK_AND_END_WAIT if attempt.wait_minutes else _GIVE_BACK_ATTEMPT).run(
+        connection, {"terminal": attempt.terminal})
     if attempt.key is None:
-        connection.execute(_FORGET_TERMINAL, {"terminal": attempt.terminal})
+        _FORGET_TERMINAL.run(connection, {"terminal": attempt.terminal})
     else:
-        connection.execute(_FORGET_KEY_AND_TERMINAL, {"terminal": attempt.terminal, "key": attempt.key})
+        _FORGET_KEY_AND_TERMINAL.run(connection, {"terminal": attempt.terminal, "key": attempt.key})
 
 
 def clear(session: Session, key: str) -> bool:

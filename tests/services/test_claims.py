@@ -279,3 +279,61 @@ def test_prefill_offers_the_bank_account_of_the_last_claim(demo_rt):
 def test_prefill_skips_a_rejected_claims_account(demo_rt):
     assert claims.prefill(demo_rt, sign_in(demo_rt, JOKO)) == claims.ClaimPrefill("Joko Susilo", "", "")
     assert claims.prefill(demo_rt, sign_in(demo_rt, BUDI)) == claims.ClaimPrefill("Budi Santoso", "014", "1234567890")
+
+
+def _counting_evaluations(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    evaluate = claims.requirements.evaluate
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(claims.requirements, "evaluate", counted)
+    return calls
+
+
+def test_the_requirements_are_checked_once_when_nothing_changed_after_the_pin(demo_rt, monkeypatch):
+    identity, form, contact = sign_in(demo_rt, SITI), draft(demo_rt, SITI, "biaya_medis", "1.500.000"), contact_of(demo_rt, SITI)
+    calls, before = _counting_evaluations(monkeypatch), count(demo_rt, Claim)
+    receipt = submit_claim(demo_rt, identity, form, contact, SITI.secret, "key-1")
+    assert len(calls) == 1
+    assert [claim.reference for claim in all_rows(demo_rt, Claim, Claim.idempotency_key == "key-1")] == [receipt.reference]
+    assert count(demo_rt, Claim) == before + 1
+
+
+def test_the_requirements_are_checked_again_when_the_participant_changed_after_the_pin(demo_rt, monkeypatch):
+    identity, form, contact = sign_in(demo_rt, SITI), draft(demo_rt, SITI, "biaya_medis", "1.500.000"), contact_of(demo_rt, SITI)
+    prove = claims.auth.prove
+
+    def prove_then_block_the_card(rt, who, *args):
+        attempt = prove(rt, who, *args)
+        with rt.write() as session:
+            participant = session.get(Participant, who.participant_id)
+            participant.card_status = "blocked"
+            session.add(participant)
+        return attempt
+
+    monkeypatch.setattr(claims.auth, "prove", prove_then_block_the_card)
+    calls, before = _counting_evaluations(monkeypatch), count(demo_rt, Claim)
+    with pytest.raises(RequirementError) as refused:
+        submit_claim(demo_rt, identity, form, contact, SITI.secret, "key-1")
+    assert refused.value.key == "req.card_active.unmet"
+    assert len(calls) == 2
+    assert count(demo_rt, Claim) == before
+
+
+def test_the_claim_context_finds_claims_through_their_indexes(demo_rt):
+    """Both claim joins are plain index searches (one join on either condition made PostgreSQL
+    scan every claim for each submission once the table had grown, a BitmapOr at best)."""
+    if demo_rt.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    siti = participant_row(demo_rt, SITI)
+    statement = claims._CONTEXT.compile(dialect=demo_rt.engine.dialect)
+    params = {"participant_id": siti.id, "type_code": "biaya_medis", "bank_code": "014", "key": "key-1"}
+    with demo_rt.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", params))
+    assert "Index Cond: (participant_id = " in plan
+    assert "Index Cond: ((idempotency_key)::text = " in plan
+    assert " OR " not in plan  # no condition the planner can only meet by scanning, or by a BitmapOr

@@ -1,10 +1,16 @@
 """`Runtime.transaction()`: a write transaction on a Core connection (the hot paths) keeps the
 audit semantics of an ORM Session: its rows are inserted as it commits, and none of them when
-it rolls back, not even into the next transaction on the same pooled connection."""
+it rolls back, not even into the next transaction on the same pooled connection. `db.Prepared`
+(the hot paths' statements on the DB-API cursor) reads, writes and fails as SQLAlchemy does."""
+
+from datetime import datetime
 
 import pytest
+from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy.exc import IntegrityError
 
-from kidb_tui.models import AuditEvent
+from kidb_tui.db import Prepared
+from kidb_tui.models import AuditEvent, Bank, table
 from kidb_tui.services import audit
 from tests.services.helpers import all_rows
 
@@ -27,3 +33,35 @@ def test_a_rolled_back_core_transaction_leaves_no_audit_row_behind(rt):
     with rt.transaction() as connection:
         audit.record(connection, rt, "tester", "test.kept", "")
     assert [row.action for row in all_rows(rt, AuditEvent, AuditEvent.action.like("test.%"))] == ["test.kept"]
+
+
+_AUDIT = table(AuditEvent)
+
+
+def test_a_prepared_statement_gives_the_rows_sqlalchemy_gives(rt):
+    with rt.transaction() as connection:
+        audit.record(connection, rt, "tester", "test.one", "s1", n=1)
+        audit.record(connection, rt, "tester", "test.two", "s2", n=2)
+    query = select(_AUDIT).where(_AUDIT.c.action.like("test.%")).order_by(_AUDIT.c.id)
+    with rt.query() as connection:
+        expected = connection.execute(query).all()
+        got = Prepared(query).rows(connection, {})
+    assert [tuple(row) for row in got] == [tuple(row) for row in expected]
+    assert [(row.action, row.details, type(row.at)) for row in got] == [("test.one", {"n": 1}, datetime),
+                                                                         ("test.two", {"n": 2}, datetime)]
+
+
+def test_a_prepared_statement_is_seen_by_listeners_and_fails_as_sqlalchemy_does(rt):
+    seen: list[str] = []
+    event.listen(rt.engine, "before_cursor_execute", lambda conn, cursor, sql, *rest: seen.append(sql.split()[0]))
+    add_bank = Prepared(insert(table(Bank)))
+    with rt.transaction() as connection:
+        add_bank.run(connection, {"code": "999", "name": "Bank Uji", "account_length": 10})
+    with pytest.raises(IntegrityError), rt.transaction() as connection:
+        add_bank.run(connection, {"code": "998", "name": "Bank Dua", "account_length": 10})
+        add_bank.run(connection, {"code": "999", "name": "Bank Uji lagi", "account_length": 10})
+    with rt.query() as connection:
+        names = Prepared(select(table(Bank).c.name).where(table(Bank).c.code >= bindparam("low"))).rows(
+            connection, {"low": "998"})
+    assert [row.name for row in names] == ["Bank Uji"]
+    assert [sql for sql in seen if sql != "BEGIN"] == ["INSERT", "INSERT", "INSERT", "SELECT"]
