@@ -154,6 +154,28 @@ async def test_a_whole_claim_from_login_to_receipt_takes_at_most_80_keys(make_ap
     assert len(claim.documents) == 5
 
 
+async def test_f6_in_the_reason_area_ticks_every_document(make_app, demo_rt):
+    """Textual's TextArea binds F6 (select the line): the form's F6 goes first, wherever the focus is."""
+    steps = [
+        [*SITI.nib, "enter", *SITI.secret, "enter"],
+        ["1", "enter", "enter"],
+        [*"5000000", "enter"],
+        ["enter", "down", "enter"],
+        [*"1234567890", "enter"],
+        ["enter"],
+        [*"Rawat inap", "f6", "f5"],
+        ["f5"],
+        [*SITI.secret, "enter"],
+    ]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for step in steps:
+            await ui.keys(pilot, *step)
+        assert ui.at(app, "claim.receipt_title"), ui.text(app)
+    [claim] = claims_of(demo_rt, SITI)
+    assert (claim.reason, len(claim.documents)) == ("Rawat inap", 5)
+
+
 async def test_unchanged_contact_step_is_one_enter(make_app, demo_rt):
     app = make_app(signed_in=SITI)
     async with app.run_test(size=SIZE) as pilot:

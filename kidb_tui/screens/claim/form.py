@@ -39,9 +39,10 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     BINDINGS = [
         *KioskScreen.BINDINGS,
         Binding("f5", "next", "key.next"),
-        Binding("f6", "all_documents", "claim.key_all_documents"),
+        Binding("f6", "all_documents", "claim.key_all_documents", priority=True),
         Binding("escape", "back", "key.back"),
     ]
+    """F6 is a priority binding: Textual's TextArea (the reason) binds F6 to select its line."""
 
     def __init__(self, flow: ClaimFlow, requirements: Requirements) -> None:
         super().__init__()
