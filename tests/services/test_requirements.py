@@ -1,7 +1,7 @@
 """The requirement check before a claim: each rule met, unmet or completed in the flow, with the
 dates and numbers the participant needs (kidb_tui/services/requirements.py)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -71,6 +71,14 @@ def test_contact_goes_stale_after_183_days(demo_rt, clock):
     assert item(check(demo_rt, SITI, "biaya_medis"), "contact_recent").status == MET
     clock.advance(days=1)
     assert item(check(demo_rt, SITI, "biaya_medis"), "contact_recent").status == IN_FLOW
+
+
+def test_the_confirmation_date_is_the_branchs_date(demo_rt):
+    """22:07 UTC on 31 October is 05:07 on 1 November in Jakarta, as the contact step shows it."""
+    update_participant(demo_rt, SITI, contact_confirmed_at=datetime(2026, 10, 31, 22, 7, tzinfo=UTC))
+    contact = item(check(demo_rt, SITI, "biaya_medis"), "contact_recent")
+    assert demo_rt.settings.zone.key == "Asia/Jakarta"
+    assert contact.params == {"confirmed_date": date(2026, 11, 1)}
 
 
 def test_never_confirmed_contact(demo_rt):
