@@ -12,6 +12,7 @@ import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        write = connection in _writing or connection.get_execution_options().get(_WRITE_OPTION, False)
         _send(connection, "BEGIN IMMEDIATE" if write else "BEGIN", (), False).close()
 
 
@@ -225,12 +226,59 @@ def at_transaction_end(hook: EndHook) -> EndHook:
     return hook
 
 
+_held: ContextVar[tuple[Engine, Connection] | None] = ContextVar("kidb_held_connection", default=None)
+_writing: weakref.WeakSet[Connection] = weakref.WeakSet()
+"""Held connections whose transaction being begun is a write (SQLite: `BEGIN IMMEDIATE`)."""
+
+
+@contextmanager
+def one_connection(engine: Engine) -> Iterator[None]:
+    """The `read_connection`s and `write_connection`s inside run on one pooled connection of a
+    SQLite engine, checked out once (each still its own transaction, none held between them:
+    between units of work the connection is in autocommit and locks nothing). A unit begun while
+    that connection is inside a transaction takes its own, as does every unit on PostgreSQL
+    (reads there run in autocommit, writes not) or on another engine."""
+    if engine.dialect.name != "sqlite" or _held.get() is not None:
+        yield
+        return
+    with engine.connect() as connection:
+        token = _held.set((engine, connection))
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+def _held_by(engine: Engine) -> Connection | None:
+    """The connection `one_connection` holds for `engine`, when it is free for a new unit of work."""
+    held = _held.get()
+    if held is None or held[0] is not engine or held[1].in_transaction():
+        return None
+    return held[1]
+
+
+@contextmanager
+def _write_transaction(engine: Engine) -> Iterator[Connection]:
+    held = _held_by(engine)
+    if held is None:
+        with _with_options(engine, **{_WRITE_OPTION: True}).begin() as connection:
+            yield connection
+        return
+    _writing.add(held)
+    try:
+        transaction = held.begin()
+    finally:
+        _writing.discard(held)
+    with transaction:
+        yield held
+
+
 @contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """One write transaction on a Core connection, without an ORM Session (the hot paths: a
     secret's attempt, a claim, a login): commits on success, after the `at_transaction_end`
     hooks, and rolls back on any exception."""
-    with _with_options(engine, **{_WRITE_OPTION: True}).begin() as connection:
+    with _write_transaction(engine) as connection:
         try:
             yield connection
         except BaseException:
@@ -245,6 +293,14 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 def read_connection(engine: Engine) -> Iterator[Connection]:
     """`read_session` without an ORM Session: PostgreSQL reads each statement in autocommit,
     SQLite in one transaction rolled back at the end."""
+    held = _held_by(engine)
+    if held is not None:
+        try:
+            yield held
+        finally:
+            if held.in_transaction():
+                held.rollback()
+        return
     if engine.dialect.name == "postgresql":
         engine = _with_options(engine, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:

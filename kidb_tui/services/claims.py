@@ -379,9 +379,18 @@ def submit_claim(
     amount, record its first stage, notify and audit.
 
     Calling again with the same key returns the first claim's receipt and creates nothing, before
-    any PIN check. A form that does not hold is refused before the PIN is checked.
+    any PIN check. A form that does not hold is refused before the PIN is checked. On SQLite
+    its units of work (the context read, the PIN attempt, the claim's transaction) share one
+    pooled connection.
     """
     secret = masked(secret)
+    with rt.one_connection():
+        return _submit(rt, identity, draft, contact, secret, key)
+
+
+def _submit(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact, secret: SecretStr,
+            key: str) -> Receipt:
+    """`submit_claim` on the connection it holds."""
     with rt.query() as connection:
         context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key)
         earlier = _mine(identity, context.keyed)

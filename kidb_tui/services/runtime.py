@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from kidb_tui.clock import Clock, SystemClock
 from kidb_tui.config import Settings
-from kidb_tui.db import make_engine, read_connection, read_session, write_connection, write_session
+from kidb_tui.db import make_engine, one_connection, read_connection, read_session, write_connection, write_session
 from kidb_tui.errors import SystemBusy
 from kidb_tui.services.hashing import SecretHasher
 
@@ -60,6 +60,12 @@ class Runtime:
         attempt, a claim, a login), whose statements are all Core."""
         with _busy_as_domain_error(), write_connection(self.engine) as connection:
             yield connection
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """`transaction`s and `query`s inside check out one connection between them (SQLite)."""
+        with _busy_as_domain_error(), one_connection(self.engine):
+            yield
 
     @contextmanager
     def query(self) -> Iterator[Connection]:

@@ -45,3 +45,31 @@ def test_a_login_is_seven_statements(demo_rt):
     # the attempt counted; the credentials read; in one transaction read again, the attempt
     # settled (two), the login time stored and the audit row
     assert sent == ["INSERT", "SELECT", "SELECT", "UPDATE", "DELETE", "UPDATE", "INSERT"]
+
+
+def test_a_claim_checks_out_one_connection_on_sqlite(demo_rt):
+    identity = sign_in(demo_rt, SITI)
+    form, contact = draft(demo_rt, SITI, "biaya_medis", "1.500.000"), contact_of(demo_rt, SITI)
+    checkouts: list[int] = []
+    begun: list[str] = []
+
+    def _checkout(*args) -> None:
+        checkouts.append(1)
+
+    def _begin(connection, cursor, statement, *args) -> None:
+        if statement.startswith("BEGIN"):
+            begun.append(statement)
+
+    event.listen(demo_rt.engine, "checkout", _checkout)
+    event.listen(demo_rt.engine, "before_cursor_execute", _begin)
+    try:
+        receipt = submit_claim(demo_rt, identity, form, contact, SITI.secret, "key-1")
+    finally:
+        event.remove(demo_rt.engine, "checkout", _checkout)
+        event.remove(demo_rt.engine, "before_cursor_execute", _begin)
+    assert receipt.reference.startswith("KIDB-")
+    if demo_rt.engine.dialect.name == "sqlite":
+        # the context read, then the attempt's and the claim's write transactions, on one connection
+        assert (len(checkouts), begun) == (1, ["BEGIN", "BEGIN IMMEDIATE", "BEGIN IMMEDIATE"])
+    else:
+        assert len(checkouts) == 3
