@@ -128,26 +128,33 @@ async def test_status_shows_requested_assessed_paid_and_the_reason(make_app, dem
                         ui.t("status.difference_reason", reason="Kuitansi kedua tidak sah"))
 
 
-async def test_a_whole_claim_from_login_to_receipt_takes_at_most_80_keys(make_app, demo_rt):
-    steps = [
+def whole_claim(reason_and_documents: list[str]) -> list[list[str]]:
+    """Siti's keys from the login screen to the receipt; the reason and documents step given."""
+    return [
         [*SITI.nib, "enter", *SITI.secret, "enter"],
         ["1", "enter", "enter"],
         [*"5000000", "enter"],
         ["enter", "down", "enter"],
         [*"1234567890", "enter"],
         ["enter"],
-        [*"Rawat inap", "enter"],
-        ["f6", "f5"],
+        reason_and_documents,
         ["f5"],
         [*SITI.secret, "enter"],
     ]
-    app = make_app()
+
+
+async def file_claim(app, steps: list[list[str]]) -> None:
     async with app.run_test(size=SIZE) as pilot:
         for step in steps:
             await ui.keys(pilot, *step)
         assert ui.at(app, "claim.receipt_title"), ui.text(app)
         await ui.keys(pilot, "f10")
         assert ui.at(app, "menu.title")
+
+
+async def test_a_whole_claim_from_login_to_receipt_takes_at_most_80_keys(make_app, demo_rt):
+    steps = whole_claim([*"Rawat inap", "enter", "f6", "f5"])
+    await file_claim(make_app(), steps)
     assert sum(map(len, steps)) + 1 <= 80
     [claim] = claims_of(demo_rt, SITI)
     assert (claim.amount, claim.account_holder, claim.reason) == (5_000_000, "Siti Rahayu", "Rawat inap")
@@ -156,22 +163,7 @@ async def test_a_whole_claim_from_login_to_receipt_takes_at_most_80_keys(make_ap
 
 async def test_f6_in_the_reason_area_ticks_every_document(make_app, demo_rt):
     """Textual's TextArea binds F6 (select the line): the form's F6 goes first, wherever the focus is."""
-    steps = [
-        [*SITI.nib, "enter", *SITI.secret, "enter"],
-        ["1", "enter", "enter"],
-        [*"5000000", "enter"],
-        ["enter", "down", "enter"],
-        [*"1234567890", "enter"],
-        ["enter"],
-        [*"Rawat inap", "f6", "f5"],
-        ["f5"],
-        [*SITI.secret, "enter"],
-    ]
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        for step in steps:
-            await ui.keys(pilot, *step)
-        assert ui.at(app, "claim.receipt_title"), ui.text(app)
+    await file_claim(make_app(), whole_claim([*"Rawat inap", "f6", "f5"]))
     [claim] = claims_of(demo_rt, SITI)
     assert (claim.reason, len(claim.documents)) == ("Rawat inap", 5)
 
