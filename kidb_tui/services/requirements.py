@@ -181,8 +181,8 @@ def evaluate(
         add("email_valid", _email_ok(participant.email), IN_FLOW)
     confirmed = participant.contact_confirmed_at
     fresh = confirmed is not None and as_utc(confirmed) >= rt.now() - timedelta(days=rt.settings.contact_max_age_days)
-    shown = {"confirmed_date": as_utc(confirmed).astimezone(rt.settings.zone).date()} if confirmed else {}
-    add("contact_recent", fresh, IN_FLOW, **shown)  # the branch's date, as the contact step shows the time
+    local = as_utc(confirmed).astimezone(rt.settings.zone) if confirmed else None  # as the contact step shows it
+    add("contact_recent", fresh, IN_FLOW, **({"confirmed_date": local.date()} if local else {}))
     claims = _claims_of(unit, stored_id(participant.id)) if claims is None else claims
     ignored = next((c for c in claims if c.id == ignore_claim_id), None)
     claims = [c for c in claims if c is not ignored]
