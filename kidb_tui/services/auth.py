@@ -207,7 +207,7 @@ def activate(
     for field, check in (
         ("nib", lambda: validation.nib(nib_text)),
         ("nik", lambda: validation.nik(nik_text)),
-        ("birth_date", lambda: validation.a_date(birth_date_text, "birth_date", rt.now().date())),
+        ("birth_date", lambda: validation.a_date(birth_date_text, "birth_date", rt.today())),
     ):
         try:
             values[field] = check()

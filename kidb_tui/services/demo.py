@@ -152,7 +152,7 @@ def _reject_first_claim(rt: Runtime, officer: OfficerIdentity, nib: str) -> None
 
 def seed(rt: Runtime) -> None:
     """Fill an empty, migrated database with the demo participants, accounts and claims."""
-    report = participants.import_text(rt, demo_csv(rt.now().date()), actor="demo")
+    report = participants.import_text(rt, demo_csv(rt.today()), actor="demo")
     if not report.ok:
         raise RuntimeError("; ".join(str(error) for error in report.errors))
     for person in PEOPLE:

@@ -237,7 +237,7 @@ def import_text(rt: Runtime, text: str, actor: str = "cli", progress: Progress |
     between (a NIB or NIK another import stored, a balance a kiosk reserved) makes the write
     fail and the whole thing is done once more, so that the second pass reports it by line; if
     it keeps happening the file is refused as a whole."""
-    rows, errors = read_rows(text, rt.now().date(), progress)
+    rows, errors = read_rows(text, rt.today(), progress)
     if errors:
         return ImportReport(errors=errors)
     for _ in range(2):

@@ -1,5 +1,7 @@
 """Account activation, re-authentication and "Ganti PIN" (kidb_tui/services/auth.py)."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from kidb_tui.errors import AuthError, FormErrors
@@ -108,6 +110,13 @@ def test_every_malformed_field_is_listed(demo_rt):
 
 def test_birth_date_in_the_future(demo_rt):
     assert form_errors(lambda: activate_rina(demo_rt, birth_date_text="01-01-2030")) == {"birth_date": "date_future"}
+
+
+def test_birth_date_checked_against_the_branch_date(demo_rt, clock):
+    """At 01.00 WIB on 26 November it is still the 25th in UTC: the 26th is today, not the future."""
+    clock.current = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    assert auth_error(lambda: activate_rina(demo_rt, birth_date_text="26-11-2026")).key == "activation.mismatch"
+    assert form_errors(lambda: activate_rina(demo_rt, birth_date_text="27-11-2026")) == {"birth_date": "date_future"}
 
 
 def test_reauthenticate_accepts_the_secret_and_clears_failures(demo_rt):

@@ -4,7 +4,7 @@
 import csv
 import io
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -91,6 +91,15 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(rt):
 ])
 def test_each_rule(rt, changes, error):
     assert errors_of(rt, csv_text(row(), row(nib="26020000002", **changes))) == [f"line 3: {error}"]
+
+
+def test_dates_checked_against_the_branch_date(rt, clock):
+    """At 01.00 WIB on 26 November it is still the 25th in UTC: a membership starting on the
+    26th starts today; the 27th is still in the future."""
+    clock.current = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    assert errors_of(rt, csv_text(row(membership_start="2026-11-27"))) == ["line 2: membership_start: date_future"]
+    assert import_text(rt, csv_text(row(membership_start="2026-11-26"))).ok
+    assert [p.membership_start for p in all_rows(rt, Participant)] == [date(2026, 11, 26)]
 
 
 def test_zero_balance_is_allowed(rt):
