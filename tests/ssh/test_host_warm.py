@@ -1,0 +1,51 @@
+"""What the session host prepares before it forks, so that sessions share it instead of
+building (and copying) it each: SQLAlchemy's mappers configured, a session's database work
+rehearsed on a throwaway database (never the real one, without a word in the log and without
+a thread left), the sessions' engine made but not connected, and the free blocks of the
+small-object pools taken."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from kidb_tui.db import make_engine
+from kidb_tui.host import child, pools
+
+WARM_UP = """
+import json, logging, sys, threading
+from kidb_tui.config import load_settings
+from kidb_tui.host import warm
+from kidb_tui.models import Participant
+logging.basicConfig(stream=sys.stderr, level=logging.DEBUG)
+warm.warm_up(load_settings())
+print(json.dumps({"configured": Participant.__mapper__.configured, "threads": threading.active_count()}))
+"""
+
+
+def test_the_host_configures_the_mappers_and_rehearses_on_a_throwaway_database(tmp_path, kiosk_env):
+    database = tmp_path / "never.sqlite3"
+    env = {**kiosk_env, "KIDB_DATABASE_URL": f"sqlite:///{database}"}
+    result = subprocess.run([sys.executable, "-I", "-c", WARM_UP], capture_output=True, text=True, timeout=120,
+                            check=True, env=env)
+    assert json.loads(result.stdout) == {"configured": True, "threads": 1}
+    assert not database.exists()
+    assert "kidb" not in result.stderr  # the rehearsal's logins and audit are not logged
+
+
+def test_a_session_connects_the_engine_the_host_made(kiosk_env):
+    made = make_engine(kiosk_env["KIDB_DATABASE_URL"])
+    try:
+        assert child._engine_at_head(kiosk_env["KIDB_DATABASE_URL"], made) is made
+        assert made.pool.checkedin() == 1  # the connection the schema check opened, kept for the session
+    finally:
+        made.dispose()
+
+
+def test_filling_takes_the_free_blocks_of_the_pools_in_use():
+    objects = [bytes(70) for _ in range(20_000)]  # 103 bytes each: the 112-byte class
+    del objects[::2]
+    assert pools.free_blocks()[112] >= 9_000
+    pools.fill()
+    assert pools.free_blocks()[112] < 200  # what is left: a pool begun after the others filled
