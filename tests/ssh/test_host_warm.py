@@ -2,7 +2,7 @@
 building (and copying) it each: SQLAlchemy's mappers configured, a session's database work
 rehearsed on a throwaway database (never the real one, without a word in the log and without
 a thread left), the sessions' engine made but not connected, and the free blocks of the
-small-object pools taken."""
+small-object pools taken; glibc asked for huge pages for large chunks (argon2's memory)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 
 from kidb_tui.db import make_engine
 from kidb_tui.host import child, pools
+from kidb_tui.ssh.host_client import host_environment
 
 WARM_UP = """
 import json, logging, sys, threading
@@ -49,3 +50,11 @@ def test_filling_takes_the_free_blocks_of_the_pools_in_use():
     assert pools.free_blocks()[112] >= 9_000
     pools.fill()
     assert pools.free_blocks()[112] < 200  # what is left: a pool begun after the others filled
+
+
+def test_the_host_runs_with_huge_pages_for_large_chunks_and_keeps_the_servers_tunables(monkeypatch, tmp_path):
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")
+    env = host_environment("sqlite:///x", tmp_path)
+    assert env["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0")
+    assert host_environment("sqlite:///x", tmp_path)["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=0"  # the operator's
