@@ -58,3 +58,40 @@ def test_the_host_runs_with_huge_pages_for_large_chunks_and_keeps_the_servers_tu
     assert env["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0")
     assert host_environment("sqlite:///x", tmp_path)["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=0"  # the operator's
+
+
+FORKED_SESSION = """
+import json, os, threading
+from kidb_tui.config import load_settings
+from kidb_tui.db import make_engine
+from kidb_tui.host import child, warm
+settings = load_settings()
+warm.warm_up(settings)
+made = make_engine(settings.database_url)
+read, write = os.pipe()
+if os.fork() == 0:
+    engine = child._engine_at_head(settings.database_url, made)
+    os.write(write, json.dumps({"connected_the_hosts": engine is made}).encode())
+    os._exit(0)
+os.close(write)
+found = json.loads(os.read(read, 100))
+print(json.dumps({**found, "host_threads": threading.active_count(), "host_pooled": made.pool.checkedin()}))
+"""
+
+
+def test_on_postgresql_a_session_connects_the_hosts_engine_and_the_host_holds_no_connection(pg_cluster, kiosk_env):
+    from sqlalchemy import create_engine, text
+
+    from kidb_tui.bootstrap import prepare
+    from kidb_tui.config import load_settings
+
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text('DROP DATABASE IF EXISTS "host_warm"'))
+        connection.execute(text('CREATE DATABASE "host_warm"'))
+    admin.dispose()
+    env = {**kiosk_env, "KIDB_DATABASE_URL": pg_cluster.url("host_warm")}
+    prepare(load_settings().with_(database_url=env["KIDB_DATABASE_URL"])).engine.dispose()
+    result = subprocess.run([sys.executable, "-I", "-c", FORKED_SESSION], capture_output=True, text=True,
+                            timeout=120, check=True, env=env)
+    assert json.loads(result.stdout) == {"connected_the_hosts": True, "host_threads": 1, "host_pooled": 0}
