@@ -95,3 +95,24 @@ def test_on_postgresql_a_session_connects_the_hosts_engine_and_the_host_holds_no
     result = subprocess.run([sys.executable, "-I", "-c", FORKED_SESSION], capture_output=True, text=True,
                             timeout=120, check=True, env=env)
     assert json.loads(result.stdout) == {"connected_the_hosts": True, "host_threads": 1, "host_pooled": 0}
+
+
+def test_a_rehearsal_the_settings_refuse_is_logged_and_the_host_goes_on(kiosk_env, caplog, monkeypatch):
+    """A failed rehearsal costs only what it saves: here its participant's account is locked
+    by a wrong PIN before its login (lock_threshold 1), and the login is refused."""
+    from kidb_tui.config import load_settings
+    from kidb_tui.host import rehearse
+
+    settings = load_settings()
+    assert rehearse.rehearse(settings)
+    real_login = rehearse.auth.login
+
+    def wrong_pin_first(rt, nib, secret, language=""):
+        if secret == rehearse.PIN:
+            real_login(rt, nib, "000000")
+        return real_login(rt, nib, secret, language)
+
+    monkeypatch.setattr(rehearse.auth, "login", wrong_pin_first)
+    with caplog.at_level("WARNING", logger="kidb.host"):
+        assert not rehearse.rehearse(settings.with_(lock_threshold=1))
+    assert "rehearsal of a session's database work skipped" in caplog.text and "the login failed" in caplog.text
