@@ -68,9 +68,10 @@ class ClampedDriver(LinuxDriver):
 
 
 def run(request: dict, fds: list[int], settings: Settings, hasher: SecretHasher,
-        close_inherited: Callable[[], None], engine: Engine | None = None) -> NoReturn:
+        close_inherited: Callable[[], None], engine: Engine | None = None, made: Engine | None = None) -> NoReturn:
     """The session's whole life; never returns. `engine`: a spare's, at the current schema
-    (every descriptor inherited from the host is closed already)."""
+    (every descriptor inherited from the host is closed already); else `made`: the host's
+    engine, never connected, to connect in this process."""
     status = 1
     try:
         close_inherited()
@@ -84,7 +85,7 @@ def run(request: dict, fds: list[int], settings: Settings, hasher: SecretHasher,
         _set_signals()
         _set_environment(request, log_fd=len(fds) > 1)
         sys.excepthook = log_and_exit
-        status = _run_app(request, settings, hasher, engine)
+        status = _run_app(request, settings, hasher, engine, made)
     except BaseException:  # noqa: BLE001  (logged; one plain line on the terminal)
         log_and_exit(*sys.exc_info())
     finally:
@@ -94,12 +95,13 @@ def run(request: dict, fds: list[int], settings: Settings, hasher: SecretHasher,
 
 
 def wait_as_spare(channel: socket.socket, settings: Settings, hasher: SecretHasher,
-                  close_inherited: Callable[[], None]) -> NoReturn:
-    """A spare's life (see above): it ends quietly when the host closes its end unused."""
+                  close_inherited: Callable[[], None], made: Engine | None = None) -> NoReturn:
+    """A spare's life (see above): it ends quietly when the host closes its end unused.
+    `made`: the host's engine, never connected, to connect in this process."""
     try:
         close_inherited()
         channel = _keep_only(channel)
-        engine = _spare_engine(settings.database_url)
+        engine = _spare_engine(settings.database_url, made)
         message, fds = receive(channel)
         channel.close()
     except BaseException:  # logged to the host's log; the host replaces the spare
@@ -111,12 +113,12 @@ def wait_as_spare(channel: socket.socket, settings: Settings, hasher: SecretHash
     run(check_request(message), fds, settings, hasher, lambda: None, engine)
 
 
-def _spare_engine(url: str) -> Engine | None:
+def _spare_engine(url: str, made: Engine | None = None) -> Engine | None:
     """The engine at HEAD, or None when it cannot be had now: the session then opens its own
     (bootstrap.prepare if the schema is behind), and a database it cannot use ends it with the
     plain line on its terminal and the reason in its log, as without a spare."""
     try:
-        return _engine_at_head(url)
+        return _engine_at_head(url, made)
     except Exception:  # noqa: BLE001  (met again by the session, where it is said and logged)
         return None
 
@@ -202,10 +204,11 @@ def _set_environment(request: dict, log_fd: bool) -> None:
         os.environ[LOG_FD_ENV] = str(LOG_FD)
 
 
-def _run_app(request: dict, settings: Settings, hasher: SecretHasher, engine: Engine | None) -> int:
+def _run_app(request: dict, settings: Settings, hasher: SecretHasher, engine: Engine | None,
+             made: Engine | None = None) -> int:
     logs.configure()
     rt = _runtime(settings.with_(terminal_id=request["terminal_id"], branch=request["branch"],
-                                 timezone=request["timezone"] or settings.timezone), hasher, engine)
+                                 timezone=request["timezone"] or settings.timezone), hasher, engine, made)
     app_class = BackofficeApp if request["role"] == "backoffice" else KidbApp
     app = app_class(rt, request["language"], kiosk=True)
     app.driver_class = ClampedDriver
@@ -216,11 +219,12 @@ def _run_app(request: dict, settings: Settings, hasher: SecretHasher, engine: En
     return app.return_code or 0
 
 
-def _runtime(settings: Settings, hasher: SecretHasher, engine: Engine | None = None) -> Runtime:
-    """The session's own engine (a spare's, or one opened now), and the host's hasher. A
+def _runtime(settings: Settings, hasher: SecretHasher, engine: Engine | None = None,
+             made: Engine | None = None) -> Runtime:
+    """The session's own engine (a spare's, or the host's `made` or a new one connected now), and the host's hasher. A
     database not at HEAD (or not readable that way) goes the way `kidb --kiosk` goes:
     bootstrap.prepare."""
-    engine = engine or _engine_at_head(settings.database_url)
+    engine = engine or _engine_at_head(settings.database_url, made)
     if engine is None:
         rt = bootstrap.prepare(settings)
         rt.hasher = hasher
@@ -228,10 +232,11 @@ def _runtime(settings: Settings, hasher: SecretHasher, engine: Engine | None = N
     return Runtime(engine=engine, settings=settings, clock=SystemClock(), hasher=hasher)
 
 
-def _engine_at_head(url: str) -> Engine | None:
-    """An engine with one connection open in its pool, when the schema is at HEAD (one query:
-    the host's start made sure of the schema and the reference data); else None."""
-    engine = make_engine(url)
+def _engine_at_head(url: str, made: Engine | None = None) -> Engine | None:
+    """An engine (`made` in the host before forking, without a connection, or a new one) with
+    one connection open in its pool, when the schema is at HEAD (one query: the host's start
+    made sure of the schema and the reference data); else None."""
+    engine = made or make_engine(url)
     try:
         with engine.connect() as connection:
             version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

@@ -3,7 +3,8 @@ one itself). Loads everything (warm.py), has a forked child bring the database t
 schema with its reference data (the host itself opens no connection), listens on `--socket`,
 `$KIDB_HOST_SOCKET` or `host.sock` in the data directory, prints `session host ready on PATH`
 and forks a session per request until SIGTERM, keeping `host_spares` children forked
-ahead of demand (listener.py). Logs one line per session to stderr. Its memory,
+ahead of demand (listener.py); the sessions' database engine is made here, unconnected, so
+that each forked session only connects it. Logs one line per session to stderr. Its memory,
 and so its sessions', is offered to the kernel's same-page merging (ksm.py) unless the
 `memory_merge` setting is false."""
 
@@ -14,8 +15,11 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from kidb_tui import bootstrap
 from kidb_tui.config import Settings
+from kidb_tui.db import make_engine
 from kidb_tui.host import child, ksm, protocol
 from kidb_tui.host.listener import Host, HostError
 from kidb_tui.host.warm import warm_up
@@ -36,12 +40,13 @@ def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: boo
     log.info("%s", ksm.enable() if settings.memory_merge else "memory merging (KSM) off: memory_merge is false")
     hasher, seconds = warm_up(settings)
     _prepare_database(settings)
+    made = _unconnected_engine(settings.database_url)
 
     def start_session(request: dict, fds: list[int], close_inherited) -> None:
-        child.run(request, fds, settings, hasher, close_inherited)
+        child.run(request, fds, settings, hasher, close_inherited, made=made)
 
     def start_spare(channel, close_inherited) -> None:
-        child.wait_as_spare(channel, settings, hasher, close_inherited)
+        child.wait_as_spare(channel, settings, hasher, close_inherited, made)
 
     try:
         host = Host(path, start_session, caps, settings.host_spares, start_spare)
@@ -61,6 +66,17 @@ def run_host(settings: Settings, socket_path: Path | None, exit_with_parent: boo
         return True
 
     return host.serve(on_tick=tick)
+
+
+def _unconnected_engine(url: str) -> Engine | None:
+    """The sessions' engine, made once here and never connected in the host (its pool stays
+    empty): each forked session connects its own copy, without making an engine (about 2 MiB
+    of copied pages per session, bench/RESULTS.md). None if it cannot be made: each session
+    then makes its own, and says so if it cannot."""
+    try:
+        return make_engine(url)
+    except Exception:  # noqa: BLE001  (met again, said and logged, by each session)
+        return None
 
 
 def _prepare_database(settings: Settings) -> None:

@@ -1,8 +1,10 @@
 """Everything a session needs, loaded once in the session host before it forks: the kiosk and
 back-office apps with every screen, widget and service, the models, the database driver, the
 style sheets parsed (styles.py), both translation catalogues with their date formats, the
-common-password list, rich's character widths and the argon2 dummy hash (the reference data
-is put in the database by the host's start, main.py). No database connection, no event loop,
+common-password list, rich's character widths, the argon2 dummy hash, SQLAlchemy's mappers
+configured and a session's database work rehearsed on a throwaway database (rehearse.py; the
+reference data is put in the real database by the host's start, main.py). No connection to
+the real database, no event loop,
 no thread; the objects are then frozen out of the garbage collector, so that the forked
 sessions share their memory pages instead of copying them."""
 
@@ -17,10 +19,11 @@ from datetime import date, datetime
 
 from rich.cells import cell_len
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import configure_mappers
 
 from kidb_tui import gc_tuning
 from kidb_tui.config import Settings
-from kidb_tui.host import styles
+from kidb_tui.host import pools, rehearse, styles
 from kidb_tui.services.hashing import SecretHasher
 
 PACKAGES = ("kidb_tui.screens", "kidb_tui.backoffice", "kidb_tui.widgets", "kidb_tui.services")
@@ -77,8 +80,11 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
     for name in DRIVERS.get(make_url(settings.database_url).get_backend_name(), ()):
         importlib.import_module(name)
     _load_data()
+    configure_mappers()
     styles.parse_all()
     hasher = SecretHasher(settings.pepper, settings.argon2)
     hasher.prepare_dummy()
+    rehearse.rehearse(settings)
     gc_tuning.settle()
+    pools.fill()
     return hasher, time.monotonic() - started

@@ -27,6 +27,11 @@ RESTART_DELAYS = (0.5, 1.0, 2.0, 5.0)
 STEADY_SECONDS = 30.0
 STOP_SECONDS = 10.0
 _PR_SET_CHILD_SUBREAPER = 36
+MALLOC_TUNABLE = "glibc.malloc.hugetlb=1"
+"""glibc (2.35 and later; older ones ignore it) then asks for transparent huge pages on the
+chunks of 2 MiB and more it maps (argon2's 19 MiB): a session's first and only hash faults in
+ten pages instead of 4,864, 33 -> 22 ms of CPU (bench/RESULTS.md, "Session 6: session host").
+Read by glibc when a process starts: the host's forked sessions inherit it."""
 
 
 class HostUnavailable(Exception):
@@ -42,9 +47,13 @@ def become_subreaper() -> None:
 
 def host_environment(database_url: str, data_dir: Path) -> dict[str, str]:
     """The host's environment: the server's KIDB_* settings (not its log fd), its database and
-    data directory, and nothing else of the server's."""
+    data directory, its glibc tunables with MALLOC_TUNABLE added, and nothing else of the server's."""
     env = {name: value for name, value in os.environ.items() if name.startswith("KIDB_") and name != LOG_FD_ENV}
-    env.update(PATH=os.defpath, LANG="C.UTF-8", KIDB_DATABASE_URL=database_url, KIDB_DATA_DIR=str(data_dir))
+    tunables = [item for item in os.environ.get("GLIBC_TUNABLES", "").split(":") if item]
+    if not any(item.startswith("glibc.malloc.hugetlb=") for item in tunables):
+        tunables.append(MALLOC_TUNABLE)
+    env.update(PATH=os.defpath, LANG="C.UTF-8", KIDB_DATABASE_URL=database_url, KIDB_DATA_DIR=str(data_dir),
+               GLIBC_TUNABLES=":".join(tunables))
     return env
 
 

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 import struct
+from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from kidb_tui import time_zones
 
@@ -40,20 +39,23 @@ class KeyFileError(ValueError):
     """A line of the authorized-keys file that cannot be used; the message names the line."""
 
 
-@dataclass(frozen=True)
-class Terminal:
-    """A branch terminal, known by its public key."""
+class Terminal(namedtuple("Terminal", "terminal_id branch role key timezone", defaults=("",))):
+    """A branch terminal, known by its public key (`key`: its wire blob). `timezone`: the
+    branch's time zone (`tz=`), or "" for the server's. A named tuple rather than a dataclass,
+    and the fingerprint worked out when asked for: `kidb attach` reads the whole file at every
+    connection, and importing dataclasses (with inspect) and hashlib took a third of its start."""
 
-    terminal_id: str
-    branch: str
-    role: str
-    fingerprint: str
-    timezone: str = ""
-    """The branch's time zone (`tz=`), or "" for the server's."""
+    __slots__ = ()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.key)
 
 
 def fingerprint(blob: bytes) -> str:
     """OpenSSH's SHA256 fingerprint of a public key blob."""
+    import hashlib
+
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
@@ -95,7 +97,7 @@ def _fields(comment: str, where: str) -> dict[str, str]:
     return values
 
 
-def _terminal(fields: dict[str, str], key_fingerprint: str, where: str) -> Terminal:
+def _terminal(fields: dict[str, str], key: bytes, where: str) -> Terminal:
     terminal_id = fields.get("terminal", "")
     if not _TERMINAL_ID.fullmatch(terminal_id):
         raise KeyFileError(f"{where}: terminal= must be 1-40 letters, digits, '.', '_' or '-'")
@@ -108,7 +110,7 @@ def _terminal(fields: dict[str, str], key_fingerprint: str, where: str) -> Termi
     timezone = fields.get("tz", "")
     if timezone and timezone not in time_zones.ZONES:
         raise KeyFileError(f"{where}: tz= must be one of {time_zones.allowed()}")
-    return Terminal(terminal_id, branch, role, key_fingerprint, timezone)
+    return Terminal(terminal_id, branch, role, key, timezone)
 
 
 def parse_line(line: str, where: str, check_key: Callable[[str], None] | None = None) -> tuple[bytes, Terminal]:
@@ -128,7 +130,7 @@ def parse_line(line: str, where: str, check_key: Callable[[str], None] | None = 
     except ValueError:
         raise KeyFileError(f"{where}: not a valid public key") from None
     comment = parts[2] if len(parts) == 3 else ""
-    return blob, _terminal(_fields(comment, where), fingerprint(blob), where)
+    return blob, _terminal(_fields(comment, where), blob, where)
 
 
 def parse_authorized_keys(text: str, source: str = "authorized keys",

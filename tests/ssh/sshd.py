@@ -18,6 +18,7 @@ from select import select
 
 import asyncssh
 
+from kidb_tui.ssh.host_client import MALLOC_TUNABLE
 from tests.ssh.harness import STOP_SECONDS, descendants, has_terminal, is_running, key_line
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "openssh.md"
@@ -120,11 +121,13 @@ def client_environment() -> dict[str, str]:
 
 
 class SessionHost:
-    """`python -I -m kidb_tui host` as the documented systemd unit runs it, with `env`."""
+    """`python -I -m kidb_tui host` as the documented systemd unit runs it (its GLIBC_TUNABLES
+    too), with `env`."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen([sys.executable, "-I", "-m", "kidb_tui", "host"],
-                                        env={"PATH": os.defpath, "LANG": "C.UTF-8", **env},
+                                        env={"PATH": os.defpath, "LANG": "C.UTF-8",
+                                             "GLIBC_TUNABLES": MALLOC_TUNABLE, **env},
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         ready, _, _ = select([self.process.stdout], [], [], START_SECONDS * 2)
         line = self.process.stdout.readline() if ready else b""

@@ -224,3 +224,9 @@ def test_a_forked_session_collects_only_its_own_objects(kiosk_env):
     found = json.loads(result.stdout)
     assert found["threshold"] == found["expected"]
     assert found["frozen"] > 100_000 and found["tracked"] < found["frozen"] / 2
+
+
+def test_kidb_attach_imports_neither_dataclasses_nor_hashlib():
+    """`kidb attach` reads the authorized-keys file at each connection: dataclasses (with inspect)
+    and hashlib were a third of its start; a fingerprint is worked out only when logged."""
+    assert {"dataclasses", "inspect", "hashlib"} & imported_by("kidb_tui.attach") == set()

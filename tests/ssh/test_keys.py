@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import replace
 
 import asyncssh
 import pytest
@@ -47,7 +46,7 @@ def test_a_terminal_names_its_branchs_time_zone(keys, monkeypatch):
     assert (terminal.branch, terminal.timezone) == ("Makassar", "Asia/Makassar")
     monkeypatch.delenv("KIDB_TIMEZONE", raising=False)
     assert child_environment(terminal, "xterm", {})["KIDB_TIMEZONE"] == "Asia/Makassar"
-    assert "KIDB_TIMEZONE" not in child_environment(replace(terminal, timezone=""), "xterm", {})
+    assert "KIDB_TIMEZONE" not in child_environment(terminal._replace(timezone=""), "xterm", {})
 
 
 @pytest.mark.parametrize(("fields", "options", "message"), [

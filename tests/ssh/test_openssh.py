@@ -98,7 +98,7 @@ async def test_kiosk_through_openssh_login_and_hang_up(sshd, session_host, kiosk
         assert processes()[attach][0] != session_host.process.pid, "sshd runs kidb attach, the host forks the kiosk"
         environ = Path(f"/proc/{kiosk}/environ").read_bytes().decode().split("\0")
         names = {entry.split("=", 1)[0] for entry in environ if entry}
-        assert all(name.startswith("KIDB_") or name in {"PATH", "LANG"} for name in names), names
+        assert all(name.startswith("KIDB_") or name in {"PATH", "LANG", "GLIBC_TUNABLES"} for name in names), names
         assert not any(name.startswith("SSH_") for name in names)
         client.kill()
     await wait_until(lambda: logout_reasons("JKT-01") == ["disconnect"], "the logout audited as disconnect")

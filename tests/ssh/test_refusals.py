@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from kidb_tui.ssh.host_client import MALLOC_TUNABLE
 from tests.ssh.harness import asyncio_wait, connect, terminal
 from tests.ssh.terminal import Term
 
@@ -116,7 +117,8 @@ async def test_kiosk_environment_is_clean(server):
     finally:
         conn.close()
         await asyncio_wait(conn.wait_closed())
-    assert {name for name in environ if not name.startswith("KIDB_")} <= {"PATH", "LANG", "TERM"}
+    assert {name for name in environ if not name.startswith("KIDB_")} <= {"PATH", "LANG", "TERM", "GLIBC_TUNABLES"}
+    assert environ.get("GLIBC_TUNABLES", MALLOC_TUNABLE) == MALLOC_TUNABLE  # the host's, set by the server
     assert "LD_PRELOAD" not in environ and environ.get("KIDB_TERMINAL_ID", "") != "FAKE"
     assert environ["KIDB_DATABASE_URL"].endswith("/data/kidb.sqlite3")
     assert "FAKE" not in term.text()
