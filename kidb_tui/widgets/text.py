@@ -81,7 +81,13 @@ class Block(Translated, Widget):
 
 
 class Say(Block):
-    """A line or a paragraph: a string, or a function giving it in the current language."""
+    """A line or a paragraph: a string, or a function giving it in the current language. Without
+    the block's component classes, which plain text does not use (Textual styles each one apart
+    every time the widget is styled)."""
+
+    @classmethod
+    def _get_component_classes(cls) -> frozenset[str]:
+        return frozenset()
 
     def __init__(self, text: Shown = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(self._text_of, id=id, classes=classes)

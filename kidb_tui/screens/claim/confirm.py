@@ -128,9 +128,10 @@ class ConfirmScreen(KioskScreen[None]):
         self.app.call_from_thread(self.flow.saved, receipt)
 
     def _busy(self, busy: bool) -> None:
+        """While the claim is saved, Simpan and Esc do nothing (the key bar drops them) and keys
+        typed meanwhile wait for the answer (kidb_tui/type_ahead.py); the PIN field and the button
+        are not disabled, which restyled and redrew them on the way to the receipt."""
         self.saving = busy
-        for widget in self.query("#secret, #save"):
-            widget.disabled = busy
         self.refresh_bindings()
 
     def system_busy(self) -> None:
