@@ -6,7 +6,6 @@ the check (argon2) and the write run in a worker thread.
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,7 +22,7 @@ from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import profile
 from kidb_tui.services.profile import CONTACT_FIELDS, Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
-from kidb_tui.widgets.text import Block, KeyButton
+from kidb_tui.widgets.text import Block, KeyButton, Sheet
 
 MAX_LENGTHS = {"address": validation.MAX_ADDRESS, "postal_code": 10, "phone": 20, "email": 254}
 REAUTH_NEEDED = "profile.reauth_required"
@@ -64,15 +63,15 @@ class ProfileScreen(KioskScreen[ProfileView]):
             self.query_one(f"#{name}", Input).value = getattr(contact, name)
         self.redraw()
 
-    def _identity_rows(self, block: Block) -> RenderableType:
+    def _identity_rows(self, block: Block) -> Sheet:
         view = self.view
         if view is None:
-            return block.heading(self.t("profile.identity"))
+            return Sheet(block.sheet_heading(self.t("profile.identity")))
         i18n = self.terminal.i18n
         rows = (("nib", view.nib), ("full_name", view.full_name), ("birth_date", i18n.date(view.birth_date)),
                 ("membership_start", i18n.date(view.membership_start)))
-        return Group(block.heading(self.t("profile.identity")),
-                     block.rows([(self.t(f"field.{key}"), value) for key, value in rows], label_width=25))
+        return Sheet(block.sheet_heading(self.t("profile.identity")),
+                     block.sheet_rows([(self.t(f"field.{key}"), value) for key, value in rows], label_width=25))
 
     def _contact_heading(self, _block: Block) -> str:
         if self.view is None or self.view.contact_confirmed_at is None:
