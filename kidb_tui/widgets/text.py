@@ -100,7 +100,7 @@ class Block(Translated, Widget):
         super().__init__(id=id, classes=classes)
         self._draw = draw
 
-    def render(self) -> RenderableType | SupportsVisual:
+    def render(self) -> RenderableType | SupportsVisual | Visual:
         drawn = self._draw(self)
         return Content(drawn) if isinstance(drawn, str) else drawn
 
@@ -147,7 +147,7 @@ class Say(Block):
     every time the widget is styled)."""
 
     @classmethod
-    def _get_component_classes(cls) -> frozenset[str]:
+    def _get_component_classes(cls) -> frozenset[str]:  # type: ignore[override]  # Textual's is lru_cache'd
         return frozenset()
 
     def __init__(self, text: Shown = "", *, id: str | None = None, classes: str | None = None) -> None:
