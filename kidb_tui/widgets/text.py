@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from rich.cells import cell_len
 from rich.console import RenderableType
@@ -49,12 +49,18 @@ class Rows:
         return lines
 
 
-class Sheet(Visual):
-    """Paragraphs (`Content`, never markup) and `Rows`, one under the other, laid out once for
-    the width they are drawn at: a Rich `Table` is measured and rendered again at each of the
-    several passes Textual makes over a new screen."""
+class Laid(Protocol):
+    """A part of a `Sheet` laid out for a width: `Rows`, or a screen's own columns."""
 
-    def __init__(self, *parts: Content | Rows) -> None:
+    def lines(self, width: int) -> list[Content]: ...
+
+
+class Sheet(Visual):
+    """Paragraphs (`Content`, never markup) and `Laid` parts such as `Rows`, one under the other,
+    laid out once for the width they are drawn at: a Rich `Table` is measured and rendered again
+    at each of the several passes Textual makes over a new screen."""
+
+    def __init__(self, *parts: Content | Laid) -> None:
         self._parts = parts
         self._laid_out: tuple[int, Content] | None = None
 
@@ -62,7 +68,7 @@ class Sheet(Visual):
         if self._laid_out is None or self._laid_out[0] != width:
             lines: list[Content] = []
             for part in self._parts:
-                lines.extend(part.lines(width) if isinstance(part, Rows) else part.wrap(width))
+                lines.extend(part.wrap(width) if isinstance(part, Content) else part.lines(width))
             self._laid_out = (width, Content("\n").join(lines))
         return self._laid_out[1]
 
