@@ -27,7 +27,7 @@ class Balance:
 @dataclass(frozen=True)
 class _Sums:
     """Balance - reserved = available, the amounts right-aligned in 16 cells after a 2-cell
-    operator column, the labels in what the width leaves; the result in bold."""
+    operator column, the labels wrapped in what the width leaves; the result in bold."""
 
     amounts: BalanceView
     t: Callable[..., str]
@@ -35,12 +35,16 @@ class _Sums:
     def lines(self, width: int) -> list[Content]:
         room = max(width - 18, 1)
         amounts = self.amounts
-        rows = [(self.t("balance.balance"), "", format_rupiah(amounts.balance_amount)),
-                (self.t("balance.reserved"), "-", format_rupiah(amounts.reserved_amount)),
-                ("", "──", "─" * 16)]
-        lines = [Content(f"{label[:room]:<{room}}{op:<2}{amount:>16}") for label, op, amount in rows]
-        total = f"{self.t('balance.available')[:room]:<{room}}{'=':<2}{format_rupiah(amounts.available_amount):>16}"
-        return [*lines, Content.styled(total, "bold")]
+        rows = [(self.t("balance.balance"), "", format_rupiah(amounts.balance_amount), ""),
+                (self.t("balance.reserved"), "-", format_rupiah(amounts.reserved_amount), ""),
+                ("", "──", "─" * 16, ""),
+                (self.t("balance.available"), "=", format_rupiah(amounts.available_amount), "bold")]
+        lines = []
+        for label, op, amount, style in rows:
+            wrapped = [line.plain for line in Content(label).wrap(room)]
+            lines.append(Content.styled(f"{wrapped[0]:<{room}}{op:<2}{amount:>16}", style))
+            lines.extend(Content.styled(f"{line:<{room}}{'':18}", style) for line in wrapped[1:])
+        return lines
 
 
 class BalanceScreen(KioskScreen[Balance]):
