@@ -64,6 +64,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._loaded = asyncio.Event()
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
+        self._resumed = False
 
     @property
     def terminal(self) -> TerminalApp:
@@ -252,6 +253,11 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
         database is expected, so it is answered here and the screen goes on; an error while
         the screen is built (compose, mount) still stops it, and the app closes that screen."""
+        if isinstance(message, events.ScreenResume) and not self._resumed:
+            # A screen just pushed: Textual styled each node as it was mounted, and would style
+            # the whole screen again (about half a new screen's style work) with nothing changed.
+            self._resumed = True
+            message.refresh_styles = False
         try:
             await super()._dispatch_message(message)
         except SystemBusy:

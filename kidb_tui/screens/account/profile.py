@@ -6,7 +6,6 @@ the check (argon2) and the write run in a worker thread.
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,10 +22,18 @@ from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import profile
 from kidb_tui.services.profile import CONTACT_FIELDS, Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
-from kidb_tui.widgets.text import Block, KeyButton
+from kidb_tui.widgets.text import Block, KeyButton, Sheet
 
 MAX_LENGTHS = {"address": validation.MAX_ADDRESS, "postal_code": 10, "phone": 20, "email": 254}
 REAUTH_NEEDED = "profile.reauth_required"
+
+
+class _SecretField(FormField):
+    """The PIN/password asked again before a changed phone or email is saved."""
+
+    def __init__(self) -> None:
+        self.input = Input(id="secret", password=True, max_length=128)
+        super().__init__("secret", self.input, placeholder_key="profile.secret_placeholder")
 
 
 class ProfileScreen(KioskScreen[ProfileView]):
@@ -48,10 +55,6 @@ class ProfileScreen(KioskScreen[ProfileView]):
             yield Block(self._contact_heading, classes="section", id="contact-heading")
             for name in CONTACT_FIELDS:
                 yield FormField(name, Input(id=name, max_length=MAX_LENGTHS[name]))
-            secret = FormField("secret", Input(id="secret", password=True, max_length=128),
-                               placeholder_key="profile.secret_placeholder")
-            secret.display = False
-            yield secret
             with Horizontal(classes="buttons"):
                 yield KeyButton("profile.save", id="save", variant="primary")
 
@@ -64,15 +67,15 @@ class ProfileScreen(KioskScreen[ProfileView]):
             self.query_one(f"#{name}", Input).value = getattr(contact, name)
         self.redraw()
 
-    def _identity_rows(self, block: Block) -> RenderableType:
+    def _identity_rows(self, block: Block) -> Sheet:
         view = self.view
         if view is None:
-            return block.heading(self.t("profile.identity"))
+            return Sheet(block.sheet_heading(self.t("profile.identity")))
         i18n = self.terminal.i18n
         rows = (("nib", view.nib), ("full_name", view.full_name), ("birth_date", i18n.date(view.birth_date)),
                 ("membership_start", i18n.date(view.membership_start)))
-        return Group(block.heading(self.t("profile.identity")),
-                     block.rows([(self.t(f"field.{key}"), value) for key, value in rows], label_width=25))
+        return Sheet(block.sheet_heading(self.t("profile.identity")),
+                     block.sheet_rows([(self.t(f"field.{key}"), value) for key, value in rows], label_width=25))
 
     def _contact_heading(self, _block: Block) -> str:
         if self.view is None or self.view.contact_confirmed_at is None:
@@ -133,8 +136,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
 
     def _failed(self, error: DomainError) -> None:
         self._busy(False)
-        secret = self.query_one("#secret", Input)
-        secret.value = ""
+        secret = self._secret_field()
+        if secret is not None:
+            secret.input.value = ""
         if isinstance(error, AuthError) and error.key == "auth.reauth_locked":
             self.post_message(SignOutRequested("locked", self.terminal.i18n.error(error)))
             return
@@ -143,18 +147,33 @@ class ProfileScreen(KioskScreen[ProfileView]):
             self.set_status(lambda: self.t(REAUTH_NEEDED))
             return
         self.show_error(error)
-        if isinstance(error, AuthError):
-            self.query_one("#field-secret", FormField).show_error(lambda: self.terminal.i18n.error(error))
-            secret.focus()
+        if isinstance(error, AuthError) and secret is not None:
+            secret.show_error(lambda: self.terminal.i18n.error(error))
+            secret.input.focus()
+
+    def _secret_field(self) -> _SecretField | None:
+        found = self.query(_SecretField)
+        return found.first() if found else None
 
     def _ask_secret(self, asking: bool) -> None:
+        """Show the PIN field under the contact fields (made the first time it is asked for: most
+        visits never need it, and each field costs the screen's opening its styling), or hide it."""
         self.asking_secret = asking
-        field = self.query_one("#field-secret", FormField)
+        field = self._secret_field()
+        if field is None:
+            if asking:
+                self.call_next(self._mount_secret)
+            return
         field.display = asking
         field.clear_error()
-        self.query_one("#secret", Input).value = ""
+        field.input.value = ""
         if asking:
-            self.query_one("#secret", Input).focus()
+            field.input.focus()
+
+    async def _mount_secret(self) -> None:
+        field = _SecretField()
+        await self.query_one("#profile-body").mount(field, before=self.query_one("#profile-body > .buttons"))
+        field.input.focus()
 
     def _busy(self, busy: bool) -> None:
         self.saving = busy

@@ -33,6 +33,13 @@ class LoginScreen(KioskScreen[None]):
         Binding("f4", "reset", "key.reset"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.checking = False
+        """A login is being checked: a second Enter or click waits for its answer. The fields stay
+        as they are drawn (disabling them restyled and redrew the screen on its way to the menu);
+        keys typed meanwhile wait for the check (kidb_tui/type_ahead.py)."""
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="login-box", classes="card"):
             yield self.say("login.welcome", classes="lead")
@@ -62,6 +69,8 @@ class LoginScreen(KioskScreen[None]):
     @on(Input.Submitted, "#secret")
     @on(Button.Pressed, "#login")
     def submit(self) -> None:
+        if self.checking:
+            return
         nib = self.query_one("#nib", Input).value
         self.clear_errors()
         if not nib.strip() or not self.query_one("#secret", Input).value:
@@ -96,8 +105,11 @@ class LoginScreen(KioskScreen[None]):
             self.refuse("nib" if key == "auth.nib_format" else "secret", lambda: self.t(key, **params))
 
     def _busy(self, busy: bool) -> None:
-        for widget in self.query("Input, Button"):
-            widget.disabled = busy
+        self.checking = busy
+
+    def system_busy(self) -> None:
+        self._busy(False)
+        super().system_busy()
 
     @on(Button.Pressed, "#activate")
     def action_activate(self) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Input
 
 from kidb_tui.errors import AuthError, DomainError, FormErrors, ValidationError
@@ -27,7 +27,7 @@ from kidb_tui.services import claims
 from kidb_tui.services.profile import Contact
 from kidb_tui.validation import phone_national
 from kidb_tui.widgets.form_field import FormField
-from kidb_tui.widgets.text import Block, KeyButton
+from kidb_tui.widgets.text import Block, KeyButton, Sheet
 
 if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
@@ -62,7 +62,7 @@ class ConfirmScreen(KioskScreen[None]):
             with Horizontal(classes="buttons"):
                 yield KeyButton("claim.save_button", id="save", variant="primary")
 
-    def _summary(self, block: Block) -> RenderableType:
+    def _summary(self, block: Block) -> Sheet:
         clean, contact = self.step.clean, self.contact
         assert self.flow.requirements is not None
         info = self.flow.requirements.info
@@ -80,7 +80,7 @@ class ConfirmScreen(KioskScreen[None]):
             (self.t("field.phone"), phone_national(contact.phone)),
             (self.t("field.email"), contact.email),
         ]
-        return Group(block.text(""), block.heading(self.t("claim.confirm_lead")), block.text(""), block.rows(rows))
+        return Sheet(Content(""), block.sheet_heading(self.t("claim.confirm_lead")), Content(""), block.sheet_rows(rows))
 
     def _payout_rows(self) -> list[tuple[str, str]]:
         """The estimated tax and what reaches the account, for a type a tax rule applies to."""
@@ -128,9 +128,10 @@ class ConfirmScreen(KioskScreen[None]):
         self.app.call_from_thread(self.flow.saved, receipt)
 
     def _busy(self, busy: bool) -> None:
+        """While the claim is saved, Simpan and Esc do nothing (the key bar drops them) and keys
+        typed meanwhile wait for the answer (kidb_tui/type_ahead.py); the PIN field and the button
+        are not disabled, which restyled and redrew them on the way to the receipt."""
         self.saving = busy
-        for widget in self.query("#secret, #save"):
-            widget.disabled = busy
         self.refresh_bindings()
 
     def system_busy(self) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button
 
 from kidb_tui.money import format_rupiah
@@ -20,7 +20,7 @@ from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import document_names
 from kidb_tui.services.claims import Receipt
 from kidb_tui.services.reference import ClaimTypeInfo
-from kidb_tui.widgets.text import Block, KeyButton
+from kidb_tui.widgets.text import Block, KeyButton, Sheet
 
 if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
@@ -46,7 +46,7 @@ class ReceiptScreen(KioskScreen[None]):
             with Horizontal(classes="buttons"):
                 yield KeyButton("claim.menu_button", id="done", variant="primary")
 
-    def _receipt(self, block: Block) -> RenderableType:
+    def _receipt(self, block: Block) -> Sheet:
         receipt, info = self.receipt, self.info
         rows = [
             (self.t("claim.reference"), receipt.reference),
@@ -62,14 +62,14 @@ class ReceiptScreen(KioskScreen[None]):
              self.t("claim.service_level_text", expected_date=receipt.expected_by, days=receipt.service_days)),
             (self.t("claim.bring"), ", ".join(document_names(self.t, info.documents))),
         ]
-        notes = [block.text(""), block.text(self.t("claim.receipt_note"))]
+        notes = [Content(""), Content(self.t("claim.receipt_note"))]
         if receipt.contact_changed:
-            notes.append(block.text(saved_text(self.t, receipt.contact_changed, self.rt.settings.mail_configured)))
+            notes.append(Content(saved_text(self.t, receipt.contact_changed, self.rt.settings.mail_configured)))
         contact = self.flow.contact
         if self.rt.settings.mail_configured and contact is not None and contact.email:
-            notes.append(block.text(self.t("claim.receipt_mail", email=contact.email)))
-        return Group(block.text(""), block.heading(self.t("claim.receipt_lead")), block.text(""), block.rows(rows),
-                     *notes)
+            notes.append(Content(self.t("claim.receipt_mail", email=contact.email)))
+        return Sheet(Content(""), block.sheet_heading(self.t("claim.receipt_lead")), Content(""),
+                     block.sheet_rows(rows), *notes)
 
     def on_mount(self) -> None:
         self.query_one("#receipt", VerticalScroll).focus()
