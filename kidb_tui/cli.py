@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from kidb_tui import __version__
-from kidb_tui.attach import add_arguments as add_attach_arguments
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 from kidb_tui.ssh.limits import add_session_arguments
 
@@ -23,7 +22,9 @@ DEMO_FILE = "demo.sqlite3"
 DEMO_MAIL_FILE = "demo-mail.txt"
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; `attach`'s own arguments (and the modules that define them)
+    only when `argv` may name it, so that the kiosk does not import them before its first frame."""
     parser = argparse.ArgumentParser(prog="kidb", description="KIDB kiosk for BPJS Ketenagakerjaan claims.")
     parser.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: KIDB_DATABASE_URL or a SQLite file)")
     parser.add_argument("--language", choices=("id", "en"), help="starting language of the kiosk (default id)")
@@ -84,8 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     add_session_arguments(host)
     host.add_argument("--caps-by-parent", action="store_true",
                       help="apply no session cap: the process that started it does (as kidb serve does)")
-    add_attach_arguments(commands.add_parser(
-        "attach", help="OpenSSH's forced command: this terminal's session from the session host"))
+    attach = commands.add_parser("attach", help="OpenSSH's forced command: this terminal's session from the session host")
+    if argv is None or "attach" in argv:
+        from kidb_tui.attach import add_arguments as add_attach_arguments
+
+        add_attach_arguments(attach)
     claims = commands.add_parser("claims", help="claims")
     claim_commands = claims.add_subparsers(dest="claims_command", required=True)
     export = claim_commands.add_parser(
@@ -124,8 +128,10 @@ def _run_kiosk_on_its_own(settings, args) -> int:
     """`kidb` (`--kiosk`): the login screen is drawn first and the database prepared behind it
     (kidb_tui/pending_runtime.py); a database it cannot prepare ends the app, then is said here."""
     from kidb_tui.app import KidbApp
+    from kidb_tui.host.styles import keep_parsed
     from kidb_tui.pending_runtime import PendingRuntime
 
+    keep_parsed()  # Textual parses each style sheet again in every reparse of its start
     sealers: list = []
 
     def prepare(settings, clock):
@@ -204,7 +210,7 @@ def _demo(rt, args, demo_url: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     if args.command == "attach":
         from kidb_tui.attach import run
 

@@ -52,7 +52,7 @@ def test_the_kiosk_on_sqlite_starts_without_postgresql_alembic_or_zxcvbn(tmp_pat
 
 
 DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "kidb_tui.services", "kidb_tui.models", "kidb_tui.db", "kidb_tui.bootstrap")
-BEFORE_THE_FIRST_FRAME_NOT = (*DATABASE_LAYER, "babel", "pydantic")
+BEFORE_THE_FIRST_FRAME_NOT = (*DATABASE_LAYER, "babel", "pydantic", "kidb_tui.attach")
 
 _FIRST_FRAME_PROBE = """
 import json, sys

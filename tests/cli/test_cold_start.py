@@ -1,0 +1,68 @@
+"""The local kiosk's start does no work twice before its first frame: each style sheet source is
+parsed once (Textual parses them again in each reparse of its start; kidb_tui/host/styles.py
+keeps them), and `attach`'s arguments are defined only for a command line that may name it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from kidb_tui import bootstrap
+from kidb_tui.cli import _parser
+from kidb_tui.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_PROBE = """
+import json, sys
+from collections import Counter
+import textual.css.stylesheet as stylesheet
+from kidb_tui.app import KidbApp
+from kidb_tui.cli import main
+from kidb_tui.terminal_app import TerminalApp
+
+parsed = Counter()
+parse = stylesheet.parse
+
+def counted(scope, css, read_from, *args, **kwargs):
+    parsed[repr((read_from, scope, kwargs.get("tie_breaker")))] += 1
+    return parse(scope, css, read_from, *args, **kwargs)
+
+stylesheet.parse = counted
+seen = {}
+run = KidbApp.run
+
+def first_frame(app):
+    seen["screen"] = type(app.screen).__name__
+    seen["parsed"] = dict(parsed)
+    app.exit()
+
+TerminalApp.on_ready = first_frame
+KidbApp.run = lambda app: run(app, headless=True, size=(80, 24))
+main(["--database", sys.argv[1]])
+print(json.dumps(seen))
+"""
+
+
+def test_the_kiosk_parses_each_style_sheet_once_before_its_first_frame(tmp_path, settings: Settings):
+    bootstrap.prepare(settings).engine.dispose()
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    env = {**os.environ, "KIDB_DATA_DIR": str(data_dir), "KIDB_PEPPER": "pepper-for-the-start-test-0123456789",
+           "KIDB_AUDIT_KEY": "audit-key-for-the-start-test-0123456789"}
+    done = subprocess.run([sys.executable, "-c", _PROBE, settings.database_url], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["screen"] == "LoginScreen"
+    assert any("base.tcss" in source for source in seen["parsed"])
+    assert Counter(seen["parsed"].values()) == Counter({1: len(seen["parsed"])})
+
+
+def test_attach_keeps_its_arguments_on_the_kidb_command_line():
+    args = _parser(["attach", "keys", "--language", "en"]).parse_args(["attach", "keys", "--language", "en"])
+    assert (args.command, args.authorized_keys, args.language) == ("attach", Path("keys"), "en")
+    assert _parser().parse_args(["attach"]).authorized_keys is None
