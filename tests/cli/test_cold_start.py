@@ -1,6 +1,7 @@
 """The local kiosk's start does no work twice before its first frame: each style sheet source is
 parsed once (Textual parses them again in each reparse of its start; kidb_tui/host/styles.py
-keeps them), and `attach`'s arguments are defined only for a command line that may name it."""
+keeps them), `attach`'s arguments are defined only for a command line that may name it, and the
+kiosk's own options are read without building every command's parser, as that parser reads them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from kidb_tui import bootstrap
+import pytest
+
+from kidb_tui import bootstrap, cli
 from kidb_tui.cli import _parser
 from kidb_tui.config import Settings
 
@@ -66,3 +69,20 @@ def test_attach_keeps_its_arguments_on_the_kidb_command_line():
     args = _parser(["attach", "keys", "--language", "en"]).parse_args(["attach", "keys", "--language", "en"])
     assert (args.command, args.authorized_keys, args.language) == ("attach", Path("keys"), "en")
     assert _parser().parse_args(["attach"]).authorized_keys is None
+
+
+COMMAND_LINES = [[], ["--database", "sqlite:///k.db"], ["--data", "x", "--kiosk"], ["--database=x", "--kiosk"],
+                 ["--kiosk", "--language", "en", "--log-format", "json", "--config", "kidb.toml"], ["--lo", "kv"],
+                 ["demo"], ["--database", "x", "demo"], ["--language", "fr"], ["-d", "x"], ["--", "x"],
+                 ["--kiosk", "x"], ["--config"], ["--l", "en"], ["--version"], ["--help"], ["db", "current"]]
+
+
+@pytest.mark.parametrize("argv", COMMAND_LINES)
+def test_the_kiosk_s_own_options_are_read_as_the_full_parser_reads_them(argv, capsys):
+    def outcome(parse):
+        try:
+            return parse(), capsys.readouterr()
+        except SystemExit as end:
+            return ("exit", end.code), capsys.readouterr()
+
+    assert outcome(lambda: cli._parse(argv)) == outcome(lambda: cli._parser(argv).parse_args(argv))
