@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from kidb_tui import __version__
+from kidb_tui import __version__, gc_tuning
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 from kidb_tui.ssh.limits import add_session_arguments
 
@@ -123,7 +123,6 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _run_kiosk(rt, args) -> int:
-    from kidb_tui import gc_tuning
     from kidb_tui.app import KidbApp
 
     gc_tuning.settle()
@@ -141,10 +140,14 @@ def _run_kiosk_on_its_own(settings, args) -> int:
     sealers: list = []
 
     def prepare(settings, clock):
-        from kidb_tui import bootstrap, gc_tuning
+        from kidb_tui import bootstrap
         from kidb_tui.money import format_rupiah
 
-        rt = bootstrap.prepare(settings, clock)
+        try:
+            rt = bootstrap.prepare(settings, clock)
+        except BaseException:
+            gc_tuning.release()
+            raise
         sealers.extend(_sealers(rt))
         rt.hasher.prepare_dummy()
         from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
@@ -241,7 +244,19 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    """The command; the cyclic collector waits for the kiosk's first frame (kidb_tui/gc_tuning.py:
+    its prepare thread settles it), any other command has it from the start."""
+    gc_tuning.hold()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        gc_tuning.release()
+
+
+def _main(argv: list[str]) -> int:
+    args = _parse(argv)
+    if args.command is not None:
+        gc_tuning.release()
     if args.command == "attach":
         from kidb_tui.attach import run
 

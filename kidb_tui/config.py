@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import stat
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -356,6 +355,8 @@ def config_file_path(flag: Path | None = None) -> Path | None:
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
+    import tomllib  # only with a config file: the kiosk often has none
+
     try:
         with path.open("rb") as handle:
             values = tomllib.load(handle)

@@ -1,10 +1,13 @@
 """The local kiosk's start does no work twice before its first frame: each style sheet source is
 parsed once (Textual parses them again in each reparse of its start; kidb_tui/host/styles.py
 keeps them), `attach`'s arguments are defined only for a command line that may name it, and the
-kiosk's own options are read without building every command's parser, as that parser reads them."""
+kiosk's own options are read without building every command's parser, as that parser reads them;
+the cyclic collector runs no collection before the first frame and is back on once the database
+is prepared (kidb_tui/gc_tuning.py), and from the start for any other command."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -21,7 +24,7 @@ from kidb_tui.config import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE = """
-import json, sys
+import gc, json, sys
 from collections import Counter
 import textual.css.stylesheet as stylesheet
 from kidb_tui.app import KidbApp
@@ -39,19 +42,30 @@ stylesheet.parse = counted
 seen = {}
 run = KidbApp.run
 
+on_ready = TerminalApp.on_ready
+
 def first_frame(app):
     seen["screen"] = type(app.screen).__name__
     seen["parsed"] = dict(parsed)
+    seen["collections"] = collections() - seen["collections_before"]
+    seen["collector_on"] = gc.isenabled()
+    on_ready(app)
+
+def prepared(app):
+    seen["collector_on_when_prepared"] = gc.isenabled()
     app.exit()
 
 TerminalApp.on_ready = first_frame
+TerminalApp.on_runtime_prepared = prepared
+collections = lambda: sum(generation["collections"] for generation in gc.get_stats())
+seen["collections_before"] = collections()
 KidbApp.run = lambda app: run(app, headless=True, size=(80, 24))
 main(["--database", sys.argv[1]])
 print(json.dumps(seen))
 """
 
 
-def test_the_kiosk_parses_each_style_sheet_once_before_its_first_frame(tmp_path, settings: Settings):
+def test_the_kiosk_parses_each_style_sheet_once_and_collects_nothing_before_its_first_frame(tmp_path, settings: Settings):
     bootstrap.prepare(settings).engine.dispose()
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o700)
@@ -63,6 +77,14 @@ def test_the_kiosk_parses_each_style_sheet_once_before_its_first_frame(tmp_path,
     assert seen["screen"] == "LoginScreen"
     assert any("base.tcss" in source for source in seen["parsed"])
     assert Counter(seen["parsed"].values()) == Counter({1: len(seen["parsed"])})
+    assert (seen["collections"], seen["collector_on"], seen["collector_on_when_prepared"]) == (0, False, True)
+
+
+def test_a_command_other_than_the_kiosk_runs_with_the_collector_on(monkeypatch, capsys):
+    states = []
+    monkeypatch.setattr("kidb_tui.operations.show_config", lambda loaded: states.append(gc.isenabled()) or "")
+    assert cli.main(["config", "show"]) == 0
+    assert states == [True] and gc.isenabled()
 
 
 def test_attach_keeps_its_arguments_on_the_kidb_command_line():
