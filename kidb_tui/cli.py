@@ -150,7 +150,8 @@ def _run_kiosk_on_its_own(settings, args) -> int:
             raise
         sealers.extend(_sealers(rt))
         rt.hasher.prepare_dummy()
-        from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
+        # the first login's screen and the session's countdown, imported off the UI thread
+        from kidb_tui.screens import menu, session_modals  # noqa: F401
 
         format_rupiah(0)  # babel and its id_ID data, for the menu's first amount, off the UI thread too
 
