@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from kidb_tui import __version__, gc_tuning
+from kidb_tui import __version__
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 from kidb_tui.ssh.limits import add_session_arguments
 
@@ -123,6 +123,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _run_kiosk(rt, args) -> int:
+    from kidb_tui import gc_tuning
     from kidb_tui.app import KidbApp
 
     gc_tuning.settle()
@@ -140,7 +141,7 @@ def _run_kiosk_on_its_own(settings, args) -> int:
     sealers: list = []
 
     def prepare(settings, clock):
-        from kidb_tui import bootstrap
+        from kidb_tui import bootstrap, gc_tuning
         from kidb_tui.money import format_rupiah
 
         try:
@@ -247,6 +248,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """The command; the cyclic collector waits for the kiosk's first frame (kidb_tui/gc_tuning.py:
     its prepare thread settles it), any other command has it from the start."""
+    from kidb_tui import gc_tuning
+
     gc_tuning.hold()
     try:
         return _main(sys.argv[1:] if argv is None else argv)
@@ -255,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    from kidb_tui import gc_tuning
+
     args = _parse(argv)
     if args.command is not None:
         gc_tuning.release()
