@@ -108,3 +108,23 @@ def test_the_kiosk_s_own_options_are_read_as_the_full_parser_reads_them(argv, ca
             return ("exit", end.code), capsys.readouterr()
 
     assert outcome(lambda: cli._parse(argv)) == outcome(lambda: cli._parser(argv).parse_args(argv))
+
+
+def test_the_login_screen_s_first_frame_on_a_terminal_has_its_key_bar(tmp_path, settings: Settings):
+    from bench.pty_term import PtyProgram
+    from bench.startup import login_markers
+
+    bootstrap.prepare(settings).engine.dispose()
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    env = {**os.environ, "KIDB_DATA_DIR": str(data_dir), "KIDB_PEPPER": "pepper-for-the-start-test-0123456789",
+           "KIDB_AUDIT_KEY": "audit-key-for-the-start-test-0123456789"}
+    title, help_key = login_markers()
+    kiosk = PtyProgram([sys.executable, "-m", "kidb_tui", "--database", settings.database_url], env, cwd=str(ROOT))
+    try:
+        while title not in kiosk.text():
+            assert kiosk.process.poll() is None, kiosk.text()
+            kiosk._read(0.05)
+        assert help_key in kiosk.text()
+    finally:
+        kiosk.close()
