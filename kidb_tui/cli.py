@@ -13,9 +13,9 @@ import getpass
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from kidb_tui import __version__
-from kidb_tui.attach import add_arguments as add_attach_arguments
 from kidb_tui.ssh.limits import add_arguments as add_limit_arguments
 from kidb_tui.ssh.limits import add_session_arguments
 
@@ -23,14 +23,21 @@ DEMO_FILE = "demo.sqlite3"
 DEMO_MAIL_FILE = "demo-mail.txt"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kidb", description="KIDB kiosk for BPJS Ketenagakerjaan claims.")
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    """The options given before any command (the kiosk's own)."""
     parser.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: KIDB_DATABASE_URL or a SQLite file)")
     parser.add_argument("--language", choices=("id", "en"), help="starting language of the kiosk (default id)")
     parser.add_argument("--kiosk", action="store_true", help="lock the kiosk down: quit keys log out instead of leaving")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (default: KIDB_CONFIG, else /etc/kidb/kidb.toml when it exists)")
     parser.add_argument("--log-format", choices=("kv", "json"), help="log lines as key=value (default) or JSON")
+
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; `attach`'s own arguments (and the modules that define them)
+    only when `argv` may name it, so that the kiosk does not import them before its first frame."""
+    parser = argparse.ArgumentParser(prog="kidb", description="KIDB kiosk for BPJS Ketenagakerjaan claims.")
+    _add_options(parser)
     parser.add_argument("--version", action="version", version=f"kidb {__version__}")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="create or refresh the demo database, then start the kiosk on it")
@@ -84,8 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     add_session_arguments(host)
     host.add_argument("--caps-by-parent", action="store_true",
                       help="apply no session cap: the process that started it does (as kidb serve does)")
-    add_attach_arguments(commands.add_parser(
-        "attach", help="OpenSSH's forced command: this terminal's session from the session host"))
+    attach = commands.add_parser("attach", help="OpenSSH's forced command: this terminal's session from the session host")
+    if argv is None or "attach" in argv:
+        from kidb_tui.attach import add_arguments as add_attach_arguments
+
+        add_attach_arguments(attach)
     claims = commands.add_parser("claims", help="claims")
     claim_commands = claims.add_subparsers(dest="claims_command", required=True)
     export = claim_commands.add_parser(
@@ -124,18 +134,25 @@ def _run_kiosk_on_its_own(settings, args) -> int:
     """`kidb` (`--kiosk`): the login screen is drawn first and the database prepared behind it
     (kidb_tui/pending_runtime.py); a database it cannot prepare ends the app, then is said here."""
     from kidb_tui.app import KidbApp
+    from kidb_tui.host.styles import keep_parsed
     from kidb_tui.pending_runtime import PendingRuntime
 
+    keep_parsed()  # Textual parses each style sheet again in every reparse of its start
     sealers: list = []
 
     def prepare(settings, clock):
         from kidb_tui import bootstrap, gc_tuning
         from kidb_tui.money import format_rupiah
 
-        rt = bootstrap.prepare(settings, clock)
+        try:
+            rt = bootstrap.prepare(settings, clock)
+        except BaseException:
+            gc_tuning.release()
+            raise
         sealers.extend(_sealers(rt))
         rt.hasher.prepare_dummy()
-        from kidb_tui.screens import menu  # noqa: F401  (the first login's screen, imported off the UI thread)
+        # the first login's screen and the session's countdown, imported off the UI thread
+        from kidb_tui.screens import menu, session_modals  # noqa: F401
 
         format_rupiah(0)  # babel and its id_ID data, for the menu's first amount, off the UI thread too
 
@@ -203,8 +220,49 @@ def _demo(rt, args, demo_url: str) -> int:
     return status
 
 
+class _NotTheKiosk(Exception):
+    """The command line is not the kiosk's own options alone."""
+
+
+class _OptionsOnly(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheKiosk(message)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """`argv` parsed as the full parser does. The kiosk's own command line (options, no command)
+    is read by a parser of the options alone: building every command's parser costs the kiosk
+    about 5 to 15 ms before its first frame (argparse looks up a translation of each of their
+    messages). Anything else (a command, help, version, a wrong option) goes to the full parser."""
+    if not any(arg in ("-h", "--help") or arg.startswith("--v") for arg in argv):
+        with contextlib.suppress(_NotTheKiosk):
+            options = _OptionsOnly(prog="kidb", add_help=False)
+            _add_options(options)
+            args, rest = options.parse_known_args(argv)
+            if not rest:
+                args.command = None
+                return args
+    return _parser(argv).parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The command; the cyclic collector waits for the kiosk's first frame (kidb_tui/gc_tuning.py:
+    its prepare thread settles it), any other command has it from the start."""
+    from kidb_tui import gc_tuning
+
+    gc_tuning.hold()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        gc_tuning.release()
+
+
+def _main(argv: list[str]) -> int:
+    from kidb_tui import gc_tuning
+
+    args = _parse(argv)
+    if args.command is not None:
+        gc_tuning.release()
     if args.command == "attach":
         from kidb_tui.attach import run
 

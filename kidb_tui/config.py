@@ -12,19 +12,19 @@ import os
 import re
 import secrets
 import stat
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 
 from kidb_tui import time_zones
 from kidb_tui.masked import SecretBytes, SecretStr, masked, masked_bytes
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 APP_NAME = "kidb"
 _URL_SCHEME = re.compile(r"([\w+]+)://")
@@ -180,16 +180,66 @@ class SettingsError(Exception):
     """A setting that cannot be used; the message is one line for the operator."""
 
 
-def _whole(low: int, high: int, default: int) -> Any:
-    return Field(default, ge=low, le=high)
+@dataclass(frozen=True)
+class Rule:
+    """What one option takes: its kind (`text`, `optional_text`, `path`, `choice`, `whole`,
+    `number` or `flag`), its default, and its bounds, longest text or choices."""
+
+    kind: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    longest: int | None = None
+    choices: tuple[str, ...] = ()
 
 
-class Options(BaseModel):
-    """What an operator may set: `KIDB_<NAME>` in the environment, `<name>` in the config file
-    (read by `load_options`: a plain model, light enough to import before
-    the kiosk's first frame)."""
+def _whole(low: int, high: int, default: int) -> Rule:
+    return Rule("whole", default, low, high)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+_PATH = Rule("path", None)
+RULES: dict[str, Rule] = {
+    "database_url": Rule("optional_text", None),
+    "data_dir": _PATH,
+    "pepper_file": _PATH,
+    "audit_key_file": _PATH,
+    "language": Rule("choice", "id", choices=("id", "en")),
+    "timezone": Rule("text", DEFAULT_TIMEZONE),
+    "log_format": Rule("choice", "kv", choices=("kv", "json")),
+    "argon2_memory_kib": _whole(8, 4 * 1024 * 1024, 19 * 1024),
+    "argon2_time_cost": _whole(1, 100, 2),
+    "argon2_parallelism": _whole(1, 64, 1),
+    "lock_threshold": _whole(1, 100, 5),
+    "lock_minutes": _whole(1, 7 * 24 * 60, 30),
+    "terminal_failure_limit": _whole(1, 1000, 10),
+    "terminal_window_minutes": _whole(1, 24 * 60, 10),
+    "failure_delay": Rule("number", 1.0, 0, 8),
+    "supervisor_threshold": _whole(0, 10**15, 50_000_000),
+    "idle_seconds": _whole(1, 24 * 3600, 180),
+    "idle_warning_seconds": _whole(0, 3600, 20),
+    "session_limit_seconds": _whole(1, 24 * 3600, 1800),
+    "audit_checkpoint_seconds": _whole(0, 24 * 3600, 300),
+    "audit_seal_seconds": Rule("number", 5.0, 0.1, 3600),
+    "terminal_id": Rule("text", "", longest=40),
+    "branch": Rule("text", "", longest=80),
+    "smtp_url": Rule("text", ""),
+    "smtp_password_file": _PATH,
+    "mail_from": Rule("text", "kidb@localhost", longest=254),
+    "mail_file": _PATH,
+    "webhook_url": Rule("text", ""),
+    "webhook_key_file": _PATH,
+    "notify_max_attempts": _whole(1, 100, 8),
+    "notify_retry_seconds": _whole(1, 24 * 3600, 60),
+    "memory_merge": Rule("flag", True),
+    "host_spares": _whole(0, 64, 2),
+}
+"""What an operator may set: `KIDB_<NAME>` in the environment, `<name>` in the config file.
+The pydantic model that checks them (kidb_tui/options_model.py) is built from these rules."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The validated options (`load_options`); the same fields, in the same order, as RULES."""
 
     database_url: str | None = None
     data_dir: Path | None = None
@@ -198,62 +248,87 @@ class Options(BaseModel):
     language: Literal["id", "en"] = "id"
     timezone: str = DEFAULT_TIMEZONE
     log_format: Literal["kv", "json"] = "kv"
-    argon2_memory_kib: int = _whole(8, 4 * 1024 * 1024, 19 * 1024)
-    argon2_time_cost: int = _whole(1, 100, 2)
-    argon2_parallelism: int = _whole(1, 64, 1)
-    lock_threshold: int = _whole(1, 100, 5)
-    lock_minutes: int = _whole(1, 7 * 24 * 60, 30)
-    terminal_failure_limit: int = _whole(1, 1000, 10)
-    terminal_window_minutes: int = _whole(1, 24 * 60, 10)
-    failure_delay: float = Field(1.0, ge=0, le=8)
-    supervisor_threshold: int = _whole(0, 10**15, 50_000_000)
-    idle_seconds: int = _whole(1, 24 * 3600, 180)
-    idle_warning_seconds: int = _whole(0, 3600, 20)
-    session_limit_seconds: int = _whole(1, 24 * 3600, 1800)
-    audit_checkpoint_seconds: int = _whole(0, 24 * 3600, 300)
-    audit_seal_seconds: float = Field(5.0, ge=0.1, le=3600)
-    terminal_id: str = Field("", max_length=40)
-    branch: str = Field("", max_length=80)
+    argon2_memory_kib: int = 19 * 1024
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    lock_threshold: int = 5
+    lock_minutes: int = 30
+    terminal_failure_limit: int = 10
+    terminal_window_minutes: int = 10
+    failure_delay: float = 1.0
+    supervisor_threshold: int = 50_000_000
+    idle_seconds: int = 180
+    idle_warning_seconds: int = 20
+    session_limit_seconds: int = 1800
+    audit_checkpoint_seconds: int = 300
+    audit_seal_seconds: float = 5.0
+    terminal_id: str = ""
+    branch: str = ""
     smtp_url: str = ""
     smtp_password_file: Path | None = None
-    mail_from: str = Field("kidb@localhost", max_length=254)
+    mail_from: str = "kidb@localhost"
     mail_file: Path | None = None
     webhook_url: str = ""
     webhook_key_file: Path | None = None
-    notify_max_attempts: int = _whole(1, 100, 8)
-    notify_retry_seconds: int = _whole(1, 24 * 3600, 60)
+    notify_max_attempts: int = 8
+    notify_retry_seconds: int = 60
     memory_merge: bool = True
-    host_spares: int = _whole(0, 64, 2)
+    host_spares: int = 2
 
-    @field_validator("smtp_url")
-    @classmethod
-    def _smtp_url(cls, value: str) -> str:
-        if value and urlsplit(value).scheme not in ("smtp", "smtps"):
-            raise PydanticCustomError("smtp_url", "not an SMTP URL")
-        return value
 
-    @field_validator("webhook_url")
-    @classmethod
-    def _webhook_url(cls, value: str) -> str:
-        if value and urlsplit(value).scheme not in ("http", "https"):
-            raise PydanticCustomError("webhook_url", "not an HTTP URL")
-        return value
+def broken_rule(name: str, value: Any) -> str | None:
+    """The rule of its own (beyond kind and bounds) that an option's value breaks, if any."""
+    if name == "smtp_url" and value and urlsplit(value).scheme not in ("smtp", "smtps"):
+        return name
+    if name == "webhook_url" and value and urlsplit(value).scheme not in ("http", "https"):
+        return name
+    if name == "timezone" and value not in time_zones.ZONES:
+        return name
+    if name == "database_url" and value is not None and _backend_name(value) not in ("sqlite", "postgresql"):
+        return name
+    return None
 
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        if value not in time_zones.ZONES:
-            raise PydanticCustomError("timezone", "not a time zone of Indonesia")
-        return value
 
-    @field_validator("database_url")
-    @classmethod
-    def _database_url(cls, value: str | None) -> str | None:
-        if value is None:
+_UNSURE = object()
+_WHOLE = re.compile(r"0|[1-9][0-9]{0,17}")
+_NUMBER = re.compile(r"(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?")
+_FLAGS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+
+
+def _plain(rule: Rule, value: Any) -> Any:
+    """`value` as the model would take it, when it plainly is one the model takes; else _UNSURE."""
+    kind, text = rule.kind, type(value) is str
+    if value is None and kind in ("optional_text", "path"):
+        return None
+    if kind in ("text", "optional_text"):
+        return value if text and (rule.longest is None or len(value) <= rule.longest) else _UNSURE
+    if kind == "path":
+        return Path(value) if text and value.strip() == value and value else _UNSURE
+    if kind == "choice":
+        return value if text and value in rule.choices else _UNSURE
+    if kind == "flag":
+        return value if type(value) is bool else _FLAGS.get(value, _UNSURE) if text else _UNSURE
+    if kind == "whole":
+        number = value if type(value) is int else int(value) if text and _WHOLE.fullmatch(value) else _UNSURE
+    else:
+        number = (float(value) if type(value) in (int, float) or (text and _NUMBER.fullmatch(value))
+                  else _UNSURE)
+    if number is _UNSURE or not (rule.low <= number <= rule.high):  # type: ignore[operator]  # numbers have bounds
+        return _UNSURE
+    return number
+
+
+def _plainly_valid(values: dict[str, Any]) -> Options | None:
+    """The Options of `values` when every value is plainly valid, without pydantic (the kiosk
+    reads its settings before its first frame); None when the model must decide (and word why not)."""
+    taken: dict[str, Any] = {}
+    for name, value in values.items():
+        rule = RULES.get(name)
+        plain = _UNSURE if rule is None else _plain(rule, value)
+        if plain is _UNSURE or broken_rule(name, plain) is not None:
             return None
-        if _backend_name(value) not in ("sqlite", "postgresql"):
-            raise PydanticCustomError("database_url", "not a database URL")
-        return value
+        taken[name] = plain
+    return Options(**taken)
 
 
 FLAGS = {"database_url": "--database", "language": "--language", "log_format": "--log-format"}
@@ -280,6 +355,8 @@ def config_file_path(flag: Path | None = None) -> Path | None:
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
+    import tomllib  # only with a config file: the kiosk often has none
+
     try:
         with path.open("rb") as handle:
             values = tomllib.load(handle)
@@ -287,10 +364,10 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         raise SettingsError(f"config file {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"config file {path}: not TOML ({error})") from None
-    unknown = sorted(set(values) - set(Options.model_fields))
+    unknown = sorted(set(values) - set(RULES))
     if unknown:
         raise SettingsError(f"config file {path}: unknown setting {unknown[0]!r}; allowed: "
-                            + ", ".join(Options.model_fields))
+                            + ", ".join(RULES))
     return values
 
 
@@ -304,21 +381,17 @@ def _allowed(name: str) -> str:
         return "smtp://[USER@]HOST[:PORT] (STARTTLS) or smtps://[USER@]HOST[:PORT] (TLS)"
     if name == "webhook_url":
         return "http(s)://HOST/PATH"
-    info = Options.model_fields[name]
-    choices = getattr(info.annotation, "__args__", ())
-    if info.annotation is not None and getattr(info.annotation, "__origin__", None) is Literal:
-        return "one of " + ", ".join(str(choice) for choice in choices)
-    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
-    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
-    longest = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
-    if longest is not None:
-        return f"text of at most {longest} characters"
-    if low is not None and high is not None:
-        kind = "a whole number" if info.annotation is int else "a number"
-        return f"{kind} from {low} to {high}"
-    if info.annotation is bool:
+    rule = RULES[name]
+    if rule.kind == "choice":
+        return "one of " + ", ".join(rule.choices)
+    if rule.longest is not None:
+        return f"text of at most {rule.longest} characters"
+    if rule.kind in ("whole", "number"):
+        kind = "a whole number" if rule.kind == "whole" else "a number"
+        return f"{kind} from {rule.low} to {rule.high}"
+    if rule.kind == "flag":
         return "true or false (1 or 0)"
-    return "a file path" if "Path" in str(info.annotation) else "text"
+    return "a file path" if rule.kind == "path" else "text"
 
 
 _PROBLEMS = {
@@ -342,7 +415,7 @@ def _origin(name: str, flags: dict[str, Any], config_file: Path | None) -> str:
 def _one_line(error: ValidationError, flags: dict[str, Any], config_file: Path | None) -> str:
     first = error.errors()[0]
     name = str(first["loc"][0]) if first["loc"] else ""
-    if name not in Options.model_fields:
+    if name not in RULES:
         return f"setting {name!r}: {first['msg']}"
     shown = "(not shown: it may hold a password)" if name == "database_url" else repr(first["input"])[:60]
     problem = _PROBLEMS.get(first["type"], "is not valid")
@@ -352,7 +425,7 @@ def _one_line(error: ValidationError, flags: dict[str, Any], config_file: Path |
 
 def _sources(flags: dict[str, Any], file_values: dict[str, Any], config_file: Path | None) -> dict[str, str]:
     sources = {}
-    for name in Options.model_fields:
+    for name in RULES:
         if flags.get(name) is not None:
             sources[name] = FLAGS.get(name, name)
         elif os.environ.get(ENV_PREFIX + name.upper()):
@@ -366,8 +439,22 @@ def _sources(flags: dict[str, Any], file_values: dict[str, Any], config_file: Pa
 
 def _environment_values() -> dict[str, str]:
     """`KIDB_<NAME>` variables of the options, named in any case; empty ones are ignored."""
-    names = {ENV_PREFIX.lower() + name: name for name in Options.model_fields}
+    names = {ENV_PREFIX.lower() + name: name for name in RULES}
     return {names[key.lower()]: value for key, value in os.environ.items() if value and key.lower() in names}
+
+
+def _checked(values: dict[str, Any], flags: dict[str, Any], config_file: Path | None) -> Options:
+    """The Options of `values` as the pydantic model takes them, or SettingsError naming the first
+    bad one (pydantic is imported only here: for a value that is not plainly valid)."""
+    from pydantic import ValidationError
+
+    from kidb_tui.options_model import OptionsModel
+
+    try:
+        model = OptionsModel(**values)
+    except ValidationError as error:
+        raise SettingsError(_one_line(error, flags, config_file)) from None
+    return Options(**{name: getattr(model, name) for name in RULES})
 
 
 def load_options(flags: dict[str, Any] | None = None, config_file: Path | None = None) -> Loaded:
@@ -376,10 +463,8 @@ def load_options(flags: dict[str, Any] | None = None, config_file: Path | None =
     flags = {name: value for name, value in (flags or {}).items() if value is not None}
     path = config_file_path(config_file)
     file_values = _read_config_file(path) if path is not None else {}
-    try:
-        options = Options(**{**file_values, **_environment_values(), **flags})
-    except ValidationError as error:
-        raise SettingsError(_one_line(error, flags, path)) from None
+    values = {**file_values, **_environment_values(), **flags}
+    options = _plainly_valid(values) or _checked(values, flags, path)
     if options.idle_warning_seconds >= options.idle_seconds:
         raise SettingsError(
             f"{_origin('idle_warning_seconds', flags, path)}={options.idle_warning_seconds} is too large; allowed: "

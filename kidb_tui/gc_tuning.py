@@ -22,11 +22,25 @@ much higher generation-0/1 thresholds made the middle collections walk 200,000 o
 in a long-lived kiosk."""
 
 
+def hold() -> None:
+    """No collection until `settle()` or `release()`: a process starting makes objects it keeps,
+    and the hundred young collections of a kiosk's start (about 15 ms before its first frame)
+    free little; `settle()` collects once, after the first frame."""
+    gc.disable()
+
+
+def release() -> None:
+    """The collector back on (a command that is not the kiosk, or a kiosk that ended)."""
+    gc.enable()
+
+
 def settle() -> None:
-    """Collect, freeze the survivors, and set THRESHOLDS (a forked child keeps all three)."""
+    """Collect, freeze the survivors, set THRESHOLDS (a forked child keeps all three), and turn
+    the collector back on if `hold()` stopped it."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+    gc.enable()
 
 
 def between_sessions() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from kidb_tui import migrate
 from kidb_tui.config import (
     ENV_PREFIX,
+    RULES,
     KeyFileError,
     Loaded,
     Settings,
@@ -66,7 +67,7 @@ def show_config(loaded: Loaded) -> str:
     lines = [f"# config file: {loaded.config_file or 'none'}; precedence: flag > {ENV_PREFIX}* > file > default"]
     effective = {"database_url": shown_url(options.database_url or default_database_url()),
                  "data_dir": str(options.data_dir or user_data_dir())}
-    for name in type(options).model_fields:
+    for name in RULES:
         value = effective.get(name, getattr(options, name))
         if value is None:
             continue

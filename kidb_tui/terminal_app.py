@@ -38,7 +38,6 @@ from kidb_tui.pending_runtime import PendingRuntime
 from kidb_tui.resources import styles_dir
 from kidb_tui.screens.base import BACKGROUND, TerminalScreen
 from kidb_tui.screens.messages import SignedIn, SignOutRequested
-from kidb_tui.screens.session_modals import ApologyScreen, ConfirmLeaveScreen, CountdownScreen
 from kidb_tui.session_timer import EXPIRED, WARN, SessionTimer
 from kidb_tui.type_ahead import TypeAhead
 
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from kidb_tui.config import Settings
+    from kidb_tui.screens.session_modals import CountdownScreen
     from kidb_tui.services.runtime import Runtime
 
 QUIT_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash")
@@ -289,6 +289,8 @@ class TerminalApp(App[None]):
         except SystemBusy:
             log.warning("event=session_error_not_audited error=%s", error_type)
         await self.sign_out(reason="error")
+        from kidb_tui.screens.session_modals import ApologyScreen
+
         await self.push_screen(ApologyScreen())
 
     async def on_event(self, event: events.Event) -> None:
@@ -321,6 +323,8 @@ class TerminalApp(App[None]):
         if not self.kiosk:
             self.exit()
             return
+        from kidb_tui.screens.session_modals import ConfirmLeaveScreen
+
         if isinstance(self.screen, ConfirmLeaveScreen):
             return
         if self.signed_in_user() is None and len(self.screen_stack) == 1:
@@ -396,6 +400,8 @@ class TerminalApp(App[None]):
             await self.sign_out(reason=state.reason, notice=self.t(f"session.ended_{state.reason}"))
         elif state.status == WARN:
             if self._countdown is None:
+                from kidb_tui.screens.session_modals import CountdownScreen
+
                 self._countdown = CountdownScreen(state.seconds_left, state.reason)
                 await self.push_screen(self._countdown)
             else:

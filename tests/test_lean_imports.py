@@ -4,7 +4,8 @@ or zxcvbn (the password checker, loaded when a password is first checked); and t
 `kidb` draws its login screen before the database layer (SQLAlchemy, SQLModel, the services)
 is imported at all: that is prepared behind the first frame (kidb_tui/pending_runtime.py).
 Nor is babel (dates, times, plurals and amounts
-import it when first shown) imported before the first frame."""
+import it when first shown) imported before the first frame, nor pydantic (plainly valid settings
+are read without it, kidb_tui/config.py; the database layer imports it behind the first frame)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def test_the_kiosk_on_sqlite_starts_without_postgresql_alembic_or_zxcvbn(tmp_pat
 
 
 DATABASE_LAYER = ("sqlalchemy", "sqlmodel", "kidb_tui.services", "kidb_tui.models", "kidb_tui.db", "kidb_tui.bootstrap")
-BEFORE_THE_FIRST_FRAME_NOT = (*DATABASE_LAYER, "babel")
+BEFORE_THE_FIRST_FRAME_NOT = (*DATABASE_LAYER, "babel", "pydantic", "kidb_tui.attach")
 
 _FIRST_FRAME_PROBE = """
 import json, sys

@@ -33,6 +33,12 @@ def _parse_rules(self: Stylesheet, css: str, read_from, is_default_rules: bool =
     return rules
 
 
+def keep_parsed() -> None:
+    """Keep parsed rules process-wide from now on: a stylesheet Textual makes afresh (each
+    reparse) looks up the sources parsed before instead of parsing them again."""
+    Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]  # the process-wide cache (see above)
+
+
 def _dom_classes() -> list[type[DOMNode]]:
     found, todo = [], [DOMNode]
     while todo:
@@ -46,7 +52,7 @@ def parse_all() -> int:
     """Keep parsed rules process-wide from now on and parse every source a session can meet:
     the .tcss files (any error stops the host) and the DEFAULT_CSS of each loaded widget class
     at each priority it can have. Returns the number of sources parsed."""
-    Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]  # the process-wide cache (see above)
+    keep_parsed()
     sheet = Stylesheet(variables=App().get_css_variables())
     sheet.read_all([PurePath(path) for path in style_sheets()])
     sheet.parse()

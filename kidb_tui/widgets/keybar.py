@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual.app import ScreenStackError
+from textual.screen import Screen
 from textual.widgets import Static
 
 from kidb_tui.widgets.text import Translated
@@ -23,6 +25,13 @@ class KeyBar(Translated, Static):
     def __init__(self) -> None:
         super().__init__("", markup=False, id="keybar")
         self._shown = ""
+        # Made in a screen's compose, when that screen is the app's: its keys are in its first
+        # frame (set on mount only, a real terminal got the first frame with an empty bar).
+        try:
+            screen = self.app.screen
+        except (RuntimeError, ScreenStackError):  # no app running (a test), or no screen yet
+            return
+        self.update_keys(screen)
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -37,11 +46,11 @@ class KeyBar(Translated, Static):
     def relabel(self) -> None:
         self.update_keys()
 
-    def update_keys(self) -> None:
+    def update_keys(self, screen: Screen[object] | None = None) -> None:
         app = cast("TerminalApp", self.app)
         parts: list[tuple[tuple[int, int], str]] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in (screen or self.screen).active_bindings.values():
             if not binding.show or not enabled or binding.description in seen:
                 continue
             seen.add(binding.description)
