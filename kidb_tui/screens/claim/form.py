@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import DomainError
 from kidb_tui.money import amount_preview
@@ -27,6 +27,7 @@ from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
 from kidb_tui.validation import MAX_REASON
 from kidb_tui.widgets.area import FormArea
 from kidb_tui.widgets.checklist import Checklist
+from kidb_tui.widgets.chooser import Chooser
 from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
 from kidb_tui.widgets.text import KeyButton, Say
 
@@ -62,7 +63,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
                 yield Say(lambda: self.t("claim.amount_fixed", max_amount=report.fixed_amount), id="amount-fixed")
             yield amount
             banks = [(bank.name, bank.code) for bank in self._banks.values()]
-            yield FormField("bank", Select(banks, prompt=self.t("claim.bank_prompt"), compact=True, id="bank"))
+            yield FormField("bank", Chooser(banks, prompt=lambda: self.t("claim.bank_prompt"), id="bank"))
             yield HintedField("account_number", Input(id="account_number", max_length=40),
                               placeholder_key="claim.account_placeholder")
             prefilled = self.say("claim.account_prefilled", id="account-prefilled", classes="hint")
@@ -76,7 +77,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
                             placeholder_key="claim.reason_placeholder")
             yield Checklist(
                 "documents", [(code, partial(self.t, f"doc.{code}")) for code in info.documents],
-                hint=lambda: self.t("claim.documents_hint"), prefix="doc",
+                hint=lambda: self.t("claim.documents_hint"),
             )
             with Horizontal(classes="buttons"):
                 yield KeyButton("claim.next_button", id="next", variant="primary")
@@ -89,7 +90,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         holder = self.query_one("#account_holder", Input)
         holder.value = holder.value or view.account_holder
         if view.bank_code in self._banks and not self._bank_code():
-            self.query_one("#bank", Select).value = view.bank_code
+            self.query_one("#bank", Chooser).value = view.bank_code
             self.query_one("#account_number", Input).value = view.account_number
         self._untouched = self.draft()
         self._update_hints()
@@ -97,15 +98,15 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     def on_mount(self) -> None:
         self._update_hints()
         fixed = self.requirements.report.fixed_amount is not None
-        (self.query_one("#bank", Select) if fixed else self.query_one("#amount", Input)).focus()
+        (self.query_one("#bank", Chooser) if fixed else self.query_one("#amount", Input)).focus()
         self._untouched = self.draft()
 
     def after_relabel(self) -> None:
-        self.query_one("#bank", Select).prompt = self.t("claim.bank_prompt")
+        self.query_one("#bank", Chooser).relabel()
 
     @on(Input.Changed, "#amount")
     @on(Input.Changed, "#account_number")
-    @on(Select.Changed, "#bank")
+    @on(Chooser.Changed, "#bank")
     def _update_hints(self) -> None:
         self.query_one("#field-amount", HintedField).set_hint(self._amount_preview())
         bank = self._banks.get(self._bank_code())
@@ -116,17 +117,16 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         self.query_one("#account-prefilled").display = bool(
             last is not None and last.bank_code and account == (last.bank_code, last.account_number))
 
-    @on(Select.Changed, "#bank")
+    @on(Chooser.Changed, "#bank")
     def _bank_chosen(self) -> None:
-        if self.focused is self.query_one("#bank", Select):
+        if self.focused is self.query_one("#bank", Chooser):
             self.focus_next()
 
     def _amount_preview(self) -> str:
         return amount_preview(self.query_one("#amount", Input).value)
 
     def _bank_code(self) -> str:
-        value = self.query_one("#bank", Select).value
-        return value if isinstance(value, str) else ""
+        return self.query_one("#bank", Chooser).value
 
     def action_all_documents(self) -> None:
         """One key ticks every document the participant confirms they will bring."""
