@@ -28,7 +28,7 @@ class _DropList(ChoiceList):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", show=False)]
     DEFAULT_CSS = """
     _DropList {
-        width: 1fr; overlay: screen; constrain: none inside; max-height: 12;
+        width: 1fr; overlay: screen; constrain: none inside; max-height: 12; offset-y: 1;
         background: $surface; border: tall $border-blurred; padding: 0 1;
     }
     """
@@ -69,7 +69,7 @@ class Chooser(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,down,space,up", "open", show=False)]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"chooser--prompt", "chooser--arrow"}
     DEFAULT_CSS = """
-    Chooser { height: 1; width: 1fr; padding: 0 1; background: $surface; color: $foreground; }
+    Chooser { height: 1; width: 1fr; background: $surface; color: $foreground; }
     Chooser:focus { background: $primary 30%; background-tint: $primary 0%; text-style: bold; }
     Chooser > .chooser--prompt { color: $foreground 50%; }
     Chooser > .chooser--arrow { color: $foreground 50%; }
@@ -109,8 +109,9 @@ class Chooser(Widget, can_focus=True):
     def render(self) -> Content:
         label = self._label()
         text = Content(label) if label else Content.styled(shown(self.prompt), self.get_visual_style("chooser--prompt"))
-        width = max(self.content_size.width - 2, 0)
-        return text.truncate(width, pad=True) + Content(" ") + Content.styled("▼", self.get_visual_style("chooser--arrow"))
+        width = max(self.content_size.width - 4, 0)
+        arrow = Content.styled("▼", self.get_visual_style("chooser--arrow"))
+        return Content(" ") + text.truncate(width, pad=True) + Content(" ") + arrow + Content(" ")
 
     def relabel(self) -> None:
         self.refresh()
