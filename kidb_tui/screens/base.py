@@ -64,6 +64,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._loaded = asyncio.Event()
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
+        self._resumed = False
 
     @property
     def terminal(self) -> TerminalApp:
@@ -167,8 +168,29 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             watchers[:] = [(node, callback) for node, callback in watchers if node is not self]
 
     def _language_changed(self, language: str) -> None:
-        if self.is_current:
+        if self._visible:
             self.relabel()
+
+    @property
+    def _visible(self) -> bool:
+        """On top, or seen through the screens above it. Textual's `is_current` also counts the
+        screen under an opaque one, which F2 would relabel (and lay out) for nothing: a screen
+        under the top one is relabelled when it resumes."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                return True
+            if screen.styles.background.a == 1:
+                return False
+        return False
+
+    @on(events.ScreenResume)
+    def _styled_at_mount(self, event: events.ScreenResume) -> None:
+        """A screen just pushed had its styles applied as its widgets mounted: Textual's restyling
+        of every node at its first resume (a third of the style work of opening a screen) is
+        skipped. Later resumes (back from the next screen) restyle as usual."""
+        if not self._resumed and self.is_mounted:
+            event.refresh_styles = False
+        self._resumed = True
 
     def on_screen_resume(self) -> None:
         if self._language and self._language != self.terminal.language:
