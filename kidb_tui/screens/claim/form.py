@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Input
 
 from kidb_tui.errors import DomainError
@@ -29,7 +30,7 @@ from kidb_tui.widgets.area import FormArea
 from kidb_tui.widgets.checklist import Checklist
 from kidb_tui.widgets.chooser import Chooser
 from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
-from kidb_tui.widgets.text import KeyButton, Say
+from kidb_tui.widgets.text import Block, KeyButton, Say
 
 if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
@@ -55,8 +56,8 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         info, report = self.requirements.info, self.requirements.report
         limit_key, limit_params = report.limit.text()
         with VerticalScroll(id="claim-form", classes="card", can_focus=False):
-            yield Say(lambda: info.name(self.terminal.language), classes="lead")
-            yield Say(lambda: self.t(limit_key, **limit_params), id="limit")
+            yield Block(lambda block: Content.assemble((info.name(self.terminal.language), "bold"), "\n\n",
+                                                       self.t(limit_key, **limit_params)), id="form-lead")
             amount = HintedField("amount", Input(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
             if report.fixed_amount is not None:
                 amount.display = False
@@ -66,9 +67,6 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
             yield FormField("bank", Chooser(banks, prompt=lambda: self.t("claim.bank_prompt"), id="bank"))
             yield HintedField("account_number", Input(id="account_number", max_length=40),
                               placeholder_key="claim.account_placeholder")
-            prefilled = self.say("claim.account_prefilled", id="account-prefilled", classes="hint")
-            prefilled.display = False
-            yield prefilled
             yield FormField("account_holder", Input(id="account_holder", max_length=120),
                             placeholder_key="claim.holder_placeholder")
             reason = FormArea(id="reason", max_length=MAX_REASON)
@@ -79,8 +77,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
                 "documents", [(code, partial(self.t, f"doc.{code}")) for code in info.documents],
                 hint=lambda: self.t("claim.documents_hint"),
             )
-            with Horizontal(classes="buttons"):
-                yield KeyButton("claim.next_button", id="next", variant="primary")
+            yield KeyButton("claim.next_button", id="next", variant="primary")
 
     def load(self) -> ClaimPrefill:
         return claims.prefill(self.rt, self.identity)
@@ -114,8 +111,18 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
             (lambda: self.t("claim.account_length_hint", length=bank.account_length)) if bank else "")
         last = self.view
         account = (self._bank_code(), self.query_one("#account_number", Input).value)
-        self.query_one("#account-prefilled").display = bool(
-            last is not None and last.bank_code and account == (last.bank_code, last.account_number))
+        self._show_prefilled(bool(last is not None and last.bank_code and account == (last.bank_code, last.account_number)))
+
+    def _show_prefilled(self, shown: bool) -> None:
+        """The line under the account number saying it is the one of the last claim: mounted the
+        first time it is shown (most forms never show it)."""
+        found = self.query("#account-prefilled")
+        if found:
+            found.first().display = shown
+        elif shown:
+            self.query_one("#claim-form").mount(
+                self.say("claim.account_prefilled", id="account-prefilled", classes="hint"),
+                after="#field-account_number")
 
     @on(Chooser.Changed, "#bank")
     def _bank_chosen(self) -> None:
