@@ -47,7 +47,7 @@ class TickList(Widget, can_focus=True):
     the list, as it left the last checkbox), Shift+Tab or Up to the one before."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space,enter", "toggle", show=False),
+        Binding("space,enter", "tick", show=False),
         Binding("tab", "step(1, True)", show=False),
         Binding("shift+tab", "step(-1, True)", show=False),
         Binding("down", "step(1, False)", show=False),
@@ -114,7 +114,7 @@ class TickList(Widget, can_focus=True):
     def on_blur(self, _event: events.Blur) -> None:
         self.refresh()
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         self.ticked[self.cursor] = not self.ticked[self.cursor]
         self.refresh()
         self.post_message(self.Changed())
@@ -135,7 +135,7 @@ class TickList(Widget, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if 0 <= event.y < len(self.codes):
             self.cursor = event.y
-            self.action_toggle()
+            self.action_tick()
 
     @property
     def value(self) -> tuple[str, ...]:

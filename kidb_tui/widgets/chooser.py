@@ -6,7 +6,7 @@ there move to the first option containing them; Enter chooses, Esc closes withou
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual import events, on
@@ -123,7 +123,8 @@ class Chooser(Widget, can_focus=True):
         return self._list is not None and self._list.display
 
     def action_open(self) -> None:
-        choices = [("", lambda: shown(self.prompt)), *((code, label) for label, code in self.options)]
+        choices: list[tuple[str, str | Callable[[], str]]] = [
+            ("", lambda: shown(self.prompt)), *((code, label) for label, code in self.options)]
         current = next((index for index, (code, _) in enumerate(choices) if code == self._value), 0)
         if self._list is None:
             self._list = _DropList()
