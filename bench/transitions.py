@@ -139,8 +139,7 @@ async def _fill_form(pilot) -> None:
     screen.query_one("#reason", TextArea).text = "Biaya rawat inap"
     screen.query_one("#account_holder", Input).value = population.full_name(pilot.app.n)
     screen.query_one("#bank").value = population.BANK_CODE
-    for box in screen.query("MarkCheckbox"):
-        box.value = True
+    screen.action_all_documents()
     await pilot.pause()
 
 

@@ -168,8 +168,20 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             watchers[:] = [(node, callback) for node, callback in watchers if node is not self]
 
     def _language_changed(self, language: str) -> None:
-        if self.is_current:
+        if self._visible:
             self.relabel()
+
+    @property
+    def _visible(self) -> bool:
+        """On top, or seen through the screens above it. Textual's `is_current` also counts the
+        screen under an opaque one, which F2 would relabel (and lay out) for nothing: a screen
+        under the top one is relabelled when it resumes."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                return True
+            if screen.styles.background.a == 1:
+                return False
+        return False
 
     def on_screen_resume(self) -> None:
         if self._language and self._language != self.terminal.language:

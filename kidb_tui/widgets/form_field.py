@@ -17,6 +17,7 @@ from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, TextArea
 
+from kidb_tui.widgets.chooser import Chooser
 from kidb_tui.widgets.text import Shown, Translated, shown
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ class FormField(Translated, Widget):
     @on(Input.Changed)
     @on(Select.Changed)
     @on(Checkbox.Changed)
+    @on(Chooser.Changed)
     def _changed(self) -> None:
         """A field's old error goes as soon as the person puts something else in it (a field a
         screen empties after the error, such as a refused PIN, keeps its message)."""

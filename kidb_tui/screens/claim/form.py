@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input
 
 from kidb_tui.errors import DomainError
 from kidb_tui.money import amount_preview
@@ -27,8 +28,9 @@ from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
 from kidb_tui.validation import MAX_REASON
 from kidb_tui.widgets.area import FormArea
 from kidb_tui.widgets.checklist import Checklist
+from kidb_tui.widgets.chooser import Chooser
 from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
-from kidb_tui.widgets.text import KeyButton, Say
+from kidb_tui.widgets.text import Block, KeyButton, Say
 
 if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
@@ -54,20 +56,17 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         info, report = self.requirements.info, self.requirements.report
         limit_key, limit_params = report.limit.text()
         with VerticalScroll(id="claim-form", classes="card", can_focus=False):
-            yield Say(lambda: info.name(self.terminal.language), classes="lead")
-            yield Say(lambda: self.t(limit_key, **limit_params), id="limit")
+            yield Block(lambda block: Content.assemble((info.name(self.terminal.language), "bold"), "\n\n",
+                                                       self.t(limit_key, **limit_params)), id="form-lead")
             amount = HintedField("amount", Input(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
             if report.fixed_amount is not None:
                 amount.display = False
                 yield Say(lambda: self.t("claim.amount_fixed", max_amount=report.fixed_amount), id="amount-fixed")
             yield amount
             banks = [(bank.name, bank.code) for bank in self._banks.values()]
-            yield FormField("bank", Select(banks, prompt=self.t("claim.bank_prompt"), compact=True, id="bank"))
+            yield FormField("bank", Chooser(banks, prompt=lambda: self.t("claim.bank_prompt"), id="bank"))
             yield HintedField("account_number", Input(id="account_number", max_length=40),
                               placeholder_key="claim.account_placeholder")
-            prefilled = self.say("claim.account_prefilled", id="account-prefilled", classes="hint")
-            prefilled.display = False
-            yield prefilled
             yield FormField("account_holder", Input(id="account_holder", max_length=120),
                             placeholder_key="claim.holder_placeholder")
             reason = FormArea(id="reason", max_length=MAX_REASON)
@@ -76,10 +75,9 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
                             placeholder_key="claim.reason_placeholder")
             yield Checklist(
                 "documents", [(code, partial(self.t, f"doc.{code}")) for code in info.documents],
-                hint=lambda: self.t("claim.documents_hint"), prefix="doc",
+                hint=lambda: self.t("claim.documents_hint"),
             )
-            with Horizontal(classes="buttons"):
-                yield KeyButton("claim.next_button", id="next", variant="primary")
+            yield KeyButton("claim.next_button", id="next", variant="primary")
 
     def load(self) -> ClaimPrefill:
         return claims.prefill(self.rt, self.identity)
@@ -89,7 +87,7 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         holder = self.query_one("#account_holder", Input)
         holder.value = holder.value or view.account_holder
         if view.bank_code in self._banks and not self._bank_code():
-            self.query_one("#bank", Select).value = view.bank_code
+            self.query_one("#bank", Chooser).value = view.bank_code
             self.query_one("#account_number", Input).value = view.account_number
         self._untouched = self.draft()
         self._update_hints()
@@ -97,15 +95,15 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     def on_mount(self) -> None:
         self._update_hints()
         fixed = self.requirements.report.fixed_amount is not None
-        (self.query_one("#bank", Select) if fixed else self.query_one("#amount", Input)).focus()
+        (self.query_one("#bank", Chooser) if fixed else self.query_one("#amount", Input)).focus()
         self._untouched = self.draft()
 
     def after_relabel(self) -> None:
-        self.query_one("#bank", Select).prompt = self.t("claim.bank_prompt")
+        self.query_one("#bank", Chooser).relabel()
 
     @on(Input.Changed, "#amount")
     @on(Input.Changed, "#account_number")
-    @on(Select.Changed, "#bank")
+    @on(Chooser.Changed, "#bank")
     def _update_hints(self) -> None:
         self.query_one("#field-amount", HintedField).set_hint(self._amount_preview())
         bank = self._banks.get(self._bank_code())
@@ -113,20 +111,29 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
             (lambda: self.t("claim.account_length_hint", length=bank.account_length)) if bank else "")
         last = self.view
         account = (self._bank_code(), self.query_one("#account_number", Input).value)
-        self.query_one("#account-prefilled").display = bool(
-            last is not None and last.bank_code and account == (last.bank_code, last.account_number))
+        self._show_prefilled(bool(last is not None and last.bank_code and account == (last.bank_code, last.account_number)))
 
-    @on(Select.Changed, "#bank")
+    def _show_prefilled(self, shown: bool) -> None:
+        """The line under the account number saying it is the one of the last claim: mounted the
+        first time it is shown (most forms never show it)."""
+        found = self.query("#account-prefilled")
+        if found:
+            found.first().display = shown
+        elif shown:
+            self.query_one("#claim-form").mount(
+                self.say("claim.account_prefilled", id="account-prefilled", classes="hint"),
+                after="#field-account_number")
+
+    @on(Chooser.Changed, "#bank")
     def _bank_chosen(self) -> None:
-        if self.focused is self.query_one("#bank", Select):
+        if self.focused is self.query_one("#bank", Chooser):
             self.focus_next()
 
     def _amount_preview(self) -> str:
         return amount_preview(self.query_one("#amount", Input).value)
 
     def _bank_code(self) -> str:
-        value = self.query_one("#bank", Select).value
-        return value if isinstance(value, str) else ""
+        return self.query_one("#bank", Chooser).value
 
     def action_all_documents(self) -> None:
         """One key ticks every document the participant confirms they will bring."""

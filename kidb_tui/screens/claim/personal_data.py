@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Input
 
 from kidb_tui.errors import DomainError
@@ -44,13 +45,11 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="personal-data", classes="card", can_focus=False):
-            yield self.say("claim.personal_lead", classes="lead")
-            yield Block(self._confirmed, classes="claim-confirmed")
+            yield Block(self._intro, id="personal-intro")
             for name, length in FIELDS:
                 yield FormField(name, Input(id=name, max_length=length))
             yield self.say("claim.personal_note", classes="hint")
-            with Horizontal(classes="buttons"):
-                yield KeyButton("claim.next_button", id="next", variant="primary")
+            yield KeyButton("claim.next_button", id="next", variant="primary")
 
     def load(self) -> ProfileView:
         return profile.get_profile(self.rt, self.identity.participant_id)
@@ -65,12 +64,16 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
             self.set_status(lambda: self.t("claim.personal_unchanged"))
             self.query_one("#next", Button).focus()
 
-    def _confirmed(self, _block: Block) -> str:
+    def _intro(self, block: Block) -> Content:
+        """What to do (bold), then when the contact data was last confirmed (muted)."""
+        lead = Content.styled(self.t("claim.personal_lead"), "bold")
         if self.view is None:
-            return ""
+            return lead
         if self.view.contact_confirmed_at is None:
-            return self.t("claim.personal_never_confirmed")
-        return self.t("claim.personal_confirmed", confirmed_at=self.view.contact_confirmed_at)
+            confirmed = self.t("claim.personal_never_confirmed")
+        else:
+            confirmed = self.t("claim.personal_confirmed", confirmed_at=self.view.contact_confirmed_at)
+        return lead + Content("\n") + Content.styled(confirmed, block.get_visual_style("block--label", partial=True))
 
     def on_mount(self) -> None:
         self.query_one("#address", Input).focus()
