@@ -1,12 +1,14 @@
 """A list to choose from with the arrow keys and Enter, drawn as one block of text: the
 highlighted line in reverse video, at most `rows` lines shown with the highlighted one always
-among them. One widget however many lines (Textual's OptionList draws each option apart)."""
+among them. One widget however many lines (Textual's OptionList draws each option apart). A
+click on a line chooses it, as Enter on it does."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
@@ -18,7 +20,8 @@ Label = Callable[[], str]
 
 class ChoiceList(Widget, can_focus=True):
     """`ChoiceList(id=...)` then `set_choices([(id, label), ...])`; a label is a text or a function
-    giving it in the current language. Enter posts `ChoiceList.Chosen`; moving posts `Highlighted`."""
+    giving it in the current language. Enter or a click posts `ChoiceList.Chosen`; moving posts
+    `Highlighted`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1)", show=False),
@@ -46,7 +49,7 @@ class ChoiceList(Widget, can_focus=True):
             self.choice_id = choice_id
 
     class Chosen(Highlighted):
-        """Enter was pressed on a line."""
+        """Enter was pressed on a line, or the line was clicked."""
 
     def __init__(self, rows: int = 14, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -113,3 +116,12 @@ class ChoiceList(Widget, can_focus=True):
     def action_choose(self) -> None:
         if self._choices:
             self.post_message(self.Chosen(self, self.highlighted, self._choices[self.highlighted][0]))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not 0 <= offset.y < min(self.rows, len(self._choices)):
+            return
+        event.stop()
+        self.focus()
+        self.highlighted = self._top + offset.y
+        self.action_choose()

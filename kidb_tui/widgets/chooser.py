@@ -1,7 +1,8 @@
 """A one-line choice among a few options (the form's bank), as Textual's compact `Select` looks and
 is used, in one widget: the choice (or the prompt) and `▼`; Enter, Space, Down or Up opens the
 list over the screen under it (a ChoiceList, mounted the first time it opens); letters typed
-there move to the first option containing them; Enter chooses, Esc closes without a change."""
+there move to the first option containing them; Enter chooses, Esc closes without a change. A
+click on the line opens (or closes) the list, a click on an option chooses it."""
 
 from __future__ import annotations
 
@@ -134,6 +135,16 @@ class Chooser(Widget, can_focus=True):
             self._list.set_choices(choices, current)
             self._list.display = True
         self._list.focus()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not self:
+            return
+        event.stop()
+        if self.expanded:
+            self.close(refocus=True)
+        else:
+            self.focus()
+            self.action_open()
 
     def close(self, refocus: bool) -> None:
         if self._list is not None and self._list.display:

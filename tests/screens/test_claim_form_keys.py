@@ -1,6 +1,6 @@
 """The claim form's bank list and documents by the keys a person uses: the list opens with Enter,
 letters move in it, Esc closes it without a change; Tab and Shift+Tab go through the documents
-one by one, Space ticks the one the cursor is on."""
+one by one, Space ticks the one the cursor is on; the mouse opens the list and chooses in it."""
 
 from tests import ui
 from tests.conftest import SITI
@@ -57,3 +57,19 @@ async def test_f2_relabels_only_the_screen_in_view_and_the_one_below_when_it_is_
         await ui.keys(pilot, "escape")
         assert ui.at(app, "claim.req_title", "en")
         assert ui.shows(app, ui.t("claim.req_legend", "en"))
+
+
+async def test_the_bank_list_opens_and_chooses_by_mouse(make_app):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_form(pilot)
+        await pilot.click("#bank")
+        await pilot.pause()
+        [mandiri] = [y for y, row in enumerate(ui.lines(app)) if "▊ Mandiri " in row]
+        bank_row = next(y for y, row in enumerate(ui.lines(app)) if row.strip().startswith(LABEL["bank"]))
+        assert mandiri > bank_row, "the list opens under the bank's line"
+        column = ui.lines(app)[mandiri].index("Mandiri")
+        await pilot.click(offset=(column, mandiri))
+        await pilot.pause()
+        assert ui.row_after(app, LABEL["bank"]).startswith("Mandiri")
+        assert not any("▊ Mandiri " in row for row in ui.lines(app)), "the list is closed"

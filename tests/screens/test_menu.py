@@ -1,4 +1,4 @@
-"""Main menu: snapshots at 80x24 and the keys that open Bantuan and Ganti PIN or log out."""
+"""Main menu: snapshots at 80x24 and the keys (or a click) that open Bantuan, Ganti PIN and Notifikasi or log out."""
 
 from tests import ui
 from tests.conftest import BUDI, SITI
@@ -27,6 +27,16 @@ async def test_key_6_opens_help_and_escape_returns(make_app):
         await ui.keys(pilot, "escape")
         assert ui.at(app, "menu.title")
         assert SITI.name in ui.title(app)
+
+
+async def test_a_click_on_a_line_opens_it(make_app):
+    app = make_app(signed_in=BUDI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        [(y, row)] = [(y, row) for y, row in enumerate(ui.lines(app)) if "5  Notifikasi" in row]
+        await pilot.click(offset=(row.index("5  Notifikasi") + 3, y))
+        await ui.settle(pilot)
+        assert ui.at(app, "inbox.title")
 
 
 async def test_key_7_opens_change_pin_and_escape_returns(make_app):
