@@ -1,6 +1,8 @@
 """Login screen: snapshots at 80x24 and the flows driven with keys, read back from the screen
 and the database."""
 
+import threading
+
 from sqlmodel import select
 
 from kidb_tui.masked import SecretStr
@@ -86,6 +88,31 @@ async def test_wrong_pin_and_unknown_nib_get_the_same_message(make_app, demo_rt)
     with demo_rt.read() as session:
         assert session.get(LoginThrottle, SITI.nib).failures == 1
         assert session.get(LoginThrottle, "99999999999").failures == 1
+
+
+async def test_a_second_click_while_the_pin_is_checked_is_not_a_second_attempt(make_app, demo_rt, monkeypatch):
+    """The check is held until both clicks are in: only the first starts one."""
+    checking, calls = threading.Event(), []
+
+    def slow_login(rt, nib, secret, language=""):
+        calls.append(nib)
+        checking.wait(5)
+        return real_login(rt, nib, secret, language)
+
+    real_login = auth.login
+    monkeypatch.setattr(auth, "login", slow_login)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.keys(pilot, *SITI.nib, "tab", *"999999")
+        app.screen.query_one("#login").active_effect_duration = 0  # clicked again after its 0.2 s
+        await pilot.click("#login")
+        await pilot.click("#login")
+        checking.set()
+        await ui.settle(pilot)
+        assert "salah" in ui.field_error(app, "PIN / kata sandi")
+    assert calls == [SITI.nib]
+    with demo_rt.read() as session:
+        assert session.get(LoginThrottle, SITI.nib).failures == 1
 
 
 async def test_blocked_card_is_explained_after_correct_pin(make_app):
