@@ -233,12 +233,14 @@ _writing: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 @contextmanager
 def one_connection(engine: Engine) -> Iterator[None]:
-    """The `read_connection`s and `write_connection`s inside run on one pooled connection of a
-    SQLite engine, checked out once (each still its own transaction, none held between them:
-    between units of work the connection is in autocommit and locks nothing). A unit begun while
-    that connection is inside a transaction takes its own, as does every unit on PostgreSQL
-    (reads there run in autocommit, writes not) or on another engine."""
-    if engine.dialect.name != "sqlite" or _held.get() is not None:
+    """The `read_connection`s and `write_connection`s inside run on one pooled connection of the
+    engine, checked out once (each still its own transaction, none held between them: between
+    units of work the connection locks nothing). SQLite: the connection is in autocommit between
+    units. PostgreSQL: its DB-API connection is switched to autocommit for each read (as a read
+    on a connection of its own runs) and out of it for each write (no round trip either way),
+    and leaves in the mode the pool gave it. A unit begun while that connection is inside a
+    transaction takes its own, as does a unit on another engine."""
+    if _held.get() is not None:
         yield
         return
     with engine.connect() as connection:
@@ -247,6 +249,26 @@ def one_connection(engine: Engine) -> Iterator[None]:
             yield
         finally:
             _held.reset(token)
+            if engine.dialect.name == "postgresql":
+                _leave_autocommit(connection)
+
+
+def _autocommit(connection: Connection, on: bool) -> None:
+    """PostgreSQL: a held connection's DB-API autocommit, set between its units of work."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and dbapi_connection.autocommit != on:
+        dbapi_connection.autocommit = on
+
+
+def _leave_autocommit(connection: Connection) -> None:
+    """A held PostgreSQL connection goes back to the pool out of autocommit, or is invalidated
+    (closed, never reused) when that cannot be done."""
+    if connection.closed or connection.invalidated:
+        return
+    try:
+        _autocommit(connection, False)
+    except Exception:  # noqa: BLE001 - whatever the failure, the connection must not be reused in autocommit
+        connection.invalidate()
 
 
 def _held_by(engine: Engine) -> Connection | None:
@@ -264,6 +286,8 @@ def _write_transaction(engine: Engine) -> Iterator[Connection]:
         with _with_options(engine, **{_WRITE_OPTION: True}).begin() as connection:
             yield connection
         return
+    if engine.dialect.name == "postgresql":
+        _autocommit(held, False)
     _writing.add(held)
     try:
         transaction = held.begin()
@@ -295,6 +319,8 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
     SQLite in one transaction rolled back at the end."""
     held = _held_by(engine)
     if held is not None:
+        if engine.dialect.name == "postgresql":
+            _autocommit(held, True)
         try:
             yield held
         finally:

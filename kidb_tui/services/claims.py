@@ -390,9 +390,9 @@ def submit_claim(
     amount, record its first stage, notify and audit.
 
     Calling again with the same key returns the first claim's receipt and creates nothing, before
-    any PIN check. A form that does not hold is refused before the PIN is checked. On SQLite
-    its units of work (the context read, the PIN attempt, the claim's transaction) share one
-    pooled connection.
+    any PIN check. A form that does not hold is refused before the PIN is checked. Its units
+    of work (the context read, the PIN attempt, the claim's transaction) share one pooled
+    connection (`db.one_connection`), held across the PIN's check as well.
     """
     secret = masked(secret)
     with rt.one_connection():

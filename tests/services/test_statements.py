@@ -4,7 +4,8 @@ claim. A PIN attempt that only counts is one statement (services/throttle.py).""
 
 from contextlib import contextmanager
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 
 from kidb_tui.services import auth
 from kidb_tui.services.claims import submit_claim
@@ -47,7 +48,7 @@ def test_a_login_is_seven_statements(demo_rt):
     assert sent == ["INSERT", "SELECT", "SELECT", "UPDATE", "DELETE", "UPDATE", "INSERT"]
 
 
-def test_a_claim_checks_out_one_connection_on_sqlite(demo_rt):
+def test_a_claim_checks_out_one_connection(demo_rt):
     identity = sign_in(demo_rt, SITI)
     form, contact = draft(demo_rt, SITI, "biaya_medis", "1.500.000"), contact_of(demo_rt, SITI)
     checkouts: list[int] = []
@@ -72,4 +73,24 @@ def test_a_claim_checks_out_one_connection_on_sqlite(demo_rt):
         # the context read, then the attempt's and the claim's write transactions, on one connection
         assert (len(checkouts), begun) == (1, ["BEGIN", "BEGIN IMMEDIATE", "BEGIN IMMEDIATE"])
     else:
-        assert len(checkouts) == 3
+        # the context read in autocommit, then the two write transactions, on one connection
+        assert len(checkouts) == 1
+
+
+def test_a_held_connection_writes_in_a_transaction_after_a_read_and_leaves_out_of_autocommit(demo_rt):
+    """One connection for a read and then a write (`Runtime.one_connection`): the write after
+    the read is still one transaction (a failure undoes all of it), and the connection goes back
+    to the pool as it came (PostgreSQL: out of the autocommit its reads ran in)."""
+    before = demo_rt.engine.pool.checkedout()
+    with demo_rt.one_connection():
+        with demo_rt.query() as connection:
+            assert connection.execute(text("SELECT count(*) FROM bank WHERE code = 'XYZ'")).scalar() == 0
+        with pytest.raises(RuntimeError), demo_rt.transaction() as connection:
+            connection.execute(text("INSERT INTO bank (code, name, account_length) VALUES ('XYZ', 'Bank XYZ', 10)"))
+            raise RuntimeError("undo")
+        with demo_rt.query() as connection:
+            assert connection.execute(text("SELECT count(*) FROM bank WHERE code = 'XYZ'")).scalar() == 0
+    assert demo_rt.engine.pool.checkedout() == before
+    with demo_rt.engine.connect() as connection:
+        dbapi_connection = connection.connection.dbapi_connection
+        assert getattr(dbapi_connection, "autocommit", False) is False
