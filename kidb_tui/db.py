@@ -367,7 +367,7 @@ class _Plan:
             self.binds.append((name, source, None if source else bind.effective_value, compiled._bind_processors.get(name)))
         self.names = [column.keyname for column in compiled._result_columns]
         self.row: Any = namedtuple("PreparedRow", self.names) if self.names else None
-        self.results: list[Callable[[Any], Any] | None] | None = None
+        self.results: list[tuple[int, Callable[[Any], Any]]] | None = None
 
     def arguments(self, params: dict[str, Any]) -> Any:
         """The DB-API parameters: each bind's value (given, or the literal in the statement),
@@ -378,18 +378,40 @@ class _Plan:
             values[name] = value if process is None else process(value)
         return values if self.order is None else [values[name] for name in self.order]
 
-    def convert(self, cursor: Any, rows: list[Any]) -> list[Any]:
+    def describe(self, cursor: Any) -> None:
+        """The result processors, found from the first cursor's description."""
         if self.results is None:
             dialect = self.compiled.dialect
-            self.results = [
+            processors = [
                 column.type._cached_result_processor(dialect, described[1])
                 for column, described in zip(self.compiled._result_columns, cursor.description, strict=True)
             ]
-        if any(self.results):
-            rows = [[value if process is None else process(value) for process, value in zip(self.results, row, strict=True)]
-                    for row in rows]
-        make = self.row._make
-        return [make(row) for row in rows]
+            self.results = [(index, process) for index, process in enumerate(processors) if process is not None]
+
+    def convert(self, rows: list[Any]) -> list[Any]:
+        """Rows as the driver gave them, through the result processors, as named tuples."""
+        make, results = self.row._make, self.results
+        if not results:
+            return [make(row) for row in rows]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, process in results:
+                values[index] = process(values[index])
+            converted.append(make(values))
+        return converted
+
+
+class Fetched:
+    """A statement's rows as the driver gave them (`raw`: compare these), converted on demand."""
+
+    __slots__ = ("_plan", "raw")
+
+    def __init__(self, plan: _Plan, raw: list[Any]) -> None:
+        self._plan, self.raw = plan, raw
+
+    def rows(self) -> list[Any]:
+        return self._plan.convert(self.raw)
 
 
 class Prepared:
@@ -415,10 +437,15 @@ class Prepared:
 
     def rows(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
         """The statement's rows (RETURNING or SELECT)."""
+        return self.fetch(connection, params).rows()
+
+    def fetch(self, connection: Connection, params: dict[str, Any]) -> Fetched:
+        """The statement's rows, not yet converted (a caller that may not need them converted)."""
         plan = self._plan(connection, params, False)
         cursor = _run(connection, plan.sql, plan.arguments(params), False)
         try:
-            return plan.convert(cursor, cursor.fetchall())
+            plan.describe(cursor)
+            return Fetched(plan, cursor.fetchall())
         finally:
             cursor.close()
 

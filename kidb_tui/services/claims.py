@@ -246,7 +246,8 @@ class _Context:
     bank: SimpleNamespace | None
     claims: list[SimpleNamespace]
     keyed: SimpleNamespace | None
-    rows: list[Any]
+    raw: list[Any]
+    """The rows as the driver gave them: a later read that gives the same ones found the same."""
 
 
 def _part(row: Any, prefix: str) -> SimpleNamespace | None:
@@ -260,18 +261,19 @@ def _context(connection: Connection, participant_id: int, type_code: str, bank_c
              lock: bool = False, earlier: _Context | None = None) -> _Context:
     """`lock`: the participant row stays locked until the transaction ends (PostgreSQL).
     `earlier`: a context read before, returned as it is when the rows read now are the same."""
-    rows = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).rows(connection, {
+    fetched = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).fetch(connection, {
         "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
     })
-    if earlier is not None and rows == earlier.rows:
+    if earlier is not None and fetched.raw == earlier.raw:
         return earlier
+    rows = fetched.rows()
     if not rows:
         raise NotFound("profile.not_found")
     found = rows[0]
     claims = [claim for claim in (_part(row, "claim_") for row in rows) if claim is not None]
     return _Context(
         found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"), claims,
-        _part(found, "keyed_") if key else None, rows,
+        _part(found, "keyed_") if key else None, fetched.raw,
     )
 
 
@@ -460,7 +462,8 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
     """The claim's transaction, on a Core connection: every row written once with a prepared
     statement, nothing read back. The requirements and the form are checked again against the
     locked participant, unless the rows locked are those they were checked against before the
-    PIN, on the same day (the checks would give the same answers)."""
+    PIN, on the same day (the checks would give the same answers). The receipt is made after
+    the commit (on SQLite the write lock is held no longer than the writes need)."""
     with rt.transaction() as connection:
         context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True,
                            earlier=checked.context)
@@ -502,8 +505,8 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             connection, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
-        receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
-        return replace(receipt, contact_changed=tuple(changed))
+    receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
+    return replace(receipt, contact_changed=tuple(changed))
 
 
 def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:
