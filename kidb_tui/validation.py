@@ -233,7 +233,7 @@ def account_number(value: str, bank_name: str, length: int) -> str:
 def name_key(name: str) -> str:
     """A name reduced for comparison: NFKC, case-folded, letters and digits only."""
     folded = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
+    return "".join(filter(str.isalnum, folded))
 
 
 def account_holder(value: str, participant_name: str) -> str:

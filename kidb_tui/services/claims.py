@@ -185,14 +185,18 @@ _PARTICIPANT, _ACCOUNT, _TYPE, _BANK, _CLAIM, _EVENT = (
     table(model) for model in (Participant, KioskAccount, ClaimType, Bank, Claim, ClaimEvent)
 )
 _KEYED = _CLAIM.alias("keyed")
+_CLAIM_READ = ("id", "reference", "claim_type_code", "amount", "stage")
+"""The columns of the participant's claims that the requirements read (`requirements.Filed`)."""
+_KEYED_READ = ("id", "participant_id", "reference", "claim_type_code", "amount", "stage", "created_at")
+"""The columns of the claim made with the key that its receipt reads (`_Filed`)."""
 _CONTEXT = (
     core_select(
         _PARTICIPANT, _ACCOUNT.c.id.label("account_id"), _ACCOUNT.c.status.label("account_status"),
         _ACCOUNT.c.secret_hash.label("account_secret_hash"),
         *(column.label(f"type_{column.name}") for column in _TYPE.c),
         *(column.label(f"bank_{column.name}") for column in _BANK.c),
-        *(column.label(f"claim_{column.name}") for column in _CLAIM.c),
-        *(column.label(f"keyed_{column.name}") for column in _KEYED.c),
+        *(_CLAIM.c[name].label(f"claim_{name}") for name in _CLAIM_READ),
+        *(_KEYED.c[name].label(f"keyed_{name}") for name in _KEYED_READ),
     )
     .select_from(
         _PARTICIPANT.outerjoin(_ACCOUNT, _ACCOUNT.c.participant_id == _PARTICIPANT.c.id)
@@ -223,6 +227,9 @@ _COLUMNS = {
     prefix: [(index, name.removeprefix(prefix)) for index, name in enumerate(_NAMES) if name.startswith(prefix)]
     for prefix in ("account_", "type_", "bank_", "claim_", "keyed_")
 }
+_KEYS = {prefix: _NAMES.index(prefix + key) for prefix, key in (
+    ("account_", "id"), ("type_", "code"), ("bank_", "code"), ("claim_", "id"), ("keyed_", "id"))}
+"""Each joined table's primary key, None exactly when the outer join found no row."""
 
 
 @dataclass(frozen=True)
@@ -239,28 +246,34 @@ class _Context:
     bank: SimpleNamespace | None
     claims: list[SimpleNamespace]
     keyed: SimpleNamespace | None
-    rows: list[Any]
+    raw: list[Any]
+    """The rows as the driver gave them: a later read that gives the same ones found the same."""
 
 
 def _part(row: Any, prefix: str) -> SimpleNamespace | None:
     """The columns of one joined table, by their names; None when the join found no row."""
-    values = {name: row[index] for index, name in _COLUMNS[prefix]}
-    return None if all(value is None for value in values.values()) else SimpleNamespace(**values)
+    if row[_KEYS[prefix]] is None:
+        return None
+    return SimpleNamespace(**{name: row[index] for index, name in _COLUMNS[prefix]})
 
 
 def _context(connection: Connection, participant_id: int, type_code: str, bank_code: str, key: str | None,
-             lock: bool = False) -> _Context:
-    """`lock`: the participant row stays locked until the transaction ends (PostgreSQL)."""
-    rows = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).rows(connection, {
+             lock: bool = False, earlier: _Context | None = None) -> _Context:
+    """`lock`: the participant row stays locked until the transaction ends (PostgreSQL).
+    `earlier`: a context read before, returned as it is when the rows read now are the same."""
+    fetched = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).fetch(connection, {
         "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
     })
+    if earlier is not None and fetched.raw == earlier.raw:
+        return earlier
+    rows = fetched.rows()
     if not rows:
         raise NotFound("profile.not_found")
     found = rows[0]
     claims = [claim for claim in (_part(row, "claim_") for row in rows) if claim is not None]
     return _Context(
         found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"), claims,
-        _part(found, "keyed_") if key else None, rows,
+        _part(found, "keyed_") if key else None, fetched.raw,
     )
 
 
@@ -379,9 +392,9 @@ def submit_claim(
     amount, record its first stage, notify and audit.
 
     Calling again with the same key returns the first claim's receipt and creates nothing, before
-    any PIN check. A form that does not hold is refused before the PIN is checked. On SQLite
-    its units of work (the context read, the PIN attempt, the claim's transaction) share one
-    pooled connection.
+    any PIN check. A form that does not hold is refused before the PIN is checked. Its units
+    of work (the context read, the PIN attempt, the claim's transaction) share one pooled
+    connection (`db.one_connection`), held across the PIN's check as well.
     """
     secret = masked(secret)
     with rt.one_connection():
@@ -399,7 +412,7 @@ def _submit(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
         clean_contact = profile.validate_contact(contact)
         today = rt.today()
         report = _report(rt, connection, context)
-        checked = _Checked(context.rows, today, report, _validate_draft(context, draft, report, today))
+        checked = _Checked(context, today, report, _validate_draft(context, draft, report, today))
     account = context.account
     attempt = auth.prove(rt, identity, secret, account.secret_hash if account is not None else None)
     try:
@@ -436,9 +449,9 @@ class _Written:
 
 @dataclass(frozen=True)
 class _Checked:
-    """The form as checked before the PIN: against these context rows, on this day."""
+    """The form as checked before the PIN: against this context, on this day."""
 
-    rows: list[Any]
+    context: _Context
     today: date
     report: RequirementReport
     clean: CleanClaim
@@ -449,16 +462,18 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
     """The claim's transaction, on a Core connection: every row written once with a prepared
     statement, nothing read back. The requirements and the form are checked again against the
     locked participant, unless the rows locked are those they were checked against before the
-    PIN, on the same day (the checks would give the same answers)."""
+    PIN, on the same day (the checks would give the same answers). The receipt is made after
+    the commit (on SQLite the write lock is held no longer than the writes need)."""
     with rt.transaction() as connection:
-        context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True)
+        context = _context(connection, identity.participant_id, draft.type_code, draft.bank_code, key, lock=True,
+                           earlier=checked.context)
         throttle.succeeded(connection, rt, attempt)
         participant = context.participant
         claim = _mine(identity, context.keyed)
         if claim is not None:
             return _receipt(rt, claim, participant)
         today = rt.today()
-        unchanged = context.rows == checked.rows and today == checked.today
+        unchanged = context is checked.context and today == checked.today
         report = checked.report if unchanged else _report(rt, connection, context)
         unmet = report.first_unmet()
         if unmet is not None:
@@ -490,8 +505,8 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             connection, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
-        receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
-        return replace(receipt, contact_changed=tuple(changed))
+    receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
+    return replace(receipt, contact_changed=tuple(changed))
 
 
 def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:

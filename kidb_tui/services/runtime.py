@@ -63,7 +63,7 @@ class Runtime:
 
     @contextmanager
     def one_connection(self) -> Iterator[None]:
-        """`transaction`s and `query`s inside check out one connection between them (SQLite)."""
+        """`transaction`s and `query`s inside check out one connection between them."""
         with _busy_as_domain_error(), one_connection(self.engine):
             yield
 
