@@ -4,6 +4,7 @@ of the form, and the keys a whole claim takes."""
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from kidb_tui.models import Claim, ClaimEvent, Participant
@@ -60,6 +61,25 @@ async def test_receipt_stays_on_a_stray_enter_and_says_the_number_goes_by_email(
         assert ui.keys_offered(app)[ui.t("claim.key_menu")] == "F10"
         await ui.keys(pilot, "f10")
         assert ui.at(app, "menu.title")
+
+
+@pytest.mark.parametrize("how", ["enter", "click"])
+async def test_the_receipts_button_goes_back_to_the_menu(make_app, demo_rt, how):
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=TALL) as pilot:
+        await to_confirm(pilot)
+        await ui.keys(pilot, *SITI.secret, "enter")
+        assert ui.at(app, "claim.receipt_title")
+        if how == "enter":
+            await ui.keys(pilot, "tab")
+            assert ui.focused_value(app) == ui.t("claim.menu_button")
+            await ui.keys(pilot, "enter")
+        else:
+            await pilot.click("#done")
+            await ui.settle(pilot)
+        assert ui.at(app, "menu.title"), ui.title(app)
+        await ui.keys(pilot, "2")
+        assert ui.at(app, "status.title"), "the menu answers: nothing is left waiting"
 
 
 async def test_a_fields_old_error_goes_when_the_field_changes(make_app):

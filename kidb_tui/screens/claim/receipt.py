@@ -74,6 +74,12 @@ class ReceiptScreen(KioskScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#receipt", VerticalScroll).focus()
 
-    @on(Button.Pressed, "#done")
     async def action_done(self) -> None:
         await self.flow.finish()
+
+    @on(Button.Pressed, "#done")
+    def _done_pressed(self) -> None:
+        """The button's handler runs in this screen's own message loop, which closing the screen
+        stops: awaited there, the flow's end closed this screen alone and hung. The app runs it,
+        as it runs F10's action."""
+        self.app.call_later(self.action_done)
