@@ -78,8 +78,13 @@ class ChoiceList(Widget, can_focus=True):
     def relabel(self) -> None:
         self.refresh(layout=True)
 
+    @property
+    def _shown(self) -> int:
+        """How many lines are drawn: all the choices, at most `rows`."""
+        return min(self.rows, len(self._choices))
+
     def _window(self) -> range:
-        height = min(self.rows, len(self._choices))
+        height = self._shown
         if self.highlighted < self._top:
             self._top = self.highlighted
         elif self.highlighted >= self._top + height:
@@ -99,7 +104,7 @@ class ChoiceList(Widget, can_focus=True):
         return Content("\n").join(lines)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return min(self.rows, len(self._choices))
+        return self._shown
 
     def watch_highlighted(self, index: int) -> None:
         if self._choices:
@@ -119,7 +124,7 @@ class ChoiceList(Widget, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or not 0 <= offset.y < min(self.rows, len(self._choices)):
+        if offset is None or not 0 <= offset.y < self._shown:
             return
         event.stop()
         self.focus()
