@@ -48,11 +48,12 @@ class AuditKeyMissing(RuntimeError):
 
 
 def keyed_digest(key: SecretBytes | bytes) -> Digest:
-    """HMAC-SHA256 with the audit key; an empty key raises AuditKeyMissing."""
+    """HMAC-SHA256 with the audit key (`hmac.digest`: OpenSSL's one-shot HMAC, a few µs less a
+    row than an `hmac.HMAC` object); an empty key raises AuditKeyMissing."""
     secret = key.get_secret_value() if isinstance(key, SecretBytes) else key
     if not secret:
         raise AuditKeyMissing()
-    return lambda canonical: hmac.new(secret, canonical, hashlib.sha256).hexdigest()
+    return lambda canonical: hmac.digest(secret, canonical, "sha256").hex()
 
 
 def legacy_digest(canonical: bytes) -> str:

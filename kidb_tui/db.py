@@ -323,7 +323,7 @@ def _end(connection: Connection, end: str | None) -> None:
         return
     if end is None or (end == "rollback" and not connection._still_open_and_dbapi_connection_is_valid):
         return
-    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection: Any = connection.connection.dbapi_connection
     try:
         if end == "commit":
             dbapi_connection.commit()
@@ -383,10 +383,12 @@ def read_session(engine: Engine, snapshot: bool = False) -> Iterator[Session]:
 
 
 class _Plan:
-    """A statement compiled for one dialect and one set of parameter names: its SQL, the order of
-    its positional parameters (None: named), the bind processors, and the result's field names."""
+    """A statement compiled for one dialect and one set of parameter names: its SQL, where each of
+    its parameters comes from in the SQL's order (a given value's name, or a literal already
+    processed), the bind processors to run, the parameter names of a named driver (None:
+    positional), and the result's field names."""
 
-    __slots__ = ("binds", "compiled", "names", "order", "results", "row", "sql")
+    __slots__ = ("compiled", "copies", "keys", "names", "processors", "results", "row", "sources", "sql")
 
     def __init__(self, statement: Any, dialect: Any, keys: list[str], many: bool) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=many)
@@ -395,13 +397,31 @@ class _Plan:
             raise ValueError("a prepared statement needs every value given and no expanding parameter")
         self.compiled = compiled
         self.sql = compiled.string
-        self.order = list(compiled.positiontup) if compiled.positional else None
-        self.binds: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] = []
+        binds: dict[str, tuple[str | None, Any, Callable[[Any], Any] | None]] = {}
         for bind, name in compiled.bind_names.items():
             source = bind.key if bind.key in keys else name if name in keys else None
             if source is None and bind.required:
                 raise exc.ArgumentError(f"a value is required for bind parameter {bind.key!r}")
-            self.binds.append((name, source, None if source else bind.effective_value, compiled._bind_processors.get(name)))
+            binds[name] = (source, None if source else bind.effective_value, compiled._bind_processors.get(name))
+        order = list(compiled.positiontup) if compiled.positional else list(binds)
+        self.keys = None if compiled.positional else order
+        self.sources: list[tuple[str | None, Any]] = []
+        self.processors: list[tuple[int, Callable[[Any], Any]]] = []
+        self.copies: list[tuple[int, int]] = []
+        first: dict[str, int] = {}
+        for index, name in enumerate(order):
+            source, constant, process = binds[name]
+            if name in first:  # a name the SQL repeats (positional): its value once, copied
+                self.sources.append((None, None))
+                self.copies.append((index, first[name]))
+                continue
+            first[name] = index
+            if source is None:  # a literal of the statement: through its processor once, here
+                self.sources.append((None, constant if process is None else process(constant)))
+                continue
+            self.sources.append((source, None))
+            if process is not None:
+                self.processors.append((index, process))
         self.names = [column.keyname for column in compiled._result_columns]
         self.row: Any = namedtuple("PreparedRow", self.names) if self.names else None
         self.results: list[tuple[int, Callable[[Any], Any]]] | None = None
@@ -409,11 +429,12 @@ class _Plan:
     def arguments(self, params: dict[str, Any]) -> Any:
         """The DB-API parameters: each bind's value (given, or the literal in the statement),
         through its bind processor; a list in the SQL's order for a positional driver."""
-        values = {}
-        for name, source, constant, process in self.binds:
-            value = params[source] if source is not None else constant
-            values[name] = value if process is None else process(value)
-        return values if self.order is None else [values[name] for name in self.order]
+        values = [params[source] if source is not None else constant for source, constant in self.sources]
+        for index, process in self.processors:
+            values[index] = process(values[index])
+        for index, original in self.copies:
+            values[index] = values[original]
+        return values if self.keys is None else dict(zip(self.keys, values, strict=True))
 
     def describe(self, cursor: Any) -> None:
         """The result processors, found from the first cursor's description."""
