@@ -471,6 +471,18 @@ class Fetched:
     def rows(self) -> list[Any]:
         return self._plan.convert(self.raw)
 
+    def first(self) -> Any:
+        """The first row converted (None when there is none)."""
+        return self._plan.convert(self.raw[:1])[0] if self.raw else None
+
+    def columns(self, indexes: list[int]) -> list[tuple[Any, ...]]:
+        """Each row's values at `indexes`, through their result processors (the other columns
+        left unconverted)."""
+        processes = dict(self._plan.results or ())
+        steps = [(index, processes.get(index)) for index in indexes]
+        return [tuple(row[index] if process is None else process(row[index]) for index, process in steps)
+                for row in self.raw]
+
 
 class Prepared:
     """A Core statement compiled once per dialect (and set of parameter names) and run straight on
