@@ -33,6 +33,9 @@ _COLUMNS = "id, at, actor, action, subject, details, terminal_id, branch, prev_h
 _SEALED_COLUMNS = f"{_COLUMNS}, seq, nonce, entry_mac"
 _ENTRY_TAG = "kidb-audit-entry"
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""The canonical JSON of a row's content, made once (`json.dumps` with options makes an encoder a call)."""
+
 Digest = Callable[[bytes], str]
 """A row's canonical bytes to the hex hash stored in `row_hash`."""
 
@@ -65,9 +68,8 @@ def canonical_row(
     row_id: int, at: datetime, actor: str, action: str, subject: str, details: dict,
     terminal_id: str, branch: str, prev_hash: str,
 ) -> bytes:
-    return json.dumps(
+    return _CANONICAL.encode(
         [row_id, as_utc(at).isoformat(), actor, action, subject, details, terminal_id, branch, prev_hash],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     ).encode("utf-8")
 
 
@@ -81,9 +83,8 @@ def row_hash(
 def canonical_entry(
     nonce: str, at: datetime, actor: str, action: str, subject: str, details: dict, terminal_id: str, branch: str,
 ) -> bytes:
-    return json.dumps(
+    return _CANONICAL.encode(
         [_ENTRY_TAG, nonce, as_utc(at).isoformat(), actor, action, subject, details, terminal_id, branch],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     ).encode("utf-8")
 
 

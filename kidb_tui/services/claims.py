@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -364,13 +364,13 @@ def _service_days(rt: Runtime, participant: Holder) -> int:
     return SLA_SMALL_DAYS if participant.balance <= rt.settings.small_balance_limit else SLA_LARGE_DAYS
 
 
-def _receipt(rt: Runtime, claim: _Filed, participant: Holder) -> Receipt:
+def _receipt(rt: Runtime, claim: _Filed, participant: Holder, contact_changed: tuple[str, ...] = ()) -> Receipt:
     created = as_utc(claim.created_at)
     days = _service_days(rt, participant)
     local_day = created.astimezone(rt.settings.zone).date()
     return Receipt(
         claim.reference or "", claim.claim_type_code, claim.amount, claim.stage, next_stage(claim.stage),
-        days, add_working_days(local_day, days), created,
+        days, add_working_days(local_day, days), created, contact_changed,
     )
 
 
@@ -517,8 +517,9 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             connection, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
-    receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
-    return replace(receipt, contact_changed=tuple(changed))
+    filed = SimpleNamespace(reference=reference, claim_type_code=clean.type_code, amount=clean.amount, stage="agenda",
+                            created_at=now)
+    return _receipt(rt, filed, participant, tuple(changed))
 
 
 def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:
