@@ -11,7 +11,7 @@ import time
 import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -282,37 +282,66 @@ def _held_by(engine: Engine) -> Connection | None:
     return held[1]
 
 
-@contextmanager
-def _unit(connection: Connection, begin: str | None, end: str | None) -> Iterator[Connection]:
+class _Unit:
     """A unit of work begun and ended on the DB-API connection, without SQLAlchemy's transaction
     (its begin and commit cost about 15 µs a unit on the hot paths): `begin` sent first (SQLite's
     BEGIN; None where the driver begins by itself), then `end` ("commit", "rollback", None:
     autocommit, nothing to end) on success, a rollback on any exception. A write's
     `at_transaction_end` hooks run before it ends. A statement run through SQLAlchemy's own
-    execution joins the transaction (its autobegin sends nothing), which SQLAlchemy then ends."""
-    writing = end == "commit"
-    _begun_here.add(connection)
-    try:
+    execution joins the transaction (its autobegin sends nothing), which SQLAlchemy then ends.
+    `owned`: the connection is closed (given back to the pool) once the unit ends. A class, not
+    a generator: a claim enters a few of these, and each generator context costs a few µs more."""
+
+    __slots__ = ("begin", "connection", "end", "owned")
+
+    def __init__(self, connection: Connection, begin: str | None, end: str | None, owned: bool = False) -> None:
+        self.connection, self.begin, self.end, self.owned = connection, begin, end, owned
+
+    def __enter__(self) -> Connection:
+        connection = self.connection
+        _begun_here.add(connection)
+        if self.begin is not None:
+            try:
+                _send(connection, self.begin, (), False).close()
+            except BaseException:
+                self._close(failed=True)
+                raise
+        return connection
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        if kind is not None:
+            self._close(failed=True)
+            return
+        if self.end == "commit":
+            try:
+                for hook in _end_hooks:
+                    hook(self.connection, True)
+            except BaseException:
+                self._close(failed=True)
+                raise
         try:
-            if begin is not None:
-                _send(connection, begin, (), False).close()
-            yield connection
-            if writing:
-                for hook in _end_hooks:
-                    hook(connection, True)
-        except BaseException:
-            if writing:
-                for hook in _end_hooks:
-                    hook(connection, False)
-            _end(connection, "rollback" if end is not None else None)
-            raise
-        _end(connection, end)
-    finally:
-        _begun_here.discard(connection)
+            _end(self.connection, self.end)
+        finally:
+            self._close(failed=False)
+
+    def _close(self, failed: bool) -> None:
+        """After a failure: the write's hooks told, its transaction rolled back. Then the
+        connection is left (and given back when owned)."""
+        connection = self.connection
+        try:
+            if failed:
+                if self.end == "commit":
+                    for hook in _end_hooks:
+                        hook(connection, False)
+                _end(connection, "rollback" if self.end is not None else None)
+        finally:
+            _begun_here.discard(connection)
+            if self.owned:
+                connection.close()
 
 
 def _end(connection: Connection, end: str | None) -> None:
-    """Commit or roll back what `_unit` began: through SQLAlchemy when a statement of its own
+    """Commit or roll back what `_Unit` began: through SQLAlchemy when a statement of its own
     joined it (or a driver error made it take the transaction over, see `_send`), else on the
     DB-API connection (a driver error wrapped and handled as SQLAlchemy's commit handles it)."""
     if connection.in_transaction():
@@ -333,41 +362,31 @@ def _end(connection: Connection, end: str | None) -> None:
         connection._handle_dbapi_exception(error, None, None, None, None)
 
 
-@contextmanager
-def write_connection(engine: Engine) -> Iterator[Connection]:
+def write_connection(engine: Engine) -> AbstractContextManager[Connection]:
     """One write transaction on a Core connection, without an ORM Session (the hot paths: a
     secret's attempt, a claim, a login): commits on success, after the `at_transaction_end`
     hooks, and rolls back on any exception. SQLite begins it with `BEGIN IMMEDIATE`."""
     begin = "BEGIN IMMEDIATE" if engine.dialect.name == "sqlite" else None
     held = _held_by(engine)
-    if held is not None:
-        if engine.dialect.name == "postgresql":
-            _autocommit(held, False)
-        with _unit(held, begin, "commit"):
-            yield held
-        return
-    with engine.connect() as connection, _unit(connection, begin, "commit"):
-        yield connection
+    if held is None:
+        return _Unit(engine.connect(), begin, "commit", owned=True)
+    if engine.dialect.name == "postgresql":
+        _autocommit(held, False)
+    return _Unit(held, begin, "commit")
 
 
-@contextmanager
-def read_connection(engine: Engine) -> Iterator[Connection]:
+def read_connection(engine: Engine) -> AbstractContextManager[Connection]:
     """`read_session` without an ORM Session: PostgreSQL reads each statement in autocommit,
     SQLite in one transaction rolled back at the end."""
     held = _held_by(engine)
-    if held is not None:
+    if held is None:
         if engine.dialect.name == "postgresql":
-            _autocommit(held, True)
-            with _unit(held, None, None):
-                yield held
-        else:
-            with _unit(held, "BEGIN", "rollback"):
-                yield held
-        return
+            engine = _with_options(engine, isolation_level="AUTOCOMMIT")
+        return engine.connect()
     if engine.dialect.name == "postgresql":
-        engine = _with_options(engine, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        yield connection
+        _autocommit(held, True)
+        return _Unit(held, None, None)
+    return _Unit(held, "BEGIN", "rollback")
 
 
 @contextmanager
