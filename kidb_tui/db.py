@@ -13,10 +13,12 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool, QueuePool
 from sqlmodel import Session
@@ -401,6 +403,30 @@ def read_session(engine: Engine, snapshot: bool = False) -> Iterator[Session]:
         yield session
 
 
+_SQLITE_DATETIME_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+
+
+def _sqlite_default_datetime(kind: Any, dialect: Any) -> bool:
+    """Whether `kind` binds on `dialect` as SQLite's DATETIME in its default storage format."""
+    if dialect.name != "sqlite":
+        return False
+    implementation = kind.dialect_impl(dialect)
+    return isinstance(implementation, sqlite.DATETIME) and implementation._storage_format == _SQLITE_DATETIME_FORMAT
+
+
+def _sqlite_datetime(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLite DATETIME's bind processor, the same text for a datetime from its C `isoformat`
+    (about 1.5 µs less a value than SQLAlchemy's `%` formatting of seven fields; a claim binds
+    ten); anything else (a date, None, a wrong type) through SQLAlchemy's."""
+
+    def fast(value: Any) -> Any:
+        if type(value) is datetime:
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return process(value)
+
+    return fast
+
+
 class _Plan:
     """A statement compiled for one dialect and one set of parameter names: its SQL, where each of
     its parameters comes from in the SQL's order (a given value's name, or a literal already
@@ -421,7 +447,10 @@ class _Plan:
             source = bind.key if bind.key in keys else name if name in keys else None
             if source is None and bind.required:
                 raise exc.ArgumentError(f"a value is required for bind parameter {bind.key!r}")
-            binds[name] = (source, None if source else bind.effective_value, compiled._bind_processors.get(name))
+            process = compiled._bind_processors.get(name)
+            if process is not None and _sqlite_default_datetime(bind.type, dialect):
+                process = _sqlite_datetime(process)
+            binds[name] = (source, None if source else bind.effective_value, process)
         order = list(compiled.positiontup) if compiled.positional else list(binds)
         self.keys = None if compiled.positional else order
         self.sources: list[tuple[str | None, Any]] = []
