@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -185,15 +185,24 @@ _PARTICIPANT, _ACCOUNT, _TYPE, _BANK, _CLAIM, _EVENT = (
     table(model) for model in (Participant, KioskAccount, ClaimType, Bank, Claim, ClaimEvent)
 )
 _KEYED = _CLAIM.alias("keyed")
+_PARTICIPANT_READ = (
+    "id", "nib", "full_name", "birth_date", "email", "phone", "address", "postal_code", "balance", "reserved",
+    "card_status", "membership_start", "employment_end", "contact_confirmed_at", "email_verified_at", "language",
+)
+"""The participant's columns a claim reads (`requirements.Holder`, the form's holder name, the
+contact compared and confirmed, the messages' addressee)."""
+_TYPE_READ = ("code", "max_share_pct", "min_membership_years", "min_age", "waiting_months", "one_time",
+              "one_time_group", "full_balance", "requires_employment_end", "documents")
+"""The claim type's columns the requirements (`requirements.Kind`) and the form read."""
 _CLAIM_READ = ("id", "reference", "claim_type_code", "amount", "stage")
 """The columns of the participant's claims that the requirements read (`requirements.Filed`)."""
 _KEYED_READ = ("id", "participant_id", "reference", "claim_type_code", "amount", "stage", "created_at")
 """The columns of the claim made with the key that its receipt reads (`_Filed`)."""
 _CONTEXT = (
     core_select(
-        _PARTICIPANT, _ACCOUNT.c.id.label("account_id"), _ACCOUNT.c.status.label("account_status"),
-        _ACCOUNT.c.secret_hash.label("account_secret_hash"),
-        *(column.label(f"type_{column.name}") for column in _TYPE.c),
+        *(_PARTICIPANT.c[name] for name in _PARTICIPANT_READ), _ACCOUNT.c.id.label("account_id"),
+        _ACCOUNT.c.status.label("account_status"), _ACCOUNT.c.secret_hash.label("account_secret_hash"),
+        *(_TYPE.c[name].label(f"type_{name}") for name in _TYPE_READ),
         *(column.label(f"bank_{column.name}") for column in _BANK.c),
         *(_CLAIM.c[name].label(f"claim_{name}") for name in _CLAIM_READ),
         *(_KEYED.c[name].label(f"keyed_{name}") for name in _KEYED_READ),
@@ -225,11 +234,13 @@ _INSERT_EVENT = Prepared(insert(_EVENT))
 _NAMES = list(_CONTEXT.selected_columns.keys())
 _COLUMNS = {
     prefix: [(index, name.removeprefix(prefix)) for index, name in enumerate(_NAMES) if name.startswith(prefix)]
-    for prefix in ("account_", "type_", "bank_", "claim_", "keyed_")
+    for prefix in ("account_", "type_", "bank_", "keyed_")
 }
 _KEYS = {prefix: _NAMES.index(prefix + key) for prefix, key in (
-    ("account_", "id"), ("type_", "code"), ("bank_", "code"), ("claim_", "id"), ("keyed_", "id"))}
+    ("account_", "id"), ("type_", "code"), ("bank_", "code"), ("keyed_", "id"))}
 """Each joined table's primary key, None exactly when the outer join found no row."""
+_CLAIM_COLUMNS = [_NAMES.index(f"claim_{name}") for name in _CLAIM_READ]
+"""The participant's claims' columns in each row (the first one its id, None when they have none)."""
 
 
 @dataclass(frozen=True)
@@ -260,17 +271,18 @@ def _part(row: Any, prefix: str) -> SimpleNamespace | None:
 def _context(connection: Connection, participant_id: int, type_code: str, bank_code: str, key: str | None,
              lock: bool = False, earlier: _Context | None = None) -> _Context:
     """`lock`: the participant row stays locked until the transaction ends (PostgreSQL).
-    `earlier`: a context read before, returned as it is when the rows read now are the same."""
+    `earlier`: a context read before, returned as it is when the rows read now are the same.
+    Only the first row is converted whole (the others differ only in their claim's columns)."""
     fetched = (_CONTEXT_LOCKED if lock else _CONTEXT_READ).fetch(connection, {
         "participant_id": participant_id, "type_code": type_code, "bank_code": bank_code, "key": key or "",
     })
     if earlier is not None and fetched.raw == earlier.raw:
         return earlier
-    rows = fetched.rows()
-    if not rows:
+    found = fetched.first()
+    if found is None:
         raise NotFound("profile.not_found")
-    found = rows[0]
-    claims = [claim for claim in (_part(row, "claim_") for row in rows) if claim is not None]
+    claims = [SimpleNamespace(**dict(zip(_CLAIM_READ, values, strict=True)))
+              for values in fetched.columns(_CLAIM_COLUMNS) if values[0] is not None]
     return _Context(
         found, _part(found, "account_"), _part(found, "type_"), _part(found, "bank_"), claims,
         _part(found, "keyed_") if key else None, fetched.raw,
@@ -352,13 +364,13 @@ def _service_days(rt: Runtime, participant: Holder) -> int:
     return SLA_SMALL_DAYS if participant.balance <= rt.settings.small_balance_limit else SLA_LARGE_DAYS
 
 
-def _receipt(rt: Runtime, claim: _Filed, participant: Holder) -> Receipt:
+def _receipt(rt: Runtime, claim: _Filed, participant: Holder, contact_changed: tuple[str, ...] = ()) -> Receipt:
     created = as_utc(claim.created_at)
     days = _service_days(rt, participant)
     local_day = created.astimezone(rt.settings.zone).date()
     return Receipt(
         claim.reference or "", claim.claim_type_code, claim.amount, claim.stage, next_stage(claim.stage),
-        days, add_working_days(local_day, days), created,
+        days, add_working_days(local_day, days), created, contact_changed,
     )
 
 
@@ -505,8 +517,9 @@ def _insert(rt: Runtime, identity: Identity, draft: ClaimDraft, contact: Contact
             connection, rt, identity.nib, "claim.submitted", reference, type=clean.type_code,
             amount=clean.amount, bank=clean.bank_code, account=mask_tail(clean.account_number),
         )
-    receipt = _receipt(rt, SimpleNamespace(**{**values, "reference": reference}), participant)
-    return replace(receipt, contact_changed=tuple(changed))
+    filed = SimpleNamespace(reference=reference, claim_type_code=clean.type_code, amount=clean.amount, stage="agenda",
+                            created_at=now)
+    return _receipt(rt, filed, participant, tuple(changed))
 
 
 def claims_of(rt: Runtime, participant_id: int) -> list[ClaimView]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from functools import cached_property
 
@@ -36,7 +35,7 @@ class SecretHasher:
         self._dummy  # noqa: B018  (the cached property is computed and kept)
 
     def _peppered(self, secret: str | SecretStr) -> str:
-        return hmac.new(self._pepper.get_secret_value(), reveal(secret).encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self._pepper.get_secret_value(), reveal(secret).encode("utf-8"), "sha256").hex()
 
     def hash(self, secret: str | SecretStr) -> str:
         return self._hasher.hash(self._peppered(secret))

@@ -3,10 +3,10 @@ audit semantics of an ORM Session: its rows are inserted as it commits, and none
 it rolls back, not even into the next transaction on the same pooled connection. `db.Prepared`
 (the hot paths' statements on the DB-API cursor) reads, writes and fails as SQLAlchemy does."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, event, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from kidb_tui.db import Prepared
@@ -65,3 +65,23 @@ def test_a_prepared_statement_is_seen_by_listeners_and_fails_as_sqlalchemy_does(
             connection, {"low": "998"})
     assert [row.name for row in names] == ["Bank Uji"]
     assert [sql for sql in seen if sql != "BEGIN"] == ["INSERT", "INSERT", "INSERT", "SELECT"]
+
+
+def test_a_prepared_statement_stores_times_as_sqlalchemy_does(rt):
+    """The times a prepared statement binds (SQLite: its own formatting of a datetime) are stored
+    as SQLAlchemy's execution stores them: aware or naive, without microseconds, in year 999."""
+    table_ = table(AuditEvent)
+    add = Prepared(insert(table_))
+    moments = [datetime(2026, 12, 1, 3, 4, 5, 60, tzinfo=UTC), datetime(2026, 12, 1, 3, 4, 5),
+               datetime(999, 1, 2, 3, 4, 5, 999_999, tzinfo=timezone(timedelta(hours=7)))]
+    row = {"actor": "tester", "subject": "", "details": {}, "terminal_id": "", "branch": "", "prev_hash": "",
+           "row_hash": "", "entry_mac": ""}
+    with rt.transaction() as connection:
+        for n, moment in enumerate(moments):
+            add.run(connection, {**row, "at": moment, "action": f"test.prepared.{n}", "nonce": f"p{n}"})
+            connection.execute(insert(table_), {**row, "at": moment, "action": f"test.core.{n}", "nonce": f"c{n}"})
+    with rt.query() as connection:
+        stored = dict(connection.execute(text("SELECT action, CAST(at AS TEXT) FROM audit_event"
+                                              " WHERE action LIKE 'test.%'")).all())
+    assert [stored[f"test.prepared.{n}"] for n in range(3)] == [stored[f"test.core.{n}"] for n in range(3)]
+    assert len(set(stored.values())) == 3

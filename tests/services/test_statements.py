@@ -3,15 +3,16 @@ and ROLLBACK left out): the round trips bench/throughput.py sets beside the raw 
 claim. A PIN attempt that only counts is one statement (services/throttle.py)."""
 
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import bindparam, event, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InternalError
 
 from kidb_tui.db import Prepared
 from kidb_tui.models import Bank, table
 from kidb_tui.services import auth
-from kidb_tui.services.claims import submit_claim
+from kidb_tui.services.claims import receipt_for_key, submit_claim
 from tests.conftest import SITI, sign_in
 from tests.services.helpers import contact_of, draft
 
@@ -136,3 +137,50 @@ def test_a_prepared_statement_that_fails_leaves_the_next_one_working(demo_rt):
         with demo_rt.query() as connection:
             assert [row.name for row in names.rows(connection, {"code": "XYZ"})] == ["Bank XYZ"]
             assert names.rows(connection, {"code": "XY2"}) == []
+
+
+def test_a_claims_units_of_work_begin_and_end_on_the_driver(demo_rt):
+    """A claim's three units of work (the context read, the attempt, the claim's transaction)
+    begin and end on the DB-API connection: SQLAlchemy's Connection begins, commits and rolls
+    back none of them (its begin and commit cost about 15 µs a unit), and the claim is there."""
+    identity = sign_in(demo_rt, SITI)
+    form, contact = draft(demo_rt, SITI, "biaya_medis", "1.500.000"), contact_of(demo_rt, SITI)
+    ended: list[str] = []
+    listeners = {name: (lambda connection, name=name: ended.append(name)) for name in ("begin", "commit", "rollback")}
+    for name, listener in listeners.items():
+        event.listen(demo_rt.engine, name, listener)
+    try:
+        receipt = submit_claim(demo_rt, identity, form, contact, SITI.secret, "key-1")
+    finally:
+        for name, listener in listeners.items():
+            event.remove(demo_rt.engine, name, listener)
+    assert ended == []
+    assert receipt_for_key(demo_rt, identity, "key-1") == replace(receipt, contact_changed=())
+
+
+def test_a_failed_statement_caught_inside_a_transaction_leaves_it_whole(demo_rt):
+    """A driver error inside a unit of work begun on the driver does not end its transaction
+    (SQLAlchemy's handling would roll back a connection it believes outside one): on SQLite the
+    statements after it are still part of it, and a rollback undoes them all, before the error
+    and after; PostgreSQL refuses them in the failed transaction."""
+    bank = table(Bank)
+    add_bank = Prepared(insert(bank))
+    codes = Prepared(select(bank.c.code).where(bank.c.code >= bindparam("low"), bank.c.code <= bindparam("high"))
+                     .order_by(bank.c.code))
+    with demo_rt.one_connection():
+        with demo_rt.transaction() as connection:
+            add_bank.run(connection, {"code": "XY1", "name": "Bank XY1", "account_length": 10})
+        with pytest.raises(RuntimeError), demo_rt.transaction() as connection:
+            add_bank.run(connection, {"code": "XY2", "name": "Bank XY2", "account_length": 10})
+            with pytest.raises(IntegrityError):
+                add_bank.run(connection, {"code": "XY1", "name": "Bank XY1 again", "account_length": 10})
+            if demo_rt.engine.dialect.name == "sqlite":
+                add_bank.run(connection, {"code": "XY3", "name": "Bank XY3", "account_length": 10})
+                connection.execute(text("UPDATE bank SET name = 'renamed' WHERE code = 'XY1'"))
+            else:  # PostgreSQL refuses anything more in the failed transaction: it was not ended
+                with pytest.raises(InternalError, match="current transaction is aborted"):
+                    add_bank.run(connection, {"code": "XY3", "name": "Bank XY3", "account_length": 10})
+            raise RuntimeError("undo")
+        with demo_rt.query() as connection:
+            assert [row.code for row in codes.rows(connection, {"low": "XY1", "high": "XY3"})] == ["XY1"]
+            assert connection.execute(text("SELECT name FROM bank WHERE code = 'XY1'")).scalar() == "Bank XY1"
