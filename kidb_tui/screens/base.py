@@ -136,6 +136,14 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
                 and (self._layout_required or self._repaint_required or self._dirty_widgets)):
             self._on_timer_update()
 
+    def focus_now(self, widget: Widget) -> None:
+        """Focus `widget` and restyle it at once: Textual's `focus()` waits for the app's next
+        turn and the control restyles when its Focus event comes, both after the new screen's
+        first frame, which showed it unfocused (Textual's own auto focus does the same)."""
+        if widget.focusable:
+            widget.has_focus = True
+            self.set_focus(widget)
+
     # -- data ---------------------------------------------------------------------------------
 
     @property

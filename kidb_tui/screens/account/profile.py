@@ -65,6 +65,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
         contact = as_written(view.contact)
         for name in CONTACT_FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(contact, name)
+        if self.focused is None:
+            # Focused once it holds the address (its text selected, as typing replaces it).
+            self.focus_now(self.query_one("#address", Input))
         self.redraw()
 
     def _identity_rows(self, block: Block) -> Sheet:
@@ -83,7 +86,6 @@ class ProfileScreen(KioskScreen[ProfileView]):
         return self.t("profile.contact", confirmed_at=self.view.contact_confirmed_at)
 
     def on_mount(self) -> None:
-        self.query_one("#address", Input).focus()
         self.set_status(lambda: self.t("profile.hint"))
 
     @on(Input.Submitted)
