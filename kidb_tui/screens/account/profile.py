@@ -54,7 +54,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
             yield Block(self._identity_rows, id="profile-identity")
             yield Block(self._contact_heading, classes="section", id="contact-heading")
             for name in CONTACT_FIELDS:
-                yield FormField(name, Input(id=name, max_length=MAX_LENGTHS[name]))
+                # `-valid` is the class Textual's Input gives itself at its first value (no
+                # validators): given here, filling the fields does not restyle all four.
+                yield FormField(name, Input(id=name, max_length=MAX_LENGTHS[name], classes="-valid"))
             with Horizontal(classes="buttons"):
                 yield KeyButton("profile.save", id="save", variant="primary")
 
