@@ -49,3 +49,23 @@ async def test_the_first_frame_of_an_account_screen_is_its_finished_picture(make
         assert pictures, "the screen was never drawn"
         assert app.focused is not None or title_key == "balance.title"
         assert pictures[0] == _cells(app.screen)
+
+
+async def test_a_terminal_resized_after_the_screen_opened_still_lays_it_out_again(make_app):
+    """The Resize a screen's own first layout sends it is skipped; a real one is not: the claims
+    table takes the new width (the claim type's column grows) and the key bar the new bottom row."""
+    app = make_app(signed_in=BUDI)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        await ui.keys(pilot, "2")
+        await ui.until(pilot, lambda: ui.at(app, "status.title"))
+        await ui.settle(pilot)
+        narrow = [row for row in ui.lines(app) if row.strip().startswith("KIDB-")]
+        await pilot.resize_terminal(100, 30)
+        await ui.settle(pilot)
+        rows = ui.lines(app)
+        wide = [row for row in rows if row.strip().startswith("KIDB-")]
+        assert len(rows) == 30
+        assert ui.key_bar(app) == rows[-1].strip() != ""
+        assert len(wide[0].rstrip()) > len(narrow[0].rstrip())
+        assert "…" in narrow[0] and "…" not in wide[0]
