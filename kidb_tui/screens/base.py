@@ -5,6 +5,7 @@ busy database answered on the screen."""
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, cast
@@ -34,6 +35,9 @@ WAIT_SECONDS = 0.25
 """How long a new screen waits for its data before it is drawn without it (its loading state)."""
 BUSY_RETRY_SECONDS = 3.0
 """After a busy database kept a screen from loading its data, it tries again this much later."""
+OPENING_SECONDS = 0.2
+"""How long after its first frame a new screen draws what changed at once, not at Textual's
+next update tick (see `TerminalScreen.on_idle`)."""
 BACKGROUND = "background"
 """Worker group for work that does not hold back the keys typed after it (see TerminalApp)."""
 _CONTROLS = "Input, Button, Select, Checkbox, TextArea, RadioSet, OptionList, DataTable"
@@ -65,6 +69,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
         self._suspended = False
+        self._opening_until = 0.0
 
     @property
     def terminal(self) -> TerminalApp:
@@ -112,6 +117,32 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             await asyncio.wait_for(self._arrived.wait(), WAIT_SECONDS)
         if self._first_view is not None and self.view is None:
             self._apply(self._first_view)
+
+    # -- frames -------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A screen's first layout sends the screen a Resize of the size it was just laid out
+        at, and Textual would lay out and draw the whole screen again (and the screens under
+        it): skipped when the size is the one laid out. A real resize goes through."""
+        if event.size == self._compositor.size:
+            event.prevent_default()
+
+    def on_idle(self, event: events.Idle) -> None:
+        """While the screen opens, what its first frame set off (each widget's first size,
+        the focused control's restyle) is drawn as soon as the screen is idle: Textual waits
+        for the next tick of the screen's update timer, which a new screen starts only then,
+        a whole period (1/60 s) later. After OPENING_SECONDS Textual's pacing applies."""
+        if (time.monotonic() < self._opening_until and self.is_current and not self.app._batch_count
+                and (self._layout_required or self._repaint_required or self._dirty_widgets)):
+            self._on_timer_update()
+
+    def focus_now(self, widget: Widget) -> None:
+        """Focus `widget` and restyle it at once: Textual's `focus()` waits for the app's next
+        turn and the control restyles when its Focus event comes, both after the new screen's
+        first frame, which showed it unfocused (Textual's own auto focus does the same)."""
+        if widget.focusable:
+            widget.has_focus = True
+            self.set_focus(widget)
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -274,6 +305,8 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             # a switch to a new mode sends it (`App._init_mode`, then `App.switch_mode`).
             message.refresh_styles = self._suspended
             self._suspended = False
+            if not self._opening_until:
+                self._opening_until = time.monotonic() + OPENING_SECONDS
         try:
             await super()._dispatch_message(message)
         except SystemBusy:

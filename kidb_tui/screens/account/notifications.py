@@ -58,7 +58,7 @@ class NotificationsScreen(KioskScreen[Inbox]):
         self.query_one("#inbox-detail").display = bool(view.items)
         if view.items:
             inbox.highlighted = min(self._highlighted, len(view.items) - 1)
-            inbox.focus()
+            self.focus_now(inbox)
         self.query_one("#inbox-count", Block).refresh(layout=True)
         self.refresh_bindings()
 

@@ -54,7 +54,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
             yield Block(self._identity_rows, id="profile-identity")
             yield Block(self._contact_heading, classes="section", id="contact-heading")
             for name in CONTACT_FIELDS:
-                yield FormField(name, Input(id=name, max_length=MAX_LENGTHS[name]))
+                # `-valid` is the class Textual's Input gives itself at its first value (no
+                # validators): given here, filling the fields does not restyle all four.
+                yield FormField(name, Input(id=name, max_length=MAX_LENGTHS[name], classes="-valid"))
             with Horizontal(classes="buttons"):
                 yield KeyButton("profile.save", id="save", variant="primary")
 
@@ -65,6 +67,9 @@ class ProfileScreen(KioskScreen[ProfileView]):
         contact = as_written(view.contact)
         for name in CONTACT_FIELDS:
             self.query_one(f"#{name}", Input).value = getattr(contact, name)
+        if self.focused is None:
+            # Focused once it holds the address (its text selected, as typing replaces it).
+            self.focus_now(self.query_one("#address", Input))
         self.redraw()
 
     def _identity_rows(self, block: Block) -> Sheet:
@@ -83,7 +88,6 @@ class ProfileScreen(KioskScreen[ProfileView]):
         return self.t("profile.contact", confirmed_at=self.view.contact_confirmed_at)
 
     def on_mount(self) -> None:
-        self.query_one("#address", Input).focus()
         self.set_status(lambda: self.t("profile.hint"))
 
     @on(Input.Submitted)

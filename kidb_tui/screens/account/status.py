@@ -25,6 +25,8 @@ from kidb_tui.widgets.timeline import timeline_notes, timeline_text
 TYPE_WIDTHS = (8, 40)
 """The claim-type column takes the room the other columns leave, within these bounds (an
 ellipsis marks a cut name): reference, amount and stage are never cut from 60 columns up."""
+CARD_WIDTH = 100
+"""A kiosk card's maximum width (`KioskScreen .card` in styles/base.tcss)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class StatusScreen(KioskScreen[Claims]):
     def __init__(self) -> None:
         super().__init__()
         self._row = 0
+        self._filled_for = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="card", id="status-body"):
@@ -54,8 +57,11 @@ class StatusScreen(KioskScreen[Claims]):
         return Claims(tuple(claims.claims_of(self.rt, self.identity.participant_id)), tuple(reference.claim_types(self.rt)))
 
     def show(self, view: Claims) -> None:
-        self.query_one("#claims").display = bool(view.claims)
+        table = self.query_one("#claims", DataTable)
+        table.display = bool(view.claims)
         self._fill()
+        if view.claims:
+            self.focus_now(table)
 
     def after_relabel(self) -> None:
         self._fill()
@@ -66,13 +72,19 @@ class StatusScreen(KioskScreen[Claims]):
         return next((info.name(language) for info in self.view.types if info.code == code), code)
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._fill()
+        if self._room() != self._filled_for:
+            self._fill()
+
+    def _room(self) -> int:
+        """The width of the table's card: laid out, or (before the first layout) the screen's
+        width less the card's padding, within its maximum width (styles/base.tcss)."""
+        return self.query_one("#status-body").content_size.width or min(self.app.size.width, CARD_WIDTH) - 2
 
     def _type_width(self, *columns: list[str]) -> int:
         """What the table's width leaves for the type column after the other `columns` (each a
         list of its texts) and every column's padding."""
         table = self.query_one("#claims", DataTable)
-        room = self.query_one("#status-body").content_size.width or self.size.width - 2
+        room = self._room()
         used = sum(max(map(len, texts)) for texts in columns) + 2 * table.cell_padding * (len(columns) + 1)
         low, high = TYPE_WIDTHS
         return max(low, min(high, room - used - 1))
@@ -81,6 +93,7 @@ class StatusScreen(KioskScreen[Claims]):
         if self.view is None:
             return
         table = self.query_one("#claims", DataTable)
+        self._filled_for = self._room()
         rows = [(claim.reference, self._type_name(claim.type_code), format_rupiah(claim.current_amount),
                  self.t(f"timeline.short.{claim.stage}")) for claim in self.view.claims]
         headings = [self.t(f"status.col_{name}") for name in ("reference", "type", "amount", "stage")]
@@ -95,7 +108,6 @@ class StatusScreen(KioskScreen[Claims]):
                           Text(amount, justify="right"), Text(stage))
         if self.view.claims:
             table.move_cursor(row=min(self._row, len(self.view.claims) - 1))
-            table.focus()
         self.redraw()
 
     def _current(self) -> ClaimView | None:
@@ -137,8 +149,9 @@ class StatusScreen(KioskScreen[Claims]):
                      Text(""), legend)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._row = event.cursor_row
-        self.redraw()
+        if event.cursor_row != self._row:
+            self._row = event.cursor_row
+            self.redraw()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -41,7 +41,7 @@ class VerifyEmailScreen(KioskScreen[EmailStatus]):
             widget.display = usable
         self.query_one("#verify-state", Block).refresh(layout=True)
         if usable:
-            self.query_one("#email_code", Input).focus()
+            self.focus_now(self.query_one("#email_code", Input))
 
     def _state(self, block: Block) -> str:
         view = self.view
