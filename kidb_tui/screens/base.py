@@ -9,14 +9,17 @@ from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from textual import events, on, work
+from textual import events, messages, on, work
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.widgets._toast import ToastRack
 
 from kidb_tui.errors import DomainError, FormErrors, SystemBusy
 from kidb_tui.screens.messages import ViewLoaded, ViewT
@@ -65,6 +68,8 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
         self._resumed = False
+        self._laid_out_at = float("-inf")
+        """When the last whole layout began (textual._time.get_time)."""
 
     @property
     def terminal(self) -> TerminalApp:
@@ -261,6 +266,37 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             field.clear_error()
         self.set_status("")
 
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        """Textual's layout, less the layout it asks for itself: arranging sets each widget's
+        virtual size to what was just arranged, and that size requests another layout of the
+        screen (a second full layout and frame for every new screen). Requests made before a
+        layout stand, except before the screen's first (nothing was arranged, so nothing cached);
+        a layout that shows or hides a scrollbar keeps them all (the second layout fits the
+        scrollbar in)."""
+        nodes = self._layout_nodes()
+        first = not self._compositor.size
+        before = set() if first else {id(node) for node in nodes if node._layout_required}
+        scrollbars = [_scrollbars(node) for node in nodes]
+        if not scroll or self._layout_widgets:
+            self._laid_out_at = get_time()
+        super()._refresh_layout(size, scroll)
+        if any(_scrollbars(node) != shown for node, shown in zip(nodes, scrollbars, strict=True)):
+            return
+        for node in self._layout_nodes():
+            if node._layout_required and id(node) not in before:
+                node._layout_required = False
+
+    def _extend_compose(self, widgets: list[Widget]) -> None:
+        """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
+        later whenever there is no notification (the first time, that was a layout of its own)."""
+        super()._extend_compose(widgets)
+        for widget in widgets:
+            if isinstance(widget, ToastRack):
+                widget.display = False
+
+    def _layout_nodes(self) -> list[Widget]:
+        return [self, *self.walk_children(Widget)]
+
     async def _dispatch_message(self, message: Message) -> None:
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
         database is expected, so it is answered here and the screen goes on; an error while
@@ -270,6 +306,12 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             # the whole screen again (about half a new screen's style work) with nothing changed.
             self._resumed = True
             message.refresh_styles = False
+        if isinstance(message, messages.Layout) and message.time < self._laid_out_at:
+            return  # asked for before the last whole layout, which has done it
+        if isinstance(message, events.Resize) and message.size == self._compositor.size:
+            # Laid out at this size already: Textual lays a screen out again when its own first
+            # layout reports the screen's size to it, and when the terminal repeats its size.
+            return
         try:
             await super()._dispatch_message(message)
         except SystemBusy:
@@ -312,3 +354,7 @@ class KioskScreen(TerminalScreen[ViewT]):
     def _title_text(self) -> str:
         title = f"KIDB · {self.t(self.TITLE_KEY)}"
         return f"{title}  —  {self._identity.full_name}" if self._identity else title
+
+
+def _scrollbars(widget: Widget) -> tuple[bool, bool]:
+    return widget.show_horizontal_scrollbar, widget.show_vertical_scrollbar
