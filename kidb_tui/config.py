@@ -239,41 +239,47 @@ The pydantic model that checks them (kidb_tui/options_model.py) is built from th
 
 @dataclass(frozen=True)
 class Options:
-    """The validated options (`load_options`); the same fields, in the same order, as RULES."""
+    """The validated options (`load_options`); the same fields, in the same order, as RULES, whose
+    defaults they take (`defaults()`)."""
 
-    database_url: str | None = None
-    data_dir: Path | None = None
-    pepper_file: Path | None = None
-    audit_key_file: Path | None = None
-    language: Literal["id", "en"] = "id"
-    timezone: str = DEFAULT_TIMEZONE
-    log_format: Literal["kv", "json"] = "kv"
-    argon2_memory_kib: int = 19 * 1024
-    argon2_time_cost: int = 2
-    argon2_parallelism: int = 1
-    lock_threshold: int = 5
-    lock_minutes: int = 30
-    terminal_failure_limit: int = 10
-    terminal_window_minutes: int = 10
-    failure_delay: float = 1.0
-    supervisor_threshold: int = 50_000_000
-    idle_seconds: int = 180
-    idle_warning_seconds: int = 20
-    session_limit_seconds: int = 1800
-    audit_checkpoint_seconds: int = 300
-    audit_seal_seconds: float = 5.0
-    terminal_id: str = ""
-    branch: str = ""
-    smtp_url: str = ""
-    smtp_password_file: Path | None = None
-    mail_from: str = "kidb@localhost"
-    mail_file: Path | None = None
-    webhook_url: str = ""
-    webhook_key_file: Path | None = None
-    notify_max_attempts: int = 8
-    notify_retry_seconds: int = 60
-    memory_merge: bool = True
-    host_spares: int = 2
+    database_url: str | None
+    data_dir: Path | None
+    pepper_file: Path | None
+    audit_key_file: Path | None
+    language: Literal["id", "en"]
+    timezone: str
+    log_format: Literal["kv", "json"]
+    argon2_memory_kib: int
+    argon2_time_cost: int
+    argon2_parallelism: int
+    lock_threshold: int
+    lock_minutes: int
+    terminal_failure_limit: int
+    terminal_window_minutes: int
+    failure_delay: float
+    supervisor_threshold: int
+    idle_seconds: int
+    idle_warning_seconds: int
+    session_limit_seconds: int
+    audit_checkpoint_seconds: int
+    audit_seal_seconds: float
+    terminal_id: str
+    branch: str
+    smtp_url: str
+    smtp_password_file: Path | None
+    mail_from: str
+    mail_file: Path | None
+    webhook_url: str
+    webhook_key_file: Path | None
+    notify_max_attempts: int
+    notify_retry_seconds: int
+    memory_merge: bool
+    host_spares: int
+
+
+def defaults() -> dict[str, Any]:
+    """Every option's default value, by name (RULES')."""
+    return {name: rule.default for name, rule in RULES.items()}
 
 
 def broken_rule(name: str, value: Any) -> str | None:
@@ -321,7 +327,7 @@ def _plain(rule: Rule, value: Any) -> Any:
 def _plainly_valid(values: dict[str, Any]) -> Options | None:
     """The Options of `values` when every value is plainly valid, without pydantic (the kiosk
     reads its settings before its first frame); None when the model must decide (and word why not)."""
-    taken: dict[str, Any] = {}
+    taken = defaults()
     for name, value in values.items():
         rule = RULES.get(name)
         plain = _UNSURE if rule is None else _plain(rule, value)

@@ -157,6 +157,11 @@ class TerminalApp(App[None]):
         else:
             super()._display(screen, renderable)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Rich's console takes the terminal's size: without one it asks the operating system
+        for it (three `ioctl`s) each time a renderable is measured, hundreds of times a table."""
+        self.console.size = (event.size.width, event.size.height)
+
     def signed_in_user(self) -> object | None:
         raise NotImplementedError
 

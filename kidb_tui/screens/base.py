@@ -69,7 +69,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._loaded = asyncio.Event()
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
-        self._resumed = False
+        self._suspended = False
         self._laid_out_at = float("-inf")
         """When the last whole layout began (textual._time.get_time)."""
 
@@ -318,14 +318,18 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
         database is expected, so it is answered here and the screen goes on; an error while
         the screen is built (compose, mount) still stops it, and the app closes that screen."""
-        if isinstance(message, events.ScreenResume) and not self._resumed:
-            # A screen just pushed: Textual styled each node as it was mounted, and would style
-            # the whole screen again (about half a new screen's style work) with nothing changed.
-            self._resumed = True
-            message.refresh_styles = False
-        if isinstance(message, messages.Layout) and message.time < self._laid_out_at:
+        if isinstance(message, events.ScreenSuspend):
+            self._suspended = True
+        elif isinstance(message, events.ScreenResume):
+            # Textual styles the whole screen again on every resume (about half a new screen's
+            # style work): needed when it comes back from under another screen, not when it was
+            # just pushed (each node was styled as it was mounted) nor on the second resume that
+            # a switch to a new mode sends it (`App._init_mode`, then `App.switch_mode`).
+            message.refresh_styles = self._suspended
+            self._suspended = False
+        elif isinstance(message, messages.Layout) and message.time < self._laid_out_at:
             return  # asked for before the last whole layout, which has done it
-        if isinstance(message, events.Resize) and message.size == self._compositor.size:
+        elif isinstance(message, events.Resize) and message.size == self._compositor.size:
             # Laid out at this size already: Textual lays a screen out again when its own first
             # layout reports the screen's size to it, and when the terminal repeats its size.
             return

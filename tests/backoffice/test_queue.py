@@ -116,3 +116,41 @@ async def test_a_long_queue_comes_a_page_at_a_time(make_bo, demo_rt, monkeypatch
         assert ui.t("bo.key.next_page") not in ui.keys_offered(app)
         await ui.keys(pilot, "f6")
         assert _names(app) == ["Budi Santoso"]
+
+
+async def test_the_queue_is_read_once_as_it_opens_and_again_when_the_officer_comes_back(make_bo, monkeypatch):
+    reads = []
+    real = review.queue
+    monkeypatch.setattr(review, "queue", lambda *args, **kwargs: reads.append(args[1:]) or real(*args, **kwargs))
+    app = make_bo()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.keys(pilot, *ANI[0], "enter", *ANI[1], "enter")
+        await ui.until(pilot, lambda: _names(app) == ["Budi Santoso", "Joko Susilo"])
+        await ui.settle(pilot)
+        assert len(reads) == 1
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "bo.detail.title")
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "bo.queue.title") and _names(app) == ["Budi Santoso", "Joko Susilo"]
+        assert len(reads) == 2
+
+
+async def test_drawing_the_queue_never_asks_the_terminal_its_size(make_bo, monkeypatch):
+    """Rich asks the operating system for the terminal's size (three ioctls) whenever it measures
+    a renderable and its console has no size of its own: hundreds of times for a table."""
+    import rich.console
+
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        asked = []
+        real = rich.console.os.get_terminal_size
+        monkeypatch.setattr(rich.console.os, "get_terminal_size", lambda *fd: asked.append(fd) or real(*fd))
+        await ui.keys(pilot, "1")
+        await ui.keys(pilot, "0")
+        assert _names(app) == ["Budi Santoso", "Joko Susilo"]
+        assert asked == []
+        assert tuple(app.console.size) == (80, 24)
+        await pilot.resize_terminal(100, 30)
+        await ui.settle(pilot)
+        assert tuple(app.console.size) == (100, 30)

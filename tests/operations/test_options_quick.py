@@ -36,8 +36,16 @@ def _model_options(values: dict) -> Options | None:
 
 def test_the_model_and_the_options_have_the_same_fields_and_defaults():
     assert list(OptionsModel.model_fields) == [f.name for f in fields(Options)] == list(RULES)
-    assert Options() == _model_options({})
-    assert all(RULES[name].default == getattr(Options(), name) for name in RULES)
+    assert config._plainly_valid({}) == _model_options({}) == Options(**config.defaults())
+
+
+def test_the_settings_defaults_are_the_options_defaults():
+    """A Settings made without arguments (tests, the demo) has the defaults an operator gets."""
+    made, loaded = config.Settings(), config.load_settings(loaded=config.Loaded(Options(**config.defaults()), {}, None))
+    shared = [f.name for f in fields(config.Settings) if f.name in RULES and f.name != "database_url"]
+    assert len(shared) > 20
+    assert {name: getattr(made, name) for name in shared} == {name: getattr(loaded, name) for name in shared}
+    assert (made.argon2, made.failure_delay_base) == (loaded.argon2, loaded.failure_delay_base)
 
 
 @settings(max_examples=400, deadline=None)

@@ -85,6 +85,9 @@ def _cell(text: str, justify: str = "left") -> Text:
 class QueueScreen(BackofficeScreen[QueueView]):
     TITLE_KEY = "bo.queue.title"
     HELP_TOPIC = "queue"
+    AUTO_FOCUS = "QueueTable"
+    """Focused as the screen is composed: a `focus()` in `on_mount` lands after the first frame
+    and restyles, lays out and draws the whole queue a second time."""
     BINDINGS = [
         Binding("f1", "app.help", "key.help", show=False),  # hides the F1 of BackofficeScreen (no room), still works
         Binding("0", "stage(0)", "bo.key.stage", key_display="0-6"),
@@ -102,6 +105,7 @@ class QueueScreen(BackofficeScreen[QueueView]):
         super().__init__()
         self.request = QueueRequest()
         self._choices: dict[str, list[str]] = {}
+        self._covered = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue", classes="card"):
@@ -117,7 +121,6 @@ class QueueScreen(BackofficeScreen[QueueView]):
     def on_mount(self) -> None:
         self._columns()
         self.query_one("#queue-empty").display = False
-        self.query_one(QueueTable).focus()
 
     def load(self) -> QueueView:
         request = self.request
@@ -138,8 +141,13 @@ class QueueScreen(BackofficeScreen[QueueView]):
             self._filters(self.view, relabel=True)
             self._rows(self.view)
 
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+
     def on_screen_resume(self) -> None:
-        if self.view is not None:
+        """Read again when the officer comes back (a claim may have moved meanwhile); not when
+        the queue first shows, whose data was read as it opened."""
+        if self._covered and self.view is not None:
             self.reload()
 
     def _columns(self) -> None:
