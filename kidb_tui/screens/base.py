@@ -291,8 +291,9 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Self:
         """Textual's refresh, less the layout and full repaint its mount asks for once every
-        widget mounted is on the screen already (arranged by a layout since, and drawn): the
-        app awaits its first screen's mount twice more after that screen's first layout."""
+        widget mounted is on the screen already (arranged by a layout since, and drawn) or
+        hidden: the app awaits its first screen's mount twice more after that screen's first
+        layout."""
         if layout and not regions and not recompose and self._mount_arranged(sys._getframe(1)):
             return self
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
@@ -301,7 +302,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         if caller.f_code is not _AWAIT_MOUNT:
             return False
         mounted = getattr(caller.f_locals.get("self"), "_widgets", ())
-        return bool(mounted) and all(widget in self._compositor for widget in mounted)
+        return bool(mounted) and all(widget in self._compositor or not widget.display for widget in mounted)
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
