@@ -117,13 +117,23 @@ async def _handled(nodes: list[MessagePump], timeout: float) -> None:
     # The Callback event itself, not call_later: that wraps `arrived` in a new partial for each node,
     # whose parameters Textual counts with inspect.signature every time (milliseconds a transition).
     for node in nodes:
-        if node.post_message(events.Callback(callback=arrived)):
+        if not _idle(node) and node.post_message(events.Callback(callback=arrived)):
             left += 1
     if left:
         try:
             await asyncio.wait_for(done.wait(), timeout)
         except TimeoutError:
             return
+
+
+def _idle(node: MessagePump) -> bool:
+    """Whether a node's message loop waits on its empty queue, with nothing begun and nothing
+    left to do after a message (Textual's idle callbacks): it has handled everything, so it
+    needs no callback to say so (most of a screen's nodes, most keys; each callback woke the
+    node's loop and its idle handling)."""
+    waiting = getattr(node._message_queue.ready_event, "_waiters", None)  # asyncio.Event's waiting futures
+    return (node._message_queue.empty() and bool(waiting) and node._pending_message is None
+            and not node._next_callbacks)
 
 
 async def _finished(worker: object) -> None:

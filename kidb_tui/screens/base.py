@@ -5,19 +5,24 @@ busy database answered on the screen."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from contextlib import suppress
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, cast
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any, Generic, Self, cast
 
-from textual import events, on, work
+from textual import events, messages, on, work
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Input
+from textual.widgets._toast import ToastRack
 
 from kidb_tui.errors import DomainError, FormErrors, SystemBusy
 from kidb_tui.screens.messages import ViewLoaded, ViewT
@@ -70,6 +75,8 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._first_view: ViewT | None = None
         self._suspended = False
         self._opening_until = 0.0
+        self._laid_out_at = float("-inf")
+        """When the last whole layout began (textual._time.get_time)."""
 
     @property
     def terminal(self) -> TerminalApp:
@@ -119,13 +126,6 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             self._apply(self._first_view)
 
     # -- frames -------------------------------------------------------------------------------
-
-    def on_resize(self, event: events.Resize) -> None:
-        """A screen's first layout sends the screen a Resize of the size it was just laid out
-        at, and Textual would lay out and draw the whole screen again (and the screens under
-        it): skipped when the size is the one laid out. A real resize goes through."""
-        if event.size == self._compositor.size:
-            event.prevent_default()
 
     def on_idle(self, event: events.Idle) -> None:
         """While the screen opens, what its first frame set off (each widget's first size,
@@ -292,6 +292,53 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             field.clear_error()
         self.set_status("")
 
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        """Textual's layout, less the layout it asks for itself: arranging sets each widget's
+        virtual size to what was just arranged, and that size requests another layout of the
+        screen (a second full layout and frame for every new screen). Requests made before a
+        layout stand, except before the screen's first (nothing was arranged, so nothing cached);
+        a layout that shows or hides a scrollbar keeps them all (the second layout fits the
+        scrollbar in)."""
+        nodes = self._layout_nodes()
+        first = not self._compositor.size
+        before = set() if first else {id(node) for node in nodes if node._layout_required}
+        scrollbars = [_scrollbars(node) for node in nodes]
+        if not scroll or self._layout_widgets:
+            self._laid_out_at = get_time()
+        super()._refresh_layout(size, scroll)
+        if any(_scrollbars(node) != shown for node, shown in zip(nodes, scrollbars, strict=True)):
+            return
+        for node in self._layout_nodes():
+            if node._layout_required and id(node) not in before:
+                node._layout_required = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """Textual's refresh, less the layout and full repaint its mount asks for once every
+        widget mounted is on the screen already (arranged by a layout since, and drawn) or
+        hidden: the app awaits its first screen's mount twice more after that screen's first
+        layout."""
+        if layout and not regions and not recompose and self._mount_arranged(sys._getframe(1)):
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _mount_arranged(self, caller: FrameType) -> bool:
+        if caller.f_code is not _AWAIT_MOUNT:
+            return False
+        mounted = getattr(caller.f_locals.get("self"), "_widgets", ())
+        return bool(mounted) and all(widget in self._compositor or not widget.display for widget in mounted)
+
+    def _extend_compose(self, widgets: list[Widget]) -> None:
+        """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
+        later whenever there is no notification (the first time, that was a layout of its own)."""
+        super()._extend_compose(widgets)
+        for widget in widgets:
+            if isinstance(widget, ToastRack):
+                widget.display = False
+
+    def _layout_nodes(self) -> list[Widget]:
+        return [self, *self.walk_children(Widget)]
+
     async def _dispatch_message(self, message: Message) -> None:
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
         database is expected, so it is answered here and the screen goes on; an error while
@@ -307,6 +354,12 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             self._suspended = False
             if not self._opening_until:
                 self._opening_until = time.monotonic() + OPENING_SECONDS
+        elif isinstance(message, messages.Layout) and message.time < self._laid_out_at:
+            return  # asked for before the last whole layout, which has done it
+        elif isinstance(message, events.Resize) and message.size == self._compositor.size:
+            # Laid out at this size already: Textual lays a screen out again when its own first
+            # layout reports the screen's size to it, and when the terminal repeats its size.
+            return
         try:
             await super()._dispatch_message(message)
         except SystemBusy:
@@ -349,3 +402,13 @@ class KioskScreen(TerminalScreen[ViewT]):
     def _title_text(self) -> str:
         title = f"KIDB · {self.t(self.TITLE_KEY)}"
         return f"{title}  —  {self._identity.full_name}" if self._identity else title
+
+
+def _scrollbars(widget: Widget) -> tuple[bool, bool]:
+    return widget.show_horizontal_scrollbar, widget.show_vertical_scrollbar
+
+
+_AWAIT_MOUNT = next((code for code in AwaitMount.__await__.__code__.co_consts
+                     if isinstance(code, CodeType) and code.co_name == "await_mount"), None)
+"""The code of Textual's wait for a mount, which then lays its parent out again (None if a later
+Textual has none of that name: its layout request is then simply honoured)."""

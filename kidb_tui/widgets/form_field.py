@@ -108,7 +108,9 @@ class FormField(Translated, Widget):
         return textwrap.wrap(f"! {message}", max(self.size.width - LABEL_WIDTH, 20)) or [f"! {message}"]
 
     def _fit(self) -> None:
-        self.styles.height = self.control_rows() + len(self._error_lines())
+        rows = self.control_rows() + len(self._error_lines())
+        if self.styles.height is None or self.styles.height.cells != rows:  # a new height lays the screen out
+            self.styles.height = rows
         self.refresh()
 
     def on_resize(self, _event: events.Resize) -> None:

@@ -52,3 +52,29 @@ async def test_nib_enter_nik_in_one_burst_during_activation_puts_the_nik_in_its_
         assert any(line.endswith(RINA.nik) and RINA.nib not in line for line in fields), ui.text(app)
         assert not any(RINA.nib + RINA.nik[:1] in line for line in fields), ui.text(app)
         assert ui.focused_value(app) == RINA.nik
+
+
+async def test_a_key_typed_ahead_waits_only_on_the_parts_of_the_screen_still_at_work(make_app, monkeypatch):
+    """Before handing on each key the type-ahead asks every part of the screen still handling
+    messages to say when it is done; the parts waiting idle are not asked (each question woke
+    them, about twenty per key on the login screen)."""
+    from textual import events
+    from textual.message_pump import MessagePump
+
+    asked = []
+    post = MessagePump.post_message
+
+    def counted(self, message):
+        if isinstance(message, events.Callback) and getattr(message.callback, "__name__", "") == "arrived":
+            asked.append(self)
+        return post(self, message)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        await pilot.pause()
+        parts = len([app, app.screen, *app.screen.walk_children()])
+        monkeypatch.setattr(MessagePump, "post_message", counted)
+        await ui.burst(pilot, *SITI.nib)
+        assert ui.row_after(app, NIB_LABEL) == SITI.nib
+    assert len(asked) < len(SITI.nib) * parts / 4

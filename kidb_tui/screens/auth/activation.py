@@ -19,6 +19,7 @@ from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import auth
 from kidb_tui.services.auth import Identity
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import KeyButton
 
 
@@ -28,9 +29,9 @@ class ActivationScreen(NewSecretScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="activation-box", classes="card auth-form"):
             yield self.say("activation.intro", classes="intro")
-            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="activation.nib_placeholder")
-            yield FormField("nik", Input(id="nik", max_length=20), placeholder_key="activation.nik_placeholder")
-            yield FormField("birth_date", Input(id="birth_date", max_length=10),
+            yield FormField("nib", LineInput(id="nib", max_length=20), placeholder_key="activation.nib_placeholder")
+            yield FormField("nik", LineInput(id="nik", max_length=20), placeholder_key="activation.nik_placeholder")
+            yield FormField("birth_date", LineInput(id="birth_date", max_length=10),
                             placeholder_key="activation.birth_date_placeholder")
             yield from self.secret_fields()
             with Horizontal(classes="buttons"):

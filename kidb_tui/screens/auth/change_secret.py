@@ -13,6 +13,7 @@ from kidb_tui.screens.auth.new_secret import NewSecretScreen
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import auth
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import KeyButton
 
 
@@ -22,7 +23,7 @@ class ChangeSecretScreen(NewSecretScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="change-box", classes="card auth-form"):
             yield self.say("change.intro", classes="intro")
-            yield FormField("secret_current", Input(id="secret_current", password=True, max_length=128),
+            yield FormField("secret_current", LineInput(id="secret_current", password=True, max_length=128),
                             placeholder_key="change.current_placeholder")
             yield from self.secret_fields("change.new_secret", "change.new_secret_confirm")
             with Horizontal(classes="buttons"):

@@ -19,6 +19,7 @@ from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import BACKGROUND, KioskScreen
 from kidb_tui.screens.messages import SignedIn
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import KeyButton
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ class LoginScreen(KioskScreen[None]):
         with Vertical(id="login-box", classes="card"):
             yield self.say("login.welcome", classes="lead")
             yield self.say("login.instructions", classes="hint")
-            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
-            yield FormField("secret", Input(id="secret", password=True, max_length=128),
+            yield FormField("nib", LineInput(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
+            yield FormField("secret", LineInput(id="secret", password=True, max_length=128),
                             placeholder_key="login.secret_placeholder")
             yield self.say("login.secret_hint", classes="hint", id="secret-hint")
             with Horizontal(classes="buttons"):

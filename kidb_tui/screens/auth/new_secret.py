@@ -15,6 +15,7 @@ from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.services.secret_policy import KINDS
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import Translated
 
 SECRET_FIELDS = ("secret", "secret_confirm", "secret_kind")
@@ -64,9 +65,9 @@ class NewSecretScreen(KioskScreen[None]):
         """The kind choice, the policy in two lines, and the new secret typed twice."""
         yield FormField("secret_kind", SecretKindChoice(), label_key="policy.kind_label")
         yield self.say("policy.rules", classes="policy")
-        yield FormField("secret", Input(id="secret", password=True, max_length=128), label_key=new_label_key,
+        yield FormField("secret", LineInput(id="secret", password=True, max_length=128), label_key=new_label_key,
                         placeholder_key="policy.pin_placeholder")
-        yield FormField("secret_confirm", Input(id="secret_confirm", password=True, max_length=128),
+        yield FormField("secret_confirm", LineInput(id="secret_confirm", password=True, max_length=128),
                         label_key=repeat_label_key, placeholder_key="policy.repeat_placeholder")
 
     @on(RadioSet.Changed, "#secret_kind")

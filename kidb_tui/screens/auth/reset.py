@@ -15,6 +15,7 @@ from kidb_tui.screens.messages import SignedIn
 from kidb_tui.services import reset_codes
 from kidb_tui.services.auth import Identity
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import KeyButton
 
 
@@ -24,8 +25,8 @@ class ResetScreen(NewSecretScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="reset-box", classes="card auth-form", can_focus=False):
             yield self.say("reset.intro", classes="intro")
-            yield FormField("nib", Input(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
-            yield FormField("reset_code", Input(id="reset_code", max_length=12), placeholder_key="reset.code_placeholder")
+            yield FormField("nib", LineInput(id="nib", max_length=20), placeholder_key="login.nib_placeholder")
+            yield FormField("reset_code", LineInput(id="reset_code", max_length=12), placeholder_key="reset.code_placeholder")
             yield from self.secret_fields("reset.new_secret", "reset.new_secret_confirm")
             with Horizontal(classes="buttons"):
                 yield KeyButton("reset.submit", id="submit", variant="primary")

@@ -1,0 +1,78 @@
+"""How often a screen is laid out (each layout arranges every widget, and is followed by a
+frame): a new screen once, not again for the layout Textual asks for itself nor when the
+terminal repeats its size; a key typed into a login field never (the CPU of a crowd of
+terminals logging in at once, bench/ssh_profile.py). The screens still look as before: their
+snapshots, including a form that grows a scrollbar after its errors (test_claim_screens.py)."""
+
+from textual import events
+from textual.screen import Screen
+
+from kidb_tui.screens.base import TerminalScreen
+from tests import ui
+from tests.conftest import SITI
+
+NIB_LABEL = "NIB (nomor peserta)"
+
+
+def _count_layouts(monkeypatch) -> list[str]:
+    """The class name of each screen laid out from now on."""
+    laid_out: list[str] = []
+    layout = Screen._refresh_layout
+
+    def counted(self, size=None, scroll=False):
+        if not scroll:
+            laid_out.append(type(self).__name__)
+        return layout(self, size, scroll)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return laid_out
+
+
+async def test_the_login_screen_is_laid_out_once(make_app, monkeypatch):
+    laid_out = _count_layouts(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        await pilot.pause()
+        await pilot.pause()
+        assert laid_out == ["LoginScreen"]
+
+
+async def test_the_menu_is_laid_out_at_most_twice_after_signing_in(make_app, monkeypatch):
+    """Once as it is shown, once more as its data arrives or its welcome appears (the menu's
+    list relabels itself; that second layout is the menu's own, not Textual's)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        laid_out = _count_layouts(monkeypatch)
+        await ui.keys(pilot, *SITI.nib, "enter", *SITI.secret, "enter")
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert laid_out.count("MenuScreen") <= 2
+
+
+async def test_typing_into_the_login_fields_lays_nothing_out(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        laid_out = _count_layouts(monkeypatch)
+        await ui.keys(pilot, *SITI.nib)
+        assert ui.row_after(app, NIB_LABEL) == SITI.nib
+        assert laid_out == []
+
+
+async def test_a_terminal_repeating_its_size_lays_nothing_out(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        laid_out = _count_layouts(monkeypatch)
+        app.post_message(events.Resize(app.size, app.size))
+        await pilot.pause()
+        await pilot.pause()
+        assert laid_out == []
+        app.post_message(events.Resize(app.size.with_width(100), app.size.with_width(100)))
+        await ui.until(pilot, lambda: laid_out == ["LoginScreen"])
+        assert isinstance(app.screen, TerminalScreen)
+        assert app.screen.size.width == 100
