@@ -72,6 +72,11 @@ class StatusScreen(KioskScreen[Claims]):
         return next((info.name(language) for info in self.view.types if info.code == code), code)
 
     def on_resize(self, _event: events.Resize) -> None:
+        """A new terminal size: the table is filled again for its card's width once the screen
+        has been laid out at that size (this handler runs before that layout)."""
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
         if self._room() != self._filled_for:
             self._fill()
 
