@@ -18,7 +18,7 @@ from textual.widgets import Button, Input
 from kidb_tui.errors import DomainError
 from kidb_tui.screens.account.contact import as_written
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.common import ValidDraft
+from kidb_tui.screens.claim.common import BOLD, ValidDraft
 from kidb_tui.services import profile
 from kidb_tui.services.profile import Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
@@ -66,7 +66,7 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
 
     def _intro(self, block: Block) -> Content:
         """What to do (bold), then when the contact data was last confirmed (muted)."""
-        lead = Content.styled(self.t("claim.personal_lead"), "bold")
+        lead = Content.styled(self.t("claim.personal_lead"), BOLD)
         if self.view is None:
             return lead
         if self.view.contact_confirmed_at is None:
