@@ -115,9 +115,11 @@ class FormField(Translated, Widget):
         self.refresh()
 
     def on_resize(self, _event: events.Resize) -> None:
-        """Only an error's lines depend on the width (Textual redraws a resized widget itself)."""
+        """Only an error's lines change the height; the label and hint are drawn again."""
         if self._error:
             self._fit()
+        else:
+            self.refresh()
 
     def show_error(self, message: Shown) -> None:
         self._error = message
