@@ -23,8 +23,9 @@ from kidb_tui.money import amount_preview
 from kidb_tui.screens.base import KioskScreen
 from kidb_tui.screens.claim.common import BOLD, Requirements, ValidDraft
 from kidb_tui.screens.claim.discard import leave_or_ask
-from kidb_tui.services import claims
+from kidb_tui.services import claims, profile
 from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
+from kidb_tui.services.profile import ProfileView
 from kidb_tui.validation import MAX_REASON
 from kidb_tui.widgets.area import FormArea
 from kidb_tui.widgets.checklist import Checklist, TickList
@@ -170,15 +171,18 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
 
     @work(thread=True, exclusive=True, group="validate")
     def _validate(self, draft: ClaimDraft) -> None:
+        """The draft checked and, when it is valid, the contact data the next step shows read in
+        the same worker: the personal-data step opens with its data (one frame, no load of its own)."""
         try:
             clean = claims.validate_draft(self.rt, self.identity, draft)
+            view = profile.get_profile(self.rt, self.identity.participant_id)
         except DomainError as error:
             self.app.call_from_thread(self.show_error, error)
             return
-        self.app.call_from_thread(self._valid, draft, clean)
+        self.app.call_from_thread(self._valid, draft, clean, view)
 
-    def _valid(self, draft: ClaimDraft, clean: CleanClaim) -> None:
-        self.flow.form_valid(ValidDraft(self.flow.key, draft, clean))
+    def _valid(self, draft: ClaimDraft, clean: CleanClaim, view: ProfileView) -> None:
+        self.flow.form_valid(ValidDraft(self.flow.key, draft, clean), view)
 
     def action_back(self) -> None:
         """Back to the requirements; with something typed, only after "Batalkan pengisian?"."""
