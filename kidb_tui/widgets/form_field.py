@@ -50,6 +50,9 @@ class FormField(Translated, Widget):
         self._error: Shown = ""
         self._hint: Shown = ""
         self._errored_value: object = None
+        # Before the first layout: set after it (on the first resize) the field laid the whole
+        # screen out and drew it again after its first frame.
+        self.styles.height = self.control_rows()
 
     def compose(self):  # -> ComposeResult
         yield self._control
@@ -114,7 +117,11 @@ class FormField(Translated, Widget):
         self.refresh()
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._fit()
+        """Only an error's lines change the height; the label and hint are drawn again."""
+        if self._error:
+            self._fit()
+        else:
+            self.refresh()
 
     def show_error(self, message: Shown) -> None:
         self._error = message

@@ -3,12 +3,12 @@ typed into a form field repaints that field's control and its hint, not its labe
 field; moving the cursor to the next field repaints the two fields, not the whole screen
 (bench/flow_bytes.py measures the bytes; these check where they go)."""
 
-from textual._compositor import ChopsUpdate, CompositorUpdate
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 
 from kidb_tui.widgets.form_field import LABEL_WIDTH
 from tests import ui
 from tests.conftest import SITI
-from tests.screens.claim_steps import LABEL, open_form
+from tests.screens.claim_steps import LABEL, open_form, open_requirements
 
 
 def _watch(app) -> list[CompositorUpdate]:
@@ -54,3 +54,27 @@ async def test_moving_to_the_next_field_does_not_repaint_the_whole_screen(make_a
         assert written and all(isinstance(update, ChopsUpdate) for update in written)
         rows = {y for update in written for y, _start, _end in update.spans}
         assert rows <= {_row_of(app, LABEL["amount"]), _row_of(app, LABEL["bank"]), len(ui.lines(app)) - 1}
+
+
+
+async def test_the_form_s_first_frame_has_every_field_where_it_stays(make_app):
+    """Each field's height is known before the form's first layout: a field that set it on its
+    first resize (the reason's three rows) moved every field under it after the first frame,
+    and the form was laid out and drawn whole again."""
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_requirements(pilot)
+        layouts: list[dict[str, object]] = []
+        display = app._display
+
+        def spy(screen, update):
+            if isinstance(update, LayoutUpdate) and screen is app.screen:
+                layouts.append({widget.id: geometry.region for widget, geometry in screen._compositor.full_map.items()
+                                if widget.id})
+            return display(screen, update)
+
+        app._display = spy
+        await ui.keys(pilot, "enter")
+        assert ui.at(app, "claim.form_title")
+        assert layouts and "field-reason" in layouts[0]
+        assert all(layout == layouts[0] for layout in layouts[1:])

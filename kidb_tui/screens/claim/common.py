@@ -6,11 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from textual.style import Style
+
 from kidb_tui.services.claims import ClaimDraft, CleanClaim
 from kidb_tui.services.reference import BankInfo, ClaimTypeInfo
 from kidb_tui.services.requirements import RequirementReport
 
 Translate = Callable[..., str]
+BOLD = Style(bold=True)
+"""Bold as a style object: a style given as text ("bold") is parsed through the app's style
+sheet, and the session's first such parse tokenizes every theme variable (a few ms of the
+form's first frame)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input
 
@@ -59,8 +59,7 @@ class ConfirmScreen(KioskScreen[None]):
             yield self.say("claim.confirm_secret_hint", classes="hint")
             yield FormField("secret", Input(id="secret", password=True, max_length=128),
                             placeholder_key="login.secret_placeholder")
-            with Horizontal(classes="buttons"):
-                yield KeyButton("claim.save_button", id="save", variant="primary")
+            yield KeyButton("claim.save_button", id="save", variant="primary")
 
     def _summary(self, block: Block) -> Sheet:
         clean, contact = self.step.clean, self.contact

@@ -16,7 +16,7 @@ from kidb_tui.screens.claim.requirements import RequirementsScreen
 from kidb_tui.screens.claim.type_select import ClaimTypeScreen
 from kidb_tui.services import claims
 from kidb_tui.services.claims import Receipt
-from kidb_tui.services.profile import Contact
+from kidb_tui.services.profile import Contact, ProfileView
 
 if TYPE_CHECKING:
     from kidb_tui.app import KidbApp
@@ -45,8 +45,8 @@ class ClaimFlow:
         self.contact = None
         self.app.push_screen(ClaimFormScreen(self, requirements))
 
-    def form_valid(self, step: ValidDraft) -> None:
-        self.app.push_screen(PersonalDataScreen(self, step))
+    def form_valid(self, step: ValidDraft, view: ProfileView) -> None:
+        self.app.push_screen(PersonalDataScreen(self, step, view))
 
     def keep_contact(self, contact: Contact) -> None:
         """What was typed on the personal data step, shown again when the person comes back to it."""

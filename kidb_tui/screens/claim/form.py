@@ -21,19 +21,27 @@ from textual.widgets import Button, Input
 from kidb_tui.errors import DomainError
 from kidb_tui.money import amount_preview
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.common import Requirements, ValidDraft
+from kidb_tui.screens.claim.common import BOLD, Requirements, ValidDraft
 from kidb_tui.screens.claim.discard import leave_or_ask
-from kidb_tui.services import claims
+from kidb_tui.services import claims, profile
 from kidb_tui.services.claims import ClaimDraft, ClaimPrefill, CleanClaim
+from kidb_tui.services.profile import ProfileView
 from kidb_tui.validation import MAX_REASON
 from kidb_tui.widgets.area import FormArea
-from kidb_tui.widgets.checklist import Checklist
+from kidb_tui.widgets.checklist import Checklist, TickList
 from kidb_tui.widgets.chooser import Chooser
+from kidb_tui.widgets.css import add_default_css
 from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
 from kidb_tui.widgets.text import Block, KeyButton, Say
 
 if TYPE_CHECKING:
     from kidb_tui.screens.claim.flow import ClaimFlow
+
+
+NEW_CLASSES = (Checklist, Input, Chooser, FormArea, TickList)
+"""The form's widget classes no screen before it shows, in the order it mounts them: their CSS is
+added before the form is pushed (kidb_tui/widgets/css.py), so the sheet is parsed once, not at
+each level of the form."""
 
 
 class ClaimFormScreen(KioskScreen[ClaimPrefill]):
@@ -51,12 +59,13 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         self.flow = flow
         self.requirements = requirements
         self._banks = {bank.code: bank for bank in requirements.banks}
+        add_default_css(self.app, NEW_CLASSES)
 
     def compose_body(self) -> ComposeResult:
         info, report = self.requirements.info, self.requirements.report
         limit_key, limit_params = report.limit.text()
         with VerticalScroll(id="claim-form", classes="card", can_focus=False):
-            yield Block(lambda block: Content.assemble((info.name(self.terminal.language), "bold"), "\n\n",
+            yield Block(lambda block: Content.assemble((info.name(self.terminal.language), BOLD), "\n\n",
                                                        self.t(limit_key, **limit_params)), id="form-lead")
             amount = HintedField("amount", Input(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
             if report.fixed_amount is not None:
@@ -162,15 +171,18 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
 
     @work(thread=True, exclusive=True, group="validate")
     def _validate(self, draft: ClaimDraft) -> None:
+        """The draft checked and, when it is valid, the contact data the next step shows read in
+        the same worker: the personal-data step opens with its data (one frame, no load of its own)."""
         try:
             clean = claims.validate_draft(self.rt, self.identity, draft)
+            view = profile.get_profile(self.rt, self.identity.participant_id)
         except DomainError as error:
             self.app.call_from_thread(self.show_error, error)
             return
-        self.app.call_from_thread(self._valid, draft, clean)
+        self.app.call_from_thread(self._valid, draft, clean, view)
 
-    def _valid(self, draft: ClaimDraft, clean: CleanClaim) -> None:
-        self.flow.form_valid(ValidDraft(self.flow.key, draft, clean))
+    def _valid(self, draft: ClaimDraft, clean: CleanClaim, view: ProfileView) -> None:
+        self.flow.form_valid(ValidDraft(self.flow.key, draft, clean), view)
 
     def action_back(self) -> None:
         """Back to the requirements; with something typed, only after "Batalkan pengisian?"."""

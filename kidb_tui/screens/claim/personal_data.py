@@ -2,6 +2,8 @@
 
 Nothing is written here: the contact data is saved together with the claim on "Simpan". When it
 is as on record, the step is a confirmation: the forward button has the focus, one Enter goes on.
+The contact data on record is read by the form's worker with its check (the screen opens with it:
+its first frame is its whole picture, with no load of its own).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from textual.widgets import Button, Input
 from kidb_tui.errors import DomainError
 from kidb_tui.screens.account.contact import as_written
 from kidb_tui.screens.base import KioskScreen
-from kidb_tui.screens.claim.common import ValidDraft
+from kidb_tui.screens.claim.common import BOLD, ValidDraft
 from kidb_tui.services import profile
 from kidb_tui.services.profile import Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
@@ -38,45 +40,41 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
         Binding("escape", "back", "key.back"),
     ]
 
-    def __init__(self, flow: ClaimFlow, step: ValidDraft) -> None:
+    def __init__(self, flow: ClaimFlow, step: ValidDraft, view: ProfileView) -> None:
         super().__init__()
         self.flow = flow
         self.step = step
+        self.view = self.record = view
+        stored = as_written(view.contact)
+        self._shown = flow.contact or stored
+        """What the fields start with: what was typed here before (back from the confirmation), or
+        the data on record."""
+        self._unchanged = self._shown == stored and view.contact_confirmed_at is not None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="personal-data", classes="card", can_focus=False):
             yield Block(self._intro, id="personal-intro")
             for name, length in FIELDS:
-                yield FormField(name, Input(id=name, max_length=length))
+                yield FormField(name, Input(getattr(self._shown, name), id=name, max_length=length))
             yield self.say("claim.personal_note", classes="hint")
             yield KeyButton("claim.next_button", id="next", variant="primary")
 
-    def load(self) -> ProfileView:
-        return profile.get_profile(self.rt, self.identity.participant_id)
-
-    def show(self, view: ProfileView) -> None:
-        stored = as_written(view.contact)
-        contact = self.flow.contact or stored
-        for name, _ in FIELDS:
-            self.query_one(f"#{name}", Input).value = getattr(contact, name)
-        self.redraw()
-        if contact == stored and view.contact_confirmed_at is not None:
-            self.set_status(lambda: self.t("claim.personal_unchanged"))
-            self.query_one("#next", Button).focus()
-
     def _intro(self, block: Block) -> Content:
         """What to do (bold), then when the contact data was last confirmed (muted)."""
-        lead = Content.styled(self.t("claim.personal_lead"), "bold")
-        if self.view is None:
-            return lead
-        if self.view.contact_confirmed_at is None:
+        lead = Content.styled(self.t("claim.personal_lead"), BOLD)
+        if self.record.contact_confirmed_at is None:
             confirmed = self.t("claim.personal_never_confirmed")
         else:
-            confirmed = self.t("claim.personal_confirmed", confirmed_at=self.view.contact_confirmed_at)
+            confirmed = self.t("claim.personal_confirmed", confirmed_at=self.record.contact_confirmed_at)
         return lead + Content("\n") + Content.styled(confirmed, block.get_visual_style("block--label", partial=True))
 
     def on_mount(self) -> None:
-        self.query_one("#address", Input).focus()
+        """As on record and confirmed before: the step is a confirmation, the button has the focus."""
+        if self._unchanged:
+            self.set_status(lambda: self.t("claim.personal_unchanged"))
+            self.query_one("#next", Button).focus()
+        else:
+            self.query_one("#address", Input).focus()
 
     def typed(self) -> Contact:
         return Contact(**{name: self.query_one(f"#{name}", Input).value for name, _ in FIELDS})
@@ -87,8 +85,6 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
 
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
-        if self.view is None:
-            return
         self.clear_errors()
         try:
             clean = profile.validate_contact(self.typed())
@@ -99,6 +95,5 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
         self.flow.contact_valid(self.step, clean)
 
     def action_back(self) -> None:
-        if self.view is not None:
-            self.flow.keep_contact(self.typed())
+        self.flow.keep_contact(self.typed())
         self.app.pop_screen()
