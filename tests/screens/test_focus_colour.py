@@ -24,5 +24,5 @@ async def test_every_control_has_the_same_focus_colour(make_app):
         await ui.keys(pilot, "f3")
         await ui.settle(pilot)
         seen.update(await _focused_backgrounds(pilot, (Checkbox, RadioSet, Button)))
-    assert {"Input", "KeyButton", "SecretKindChoice"} <= set(seen), seen
+    assert {"LineInput", "KeyButton", "SecretKindChoice"} <= set(seen), seen  # the login's fields are LineInputs
     assert len(set(seen.values())) == 1, seen
