@@ -60,6 +60,10 @@ class MenuScreen(KioskScreen[MenuView]):
         Binding("escape", "open('logout')", "menu.logout"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._opened = False
+
     def compose_body(self) -> ComposeResult:
         identity = self.identity
         with Vertical(classes="card"):
@@ -92,8 +96,11 @@ class MenuScreen(KioskScreen[MenuView]):
         self.query_one("#menu", ChoiceList).focus()
 
     def on_screen_resume(self) -> None:
-        if self.view is not None:
+        """Back on the menu (a flow or an account screen closed): the unread count may have
+        changed. Not as the menu opens: its data was read a moment before."""
+        if self._opened and self.view is not None:
             self.reload()
+        self._opened = True
 
     async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         await self.action_open(event.choice_id)
