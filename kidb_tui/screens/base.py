@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Generic, cast
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -68,7 +67,6 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._resumed = False
         self._opening = True
         self._mount_settled = False
-        self._drawn = False
 
     @property
     def terminal(self) -> TerminalApp:
@@ -265,66 +263,31 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             field.clear_error()
         self.set_status("")
 
-    # -- frames as the screen opens -----------------------------------------------------------
+    async def _on_idle(self, event: events.Idle) -> None:
+        """While the screen opens, what is left to draw (the focus given in `on_mount`, the
+        layout Textual asks for once every widget is mounted, the data shown) is drawn as soon
+        as the screen is idle, not at the next tick of its update timer (up to 1/60 s each,
+        two or three ticks in all as a screen opened). The screen has opened once it shows its
+        data, its focused widget has taken the focus, Textual's layout after mounting has been
+        asked for (`_settled`) and it is idle with nothing left to draw; from then on Textual's
+        pace applies."""
+        if not self._opening:
+            return
+        event.prevent_default()
+        if self.app._batch_count or not self.is_current:
+            return
+        if self._layout_required or self._scroll_required or self._repaint_required or self._dirty_widgets:
+            self._on_timer_update()
+        elif self.ready and self._mount_settled and (self.focused is None or self.focused.has_focus):
+            self._opening = False
+        await self._invoke_and_clear_callbacks()
 
-    @property
-    def _settled(self) -> bool:
-        """Built: Textual's layout after every widget mounted has been asked for (`_mounted_all`)
-        and the focused widget has taken its focus (its style and look with it)."""
-        return self._mount_settled and (self.focused is None or self.focused.has_focus)
-
-    def _mounted_all(self) -> None:
+    def _settled(self) -> None:
         """Called by the app after the callback that waits for this screen's widgets to mount and
         then lays the screen out again (Textual queues it with `call_next` as the screen is
         pushed, before this one)."""
         self._mount_settled = True
         self.check_idle()
-
-    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
-        """Until the screen is built, its layout waits (see `_on_idle`)."""
-        if self._opening and not self._settled:
-            self._layout_required = True
-            return
-        super()._refresh_layout(size, scroll)
-
-    async def _on_idle(self, event: events.Idle) -> None:
-        """A new screen is drawn once, when it is built: Textual draws it as it resumes, again
-        (in full) right after, again after its widgets have mounted, and again when the focused
-        widget takes its focus, the later ones at the ticks of the screen's update timer (1/60 s
-        each): 4 frames and about 25 ms after the first. While the screen opens, nothing is drawn
-        until it is built (`_settled`), then it is laid out and drawn at once; what changes
-        before it has shown its data and gone idle with nothing left to draw (the second layout
-        pass, data arriving after the first frame) is drawn as soon as the screen is idle. From
-        then on Textual's pace applies."""
-        if not self._opening:
-            return
-        event.prevent_default()
-        if self.app._batch_count or not self.is_current or not self._settled:
-            return
-        if self._layout_required:
-            self._scroll_required = self._repaint_required = False
-            self._dirty_widgets.clear()
-            first = not self._drawn
-            super()._refresh_layout(self.app.size)
-            self._drawn = True
-            resized = [widget for widget in self.walk_children(Widget) if widget._repaint_regions]
-            if first:
-                # The first frame draws the whole screen: each widget that got its first size
-                # (all of it to be repainted) is on it already.
-                for widget in resized:
-                    widget._exchange_repaint_regions()
-            else:
-                # A widget whose size a later layout changed is repainted at once (Textual would
-                # leave it to the widget's next update, which would repaint all of it then).
-                self._dirty_widgets.update(resized)
-        elif self._scroll_required or self._repaint_required or self._dirty_widgets:
-            self._on_timer_update()
-        elif self.ready and not any(widget._layout_required or widget._repaint_required
-                                    for widget in self.walk_children(Widget)):
-            # Widgets given their first size ask for a second layout as the first one sets it
-            # (Textual's pass that settles virtual sizes): it is drawn at once too.
-            self._opening = False
-        await self._invoke_and_clear_callbacks()
 
     async def _dispatch_message(self, message: Message) -> None:
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
@@ -335,7 +298,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             # the whole screen again (about half a new screen's style work) with nothing changed.
             self._resumed = True
             message.refresh_styles = False
-            self.app.call_next(self._mounted_all)
+            self.app.call_next(self._settled)
         try:
             await super()._dispatch_message(message)
         except SystemBusy:
