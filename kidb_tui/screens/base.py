@@ -65,8 +65,6 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
         self._resumed = False
-        self._opening = True
-        self._mount_settled = False
 
     @property
     def terminal(self) -> TerminalApp:
@@ -263,32 +261,6 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             field.clear_error()
         self.set_status("")
 
-    async def _on_idle(self, event: events.Idle) -> None:
-        """While the screen opens, what is left to draw (the focus given in `on_mount`, the
-        layout Textual asks for once every widget is mounted, the data shown) is drawn as soon
-        as the screen is idle, not at the next tick of its update timer (up to 1/60 s each,
-        two or three ticks in all as a screen opened). The screen has opened once it shows its
-        data, its focused widget has taken the focus, Textual's layout after mounting has been
-        asked for (`_settled`) and it is idle with nothing left to draw; from then on Textual's
-        pace applies."""
-        if not self._opening:
-            return
-        event.prevent_default()
-        if self.app._batch_count or not self.is_current:
-            return
-        if self._layout_required or self._scroll_required or self._repaint_required or self._dirty_widgets:
-            self._on_timer_update()
-        elif self.ready and self._mount_settled and (self.focused is None or self.focused.has_focus):
-            self._opening = False
-        await self._invoke_and_clear_callbacks()
-
-    def _settled(self) -> None:
-        """Called by the app after the callback that waits for this screen's widgets to mount and
-        then lays the screen out again (Textual queues it with `call_next` as the screen is
-        pushed, before this one)."""
-        self._mount_settled = True
-        self.check_idle()
-
     async def _dispatch_message(self, message: Message) -> None:
         """Textual stops a screen's message loop after an error in one of its handlers. A busy
         database is expected, so it is answered here and the screen goes on; an error while
@@ -298,7 +270,6 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             # the whole screen again (about half a new screen's style work) with nothing changed.
             self._resumed = True
             message.refresh_styles = False
-            self.app.call_next(self._settled)
         try:
             await super()._dispatch_message(message)
         except SystemBusy:
