@@ -371,6 +371,13 @@ class TerminalApp(App[None]):
         await self._enter(SIGNED_OUT, notice)
         self.call_after_refresh(gc_tuning.between_sessions)
 
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds every frame for 50 ms when a mode is switched, to hide a screen still
+        being built; `_enter` holds them instead until the new mode's first screen is built and
+        the old mode removed, so the hold would only be waited out."""
+        if not self._entering.locked():
+            super().delay_update(delay)
+
     def _fresh(self, kind: str, notice: str = "") -> Screen[Any]:
         screen = self._first_screens[kind]()
         if isinstance(screen, TerminalScreen):
@@ -387,8 +394,9 @@ class TerminalApp(App[None]):
             self._modes_started += 1
             mode, previous = f"{kind}:{self._modes_started}", self.current_mode
             self.add_mode(mode, lambda: self._fresh(kind, notice))
-            await self.switch_mode(mode)
-            await self.remove_mode(previous)
+            with self.batch_update():
+                await self.switch_mode(mode)
+                await self.remove_mode(previous)
 
     def _session_in_use(self) -> bool:
         if self.signed_in_user() is not None:

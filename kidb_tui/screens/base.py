@@ -74,6 +74,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._arrived = asyncio.Event()
         self._first_view: ViewT | None = None
         self._suspended = False
+        self._returning = False
         self._opening_until = 0.0
         self._laid_out_at = float("-inf")
         """When the last whole layout began (textual._time.get_time)."""
@@ -214,6 +215,12 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
                 return False
         return False
 
+    @property
+    def returning(self) -> bool:
+        """While a resume is handled: whether the screen is back from under another one (not
+        its first showing, nor the second resume a switch to a new mode sends it)."""
+        return self._returning
+
     def on_screen_resume(self) -> None:
         if self._language and self._language != self.terminal.language:
             self.relabel()
@@ -350,7 +357,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             # style work): needed when it comes back from under another screen, not when it was
             # just pushed (each node was styled as it was mounted) nor on the second resume that
             # a switch to a new mode sends it (`App._init_mode`, then `App.switch_mode`).
-            message.refresh_styles = self._suspended
+            self._returning = message.refresh_styles = self._suspended
             self._suspended = False
             if not self._opening_until:
                 self._opening_until = time.monotonic() + OPENING_SECONDS

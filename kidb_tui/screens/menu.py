@@ -92,7 +92,9 @@ class MenuScreen(KioskScreen[MenuView]):
         self.query_one("#menu", ChoiceList).focus()
 
     def on_screen_resume(self) -> None:
-        if self.view is not None:
+        """Back on the menu (a flow or an account screen closed): the unread count may have
+        changed. Not as the menu opens: its data was read a moment before."""
+        if self.returning and self.view is not None:
             self.reload()
 
     async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:

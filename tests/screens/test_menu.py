@@ -78,3 +78,29 @@ async def test_logout_from_a_screen_opened_from_the_menu_leaves_nothing_behind(m
     async with app.run_test(size=(80, 24)) as pilot:
         await ui.keys(pilot, "6", "escape", "0")
         await _assert_fresh_login(pilot)
+
+
+async def test_the_menu_reads_the_unread_count_once_as_it_opens_and_again_on_return(make_app, monkeypatch):
+    """Its first resume follows its data by a moment: no second read (and no second frame) then;
+    back from a screen above it, the count is read again (it may have changed there)."""
+    from kidb_tui.services import notifications
+
+    reads: list[int] = []
+    count = notifications.unread_count
+
+    def counted(rt, participant_id):
+        reads.append(participant_id)
+        return count(rt, participant_id)
+
+    monkeypatch.setattr(notifications, "unread_count", counted)
+    app = make_app(signed_in=BUDI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        assert ui.shows(app, "5  Notifikasi (2 belum dibaca)")
+        assert len(reads) == 1
+        await ui.keys(pilot, "6")
+        assert ui.at(app, "help.title")
+        await ui.keys(pilot, "escape")
+        await ui.settle(pilot)
+        assert ui.at(app, "menu.title")
+        assert len(reads) == 2

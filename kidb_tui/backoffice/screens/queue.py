@@ -105,7 +105,6 @@ class QueueScreen(BackofficeScreen[QueueView]):
         super().__init__()
         self.request = QueueRequest()
         self._choices: dict[str, list[str]] = {}
-        self._covered = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue", classes="card"):
@@ -141,13 +140,10 @@ class QueueScreen(BackofficeScreen[QueueView]):
             self._filters(self.view, relabel=True)
             self._rows(self.view)
 
-    def on_screen_suspend(self) -> None:
-        self._covered = True
-
     def on_screen_resume(self) -> None:
         """Read again when the officer comes back (a claim may have moved meanwhile); not when
         the queue first shows, whose data was read as it opened."""
-        if self._covered and self.view is not None:
+        if self.returning and self.view is not None:
             self.reload()
 
     def _columns(self) -> None:
