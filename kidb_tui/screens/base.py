@@ -5,22 +5,20 @@ busy database answered on the screen."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from contextlib import suppress
 from functools import partial
-from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any, Generic, Self, cast
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 from textual import events, messages, on, work
 from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widget import AwaitMount, Widget
+from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets._toast import ToastRack
 
@@ -319,22 +317,6 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             if node._layout_required and id(node) not in before:
                 node._layout_required = False
 
-    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> Self:
-        """Textual's refresh, less the layout and full repaint its mount asks for once every
-        widget mounted is on the screen already (arranged by a layout since, and drawn) or
-        hidden: the app awaits its first screen's mount twice more after that screen's first
-        layout."""
-        if layout and not regions and not recompose and self._mount_arranged(sys._getframe(1)):
-            return self
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
-
-    def _mount_arranged(self, caller: FrameType) -> bool:
-        if caller.f_code is not _AWAIT_MOUNT:
-            return False
-        mounted = getattr(caller.f_locals.get("self"), "_widgets", ())
-        return bool(mounted) and all(widget in self._compositor or not widget.display for widget in mounted)
-
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
         later whenever there is no notification (the first time, that was a layout of its own)."""
@@ -414,8 +396,3 @@ class KioskScreen(TerminalScreen[ViewT]):
 def _scrollbars(widget: Widget) -> tuple[bool, bool]:
     return widget.show_horizontal_scrollbar, widget.show_vertical_scrollbar
 
-
-_AWAIT_MOUNT = next((code for code in AwaitMount.__await__.__code__.co_consts
-                     if isinstance(code, CodeType) and code.co_name == "await_mount"), None)
-"""The code of Textual's wait for a mount, which then lays its parent out again (None if a later
-Textual has none of that name: its layout request is then simply honoured)."""
