@@ -219,12 +219,18 @@ def amount(value: str | int) -> int:
     return parsed
 
 
-def account_number(value: str, bank_name: str, length: int) -> str:
-    """Digits only (spaces and dashes ignored), exactly the bank's account length."""
+def account_digits(value: str) -> str:
+    """An account number's digits (spaces and dashes ignored); any other character refused."""
     text = clean_text(value, "account_number", 40)
     compact = re.sub(r"[\s\-]", "", text)
     if not (compact.isascii() and compact.isdigit()):
         raise ValidationError("account_number", "account_digits")
+    return compact
+
+
+def account_number(value: str, bank_name: str, length: int) -> str:
+    """Digits only (spaces and dashes ignored), exactly the bank's account length."""
+    compact = account_digits(value)
     if len(compact) != length:
         raise ValidationError("account_number", "account_length", bank=bank_name, length=length)
     return compact

@@ -323,6 +323,8 @@ def _validate_draft(context: _Context, draft: ClaimDraft, report: RequirementRep
             errors.append(ValidationError("amount", "amount_max", max_amount=report.max_amount))
     if bank is None:
         errors.append(ValidationError("bank", "required"))
+        if draft.account_number.strip():  # its length waits for the bank; its characters need not
+            attempt("account_number", lambda: validation.account_digits(draft.account_number))
     else:
         attempt("account_number", lambda: validation.account_number(draft.account_number, bank.name, bank.account_length))
     attempt("account_holder", lambda: validation.account_holder(draft.account_holder, participant.full_name))

@@ -142,6 +142,15 @@ def test_each_bad_field_is_named_and_nothing_written(demo_rt, changes, field, ru
     assert snapshot(demo_rt) == before
 
 
+def test_an_account_number_s_characters_are_checked_before_a_bank_is_chosen(demo_rt):
+    """Its length depends on the bank, its digits do not: both mistakes are said at once."""
+    before = snapshot(demo_rt)
+    errors = form_errors(lambda: submit(demo_rt, SITI, bank_code="", account_number="12ab"))
+    assert (errors["bank"][0], errors["account_number"][0]) == ("required", "account_digits")
+    assert "account_number" not in form_errors(lambda: submit(demo_rt, SITI, bank_code="", account_number="12"))
+    assert snapshot(demo_rt) == before
+
+
 def test_account_length_names_the_bank(demo_rt):
     errors = form_errors(lambda: submit(demo_rt, SITI, bank_code="002"))
     assert errors["account_number"] == ("account_length", {"bank": "BRI", "length": 15})
