@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -45,17 +45,13 @@ class Runtime:
         """Today's date at the branch (its time zone)."""
         return self.now().astimezone(self.settings.zone).date()
 
-    @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> AbstractContextManager[Session]:
         """One write transaction; a busy, locked or unreachable database raises SystemBusy."""
-        with _busy_as_domain_error(), write_session(self.engine) as session:
-            yield session
+        return _BusyAsDomainError(write_session, self.engine)
 
-    @contextmanager
-    def read(self, snapshot: bool = False) -> Iterator[Session]:
+    def read(self, snapshot: bool = False) -> AbstractContextManager[Session]:
         """A read-only unit of work; with `snapshot` every statement sees the same moment."""
-        with _busy_as_domain_error(), read_session(self.engine, snapshot) as session:
-            yield session
+        return _BusyAsDomainError(read_session, self.engine, snapshot)
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """`write` on a Core connection, without an ORM Session: for the hot paths (a secret's
@@ -75,19 +71,21 @@ _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class _BusyAsDomainError(AbstractContextManager[T]):
-    """`_busy_as_domain_error` around the context `make(engine)` (made on entering, so that its
-    failure to begin is translated too), as a class: the hot paths enter a few a claim, and each
-    generator context costs a few µs more."""
+    """The context `make(engine, *options)`, made on entering (so that its failure to begin is
+    translated too), with SQLite's busy timeout, a lost PostgreSQL connection or an exhausted
+    pool become SystemBusy (raised without its cause, whose text would name the statement). A
+    class, not a generator context: the hot paths enter a few a claim, and each generator
+    context costs a few µs more."""
 
-    __slots__ = ("engine", "inner", "make")
+    __slots__ = ("engine", "inner", "make", "options")
 
-    def __init__(self, make: Callable[[Engine], AbstractContextManager[T]], engine: Engine) -> None:
-        self.make, self.engine = make, engine
+    def __init__(self, make: Callable[..., AbstractContextManager[T]], engine: Engine, *options: Any) -> None:
+        self.make, self.engine, self.options = make, engine, options
         self.inner: AbstractContextManager[T] | None = None
 
     def __enter__(self) -> T:
         try:
-            self.inner = self.make(self.engine)
+            self.inner = self.make(self.engine, *self.options)
             return self.inner.__enter__()
         except _UNAVAILABLE:
             raise SystemBusy() from None
@@ -102,12 +100,3 @@ class _BusyAsDomainError(AbstractContextManager[T]):
             raise SystemBusy() from None
         return suppressed
 
-
-@contextmanager
-def _busy_as_domain_error() -> Iterator[None]:
-    """SQLite's busy timeout, a lost PostgreSQL connection or an exhausted pool become SystemBusy
-    (raised without its cause, whose text would name the statement)."""
-    try:
-        yield
-    except _UNAVAILABLE:
-        raise SystemBusy() from None
