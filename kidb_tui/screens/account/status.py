@@ -25,8 +25,6 @@ from kidb_tui.widgets.timeline import timeline_notes, timeline_text
 TYPE_WIDTHS = (8, 40)
 """The claim-type column takes the room the other columns leave, within these bounds (an
 ellipsis marks a cut name): reference, amount and stage are never cut from 60 columns up."""
-CARD_WIDTH = 100
-"""A kiosk card's maximum width (`KioskScreen .card` in styles/base.tcss)."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +79,14 @@ class StatusScreen(KioskScreen[Claims]):
             self._fill()
 
     def _room(self) -> int:
-        """The width of the table's card: laid out, or (before the first layout) the screen's
-        width less the card's padding, within its maximum width (styles/base.tcss)."""
-        return self.query_one("#status-body").content_size.width or min(self.app.size.width, CARD_WIDTH) - 2
+        """The width of the table's card: laid out, or (before the first layout) the terminal's
+        width within the card's maximum width, less its padding (its styles, from styles/base.tcss)."""
+        card = self.query_one("#status-body")
+        if card.content_size.width:
+            return card.content_size.width
+        size, widest = self.app.size, card.styles.max_width
+        width = size.width if widest is None else min(size.width, int(widest.resolve(size, size)))
+        return width - card.styles.gutter.width
 
     def _type_width(self, *columns: list[str]) -> int:
         """What the table's width leaves for the type column after the other `columns` (each a
