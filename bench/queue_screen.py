@@ -10,7 +10,6 @@ The baseline is transitions.py's bare push, measured in the same run."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from bench import data, queue_bench, transitions
@@ -40,17 +39,6 @@ def _read(app: BackofficeApp, offset: int, stage: str) -> bool:
             and (screen.view.request.offset, screen.view.request.stage) == (offset, stage))
 
 
-async def _timed(pilot, key: str, done) -> float:
-    app = pilot.app
-    app.frames = []
-    started = time.perf_counter()
-    await pilot.press(key)
-    while not done():
-        await transitions._settle(pilot)
-    await transitions._settle(pilot)
-    return max(at for at, screen in app.frames if screen is app.screen) - started
-
-
 async def _session(rt: Runtime) -> list[float]:
     app = _BenchBackoffice(rt)
     username, password, *_ = OFFICERS[0]
@@ -58,13 +46,13 @@ async def _session(rt: Runtime) -> list[float]:
         while not isinstance(app.screen, OfficerLoginScreen):
             await pilot.pause()
         await pilot.press(*username, "enter", *password)
-        times = [await _timed(pilot, "enter", lambda: _read(app, 0, ""))]
-        times.append(await _timed(pilot, "f7", lambda: _read(app, 100, "")))
-        times.append(await _timed(pilot, "1", lambda: _read(app, 0, "agenda")))
+        times = [await transitions.timed_until(pilot, ("enter",), lambda: _read(app, 0, ""))]
+        times.append(await transitions.timed_until(pilot, ("f7",), lambda: _read(app, 100, "")))
+        times.append(await transitions.timed_until(pilot, ("1",), lambda: _read(app, 0, "agenda")))
         await pilot.press("enter")
         while not isinstance(app.screen, ClaimDetailScreen):
             await transitions._settle(pilot)
-        times.append(await _timed(pilot, "escape", lambda: app.screen.view is not None and _read(app, 0, "agenda")))
+        times.append(await transitions.timed_until(pilot, ("escape",), lambda: _read(app, 0, "agenda")))
     return times
 
 

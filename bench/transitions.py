@@ -108,15 +108,20 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
-async def _timed(pilot, keys: tuple[str, ...], target: type[Screen]) -> float:
+async def timed_until(pilot, keys: tuple[str, ...], done: Callable[[], bool]) -> float:
+    """From pressing `keys` to the last frame of the screen on top once `done()` and the app is idle."""
     app = pilot.app
     app.frames = []
     started = time.perf_counter()
     await pilot.press(*keys)
-    while not isinstance(app.screen, target):
+    while not done():
         await _settle(pilot)
     await _settle(pilot)
     return max(at for at, screen in app.frames if screen is app.screen) - started
+
+
+async def _timed(pilot, keys: tuple[str, ...], target: type[Screen]) -> float:
+    return await timed_until(pilot, keys, lambda: isinstance(pilot.app.screen, target))
 
 
 async def _language(pilot, switches: list[float]) -> None:
