@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 FIELDS = (("address", 300), ("postal_code", 5), ("phone", 20), ("email", 254))
 
 
-class PersonalDataScreen(KioskScreen[ProfileView]):
+class PersonalDataScreen(KioskScreen[None]):
     TITLE_KEY = "claim.personal_title"
     BINDINGS = [
         *KioskScreen.BINDINGS,
@@ -44,7 +44,8 @@ class PersonalDataScreen(KioskScreen[ProfileView]):
         super().__init__()
         self.flow = flow
         self.step = step
-        self.view = self.record = view
+        self.record = view
+        """The contact data on record, read by the form's worker (the screen loads nothing itself)."""
         stored = as_written(view.contact)
         self._shown = flow.contact or stored
         """What the fields start with: what was typed here before (back from the confirmation), or
