@@ -313,7 +313,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         super()._refresh_layout(size, scroll)
         if any(_scrollbars(node) != shown for node, shown in zip(nodes, scrollbars, strict=True)):
             return
-        for node in nodes:  # a layout mounts and removes nothing: the same nodes
+        for node in self._layout_nodes():  # walked again: a layout can add nodes (a scrollbar)
             if node._layout_required and id(node) not in before:
                 node._layout_required = False
 
