@@ -29,6 +29,9 @@ from kidb_tui.widgets.keybar import KeyBar
 from kidb_tui.widgets.text import Block, Say, Shown, Translated
 
 if TYPE_CHECKING:
+    from textual._compositor import Compositor
+    from textual.geometry import Region
+
     from kidb_tui.app import KidbApp
     from kidb_tui.services.auth import Identity
     from kidb_tui.services.runtime import Runtime
@@ -317,6 +320,16 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             if node._layout_required and id(node) not in before:
                 node._layout_required = False
 
+    def _compositor_refresh(self) -> None:
+        """Textual's frame, then each widget's repaint requests that this frame has drawn are
+        forgotten. Textual keeps a widget's requests until the widget's own update comes: a frame
+        drawn by a layout or a repaint of the whole screen draws the widget without taking them,
+        and the widget's next small repaint (a hint, a cursor) drew all of it again."""
+        drawn = set(self._compositor._dirty_regions)
+        super()._compositor_refresh()
+        if drawn and self is self.app.screen and not self.app.is_inline:
+            _forget_drawn(self._compositor, drawn)
+
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
         later whenever there is no notification (the first time, that was a layout of its own)."""
@@ -391,6 +404,22 @@ class KioskScreen(TerminalScreen[ViewT]):
     def _title_text(self) -> str:
         title = f"KIDB · {self.t(self.TITLE_KEY)}"
         return f"{title}  —  {self._identity.full_name}" if self._identity else title
+
+
+def _forget_drawn(compositor: Compositor, drawn: set[Region]) -> None:
+    """Drop the pending repaints (`Widget._repaint_regions`) that lie inside regions just drawn."""
+    whole = compositor.size.region in drawn
+    for widget, (region, clip) in compositor.visible_widgets.items():
+        pending = widget._repaint_regions
+        if not pending:
+            continue
+        if whole:
+            pending.clear()
+            continue
+        for request in list(pending):
+            shown = clip.intersection(request.translate(region.offset))
+            if not shown or any(area.contains_region(shown) for area in drawn):
+                pending.discard(request)
 
 
 def _scrollbars(widget: Widget) -> tuple[bool, bool]:

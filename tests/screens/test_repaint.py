@@ -56,6 +56,24 @@ async def test_moving_to_the_next_field_does_not_repaint_the_whole_screen(make_a
         assert rows <= {_row_of(app, LABEL["amount"]), _row_of(app, LABEL["bank"]), len(ui.lines(app)) - 1}
 
 
+async def test_a_field_drawn_by_a_whole_frame_is_not_drawn_again_by_its_next_key(make_app):
+    """A widget's repaint request that a whole-screen frame has drawn is done: Textual kept it
+    until the widget's next own repaint, so the first key after a layout (the form opening, a
+    resize) repainted the whole field, label included (this test's first one failed one run in
+    about eight, when the field's request and the screen's frame came in that order)."""
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        row = _row_of(app, LABEL["amount"])
+        app.screen.query_one("#field-amount")._set_dirty()  # requested, as a layout leaves it
+        app.screen.refresh()
+        await pilot.pause()
+        written = _watch(app)
+        await ui.keys(pilot, "5")
+        spans = [span for update in written for span in update.spans]
+        assert {y for y, _start, _end in spans} == {row}
+        assert min(start for _y, start, _end in spans) > LABEL_WIDTH
+
 
 async def test_the_form_s_first_frame_has_every_field_where_it_stays(make_app):
     """Each field's height is known before the form's first layout: a field that set it on its
