@@ -78,6 +78,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._returning = False
         self._opening_until = 0.0
         self._laid_out_at = float("-inf")
+        self._drawn_whole = False
         """When the last whole layout began (textual._time.get_time)."""
 
     @property
@@ -329,6 +330,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         super()._compositor_refresh()
         if drawn and self is self.app.screen and not self.app.is_inline:
             _forget_drawn(self._compositor, drawn)
+            self._drawn_whole = self._drawn_whole or self._compositor.size.region in drawn
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
@@ -362,12 +364,18 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             # Laid out at this size already: Textual lays a screen out again when its own first
             # layout reports the screen's size to it, and when the terminal repeats its size.
             return
+        self._drawn_whole = False
         try:
             await super()._dispatch_message(message)
         except SystemBusy:
             if isinstance(message, (events.Compose, events.Mount)):
                 raise
             self.system_busy()
+        if self._drawn_whole and isinstance(message, events.ScreenResume):
+            # Textual asks for a whole repaint after the resume's layout, which has just drawn
+            # the whole screen: that second frame drew the same picture again.
+            self._repaint_required = False
+            self._repaint_regions.clear()
 
     def system_busy(self) -> None:
         """The database was busy or unreachable: say so, and give the form back as it was typed

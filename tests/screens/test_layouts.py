@@ -77,3 +77,28 @@ async def test_a_terminal_repeating_its_size_lays_nothing_out(make_app, monkeypa
         await ui.until(pilot, lambda: laid_out == ["LoginScreen"])
         assert isinstance(app.screen, TerminalScreen)
         assert app.screen.size.width == 100
+
+
+async def test_a_new_screen_is_drawn_whole_twice_as_it_opens(make_app):
+    """Its resume's layout draws it whole, and the layout after Textual's wait for its mount
+    draws it whole again; the whole repaint Textual asked for after the resume's layout, which
+    drew the same picture a third time, is not made."""
+    from textual._compositor import LayoutUpdate
+
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        await ui.settle(pilot)
+        whole: list[str] = []
+        display = app._display
+
+        def spy(screen, update):
+            if isinstance(update, LayoutUpdate):
+                whole.append(type(screen).__name__)
+            return display(screen, update)
+
+        app._display = spy
+        await ui.keys(pilot, "3")
+        await ui.until(pilot, lambda: ui.at(app, "balance.title"))
+        await ui.settle(pilot)
+        assert whole == ["BalanceScreen", "BalanceScreen"]
