@@ -4,8 +4,9 @@ Submitting is idempotent (a key made when the form opens, unique in the table) a
 the amount against the available balance in the same transaction that inserts the claim. It
 costs one read of the context (one statement), the PIN attempt (one statement when it only
 counts), and one write transaction that locks the participant, reads their claims once and
-writes each row once: 11 statements, all on Core connections (`Runtime.query`/`transaction`),
-without an ORM Session.
+writes each row once (the claim with its reference): 10 statements, 9 on PostgreSQL (whose
+attempt settles in one), all on Core connections (`Runtime.query`/`transaction`), without an
+ORM Session.
 """
 
 from __future__ import annotations
