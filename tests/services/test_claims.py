@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from kidb_tui.errors import AuthError, FormErrors, NotFound, RequirementError
 from kidb_tui.models import AuditEvent, Claim, ClaimEvent, Notification, Participant
@@ -70,6 +71,23 @@ def test_submit_creates_one_claim_and_reserves_the_amount(demo_rt):
     assert audit.action == "claim.submitted"
     assert audit.details == {"type": "biaya_medis", "amount": 1_500_000, "bank": "014", "account": "******7890"}
     assert not any(BCA_ACCOUNT in row for row in audit_dump(demo_rt))
+
+
+def test_reference_is_set_by_the_insert_and_grows_past_six_digits(demo_rt):
+    """The claim's insert gives it its reference (no update after it): the id the database would
+    have chosen, zero-padded to six digits and longer once the ids pass 999,999."""
+    first = submit(demo_rt, SITI)
+    if demo_rt.engine.dialect.name == "postgresql":
+        with demo_rt.write() as session:
+            session.execute(text("SELECT setval(pg_get_serial_sequence('claim', 'id'), 1234566)"))
+    else:
+        [claim] = all_rows(demo_rt, Claim, Claim.reference == first.reference)
+        with demo_rt.write() as session:
+            session.add(Claim(**{**claim.model_dump(), "id": 1234566, "idempotency_key": "copy", "reference": "copy"}))
+    receipt = submit(demo_rt, AGUS, key="key-2")
+    assert first.reference == f"KIDB-2026-{all_rows(demo_rt, Claim, Claim.reference == first.reference)[0].id:06d}"
+    assert receipt.reference == "KIDB-2026-1234567"
+    assert [c.id for c in all_rows(demo_rt, Claim, Claim.reference == receipt.reference)] == [1234567]
 
 
 def test_receipt_names_the_next_stage_and_service_level(demo_rt):

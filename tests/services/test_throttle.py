@@ -477,3 +477,27 @@ def test_a_username_that_names_no_officer_is_never_stored(demo_rt, monkeypatch):
     assert not any(typed.lower() in line.lower() for line in audit_dump(demo_rt))
     failed = all_rows(demo_rt, AuditEvent, AuditEvent.action == "officer.login_failed")
     assert [(e.actor, e.subject, e.details) for e in failed] == [("backoffice", "", {})] * 6
+
+
+@pytest.mark.parametrize(("failures", "locked", "ends_wait", "left"), [
+    (1, False, False, None),  # nothing left to remember: the row goes
+    (3, False, False, (2, False)),  # earlier failures are kept
+    (1, True, False, (0, True)),  # a wait this attempt did not begin stays
+    (1, True, True, None),  # the wait this attempt began ends with it
+    (2, True, True, (1, False)),
+])
+@pytest.mark.parametrize("keyed", [True, False])
+def test_a_success_gives_back_the_terminals_reservation_and_forgets_what_is_left_with_nothing(
+        demo_rt, failures, locked, ends_wait, left, keyed):
+    until = as_utc(FROZEN_AT) + timedelta(minutes=5) if locked else None
+    with demo_rt.write() as session:
+        session.add(LoginThrottle(key="terminal:T1", failures=failures, last_failure_at=FROZEN_AT, locked_until=until))
+        session.add(LoginThrottle(key=SITI.nib, failures=2, last_failure_at=FROZEN_AT))
+        session.add(LoginThrottle(key="terminal:T2", failures=0, last_failure_at=FROZEN_AT))
+    attempt = throttle.Attempt(SITI.nib if keyed else None, "terminal:T1", 2, failures, wait_minutes=5 if ends_wait else 0)
+    with demo_rt.transaction() as connection:
+        throttle.succeeded(connection, demo_rt, attempt)
+    row = throttle_row(demo_rt, "terminal:T1")
+    assert (None if row is None else (row.failures, row.locked_until is not None)) == left
+    assert (throttle_row(demo_rt, SITI.nib) is None) == keyed
+    assert throttle_row(demo_rt, "terminal:T2").failures == 0  # another terminal's row is not touched
