@@ -18,7 +18,8 @@ actions, computed reactives (and any method with an `@on` decorator)."""
 
 
 def _classes() -> list[type]:
-    found, todo = [], [MessagePump]
+    found: list[type] = []
+    todo: list[type] = [MessagePump]
     while todo:
         cls = todo.pop()
         found.append(cls)
