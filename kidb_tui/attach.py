@@ -66,14 +66,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _plain_arguments(sys.argv[1:] if argv is None else argv)
-    if args is None:
-        import argparse
+    plain = _plain_arguments(sys.argv[1:] if argv is None else argv)
+    if plain is not None:
+        return run(plain)
+    import argparse
 
-        parser = argparse.ArgumentParser(prog="kidb attach", description=__doc__.split("\n")[0])
-        add_arguments(parser)
-        args = parser.parse_args(argv)
-    return run(args)
+    parser = argparse.ArgumentParser(prog="kidb attach", description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 def _plain_arguments(argv: list[str]) -> SimpleNamespace | None:
