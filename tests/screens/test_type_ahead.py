@@ -87,12 +87,12 @@ async def _changes_of_a_burst(make_app, monkeypatch, names: list[str]) -> tuple[
     from textual.widgets import Input
 
     changed: list[str] = []
-    seen: set[int] = set()
+    seen: dict[int, Input.Changed] = {}  # the messages kept, so that no id is reused
     post = MessagePump.post_message
 
     def counted(self, message):
         if isinstance(message, Input.Changed) and id(message) not in seen:  # once, not at each parent it bubbles to
-            seen.add(id(message))
+            seen[id(message)] = message
             changed.append(message.value)
         return post(self, message)
 
@@ -116,8 +116,8 @@ async def test_the_login_screen_takes_keys_that_arrive_together_in_one_change(ma
 
 async def test_keys_beyond_a_fields_length_are_dropped_as_when_typed_one_by_one(make_app, monkeypatch):
     """25 digits into the NIB (at most 20 characters): the first 20 stay, as when typed one by
-    one (a paste longer than the field would be refused whole)."""
+    one (a paste longer than the field would be refused whole). A guard, true before too."""
     digits = "1234567890" * 2 + "98765"
-    changed, rows = await _changes_of_a_burst(make_app, monkeypatch, list(digits))
-    assert rows["nib"] == digits[:20]
-    assert changed[-1] == digits[:20]
+    changed, _rows = await _changes_of_a_burst(make_app, monkeypatch, list(digits))
+    assert changed[-1] == digits[:20]  # (the field is narrower than 20: what it shows depends on its scroll)
+    assert all(digits.startswith(value) for value in changed)
