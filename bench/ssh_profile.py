@@ -2,7 +2,9 @@
 timed, and one terminal at a time (`kidb attach` on a local pseudo-terminal, no sshd) that goes
 from connect to the menu as bench/ssh_bench.py's crowd does. For each session: the CPU (user +
 system, /proc/PID/schedstat) used by the login screen drawn, with the NIB typed (11 keys sent at
-once, as the bench sends them), with the cursor on the PIN, with the PIN typed, and at the menu.
+once, as the bench sends them), with the cursor on the PIN, with the PIN typed, and at the menu;
+then the wall time from starting `kidb attach` to the login screen drawn, and the CPU the
+`kidb attach` process used by then (its interpreter's start, imports and hand-off).
 With --profile DIR, each session also writes cProfile statistics to DIR/session-PID-N.prof: N=0
 from the hand-off to the login screen drawn, 1 for the NIB, 2 from there to its end.
 
@@ -93,11 +95,13 @@ async def one_session(argv: list[str], env: dict[str, str], host: int, nib: str,
                       profiled: bool) -> list[float]:
     """The session's CPU seconds at each of PHASES; `profiled`: the session is told (SIGUSR1) when
     the login screen is drawn, and when the NIB is typed, to start new statistics."""
-    async with pty_terminal(argv, env, term_class=TimedTerm) as (term, _process):
+    started = time.perf_counter()
+    async with pty_terminal(argv, env, term_class=TimedTerm) as (term, process):
         term.timeout = 60
-        await term.until(lambda: at_login(term, "JKT-01"), "the login screen")
+        drawn = await term.until(lambda: at_login(term, "JKT-01"), "the login screen")
         pid = session_pid(host)
         cpu = [cpu_seconds(pid)]
+        attach = [drawn - started, cpu_seconds(process.pid)]
         if profiled:
             os.kill(pid, signal.SIGUSR1)
             await asyncio.sleep(0.1)
@@ -121,7 +125,7 @@ async def one_session(argv: list[str], env: dict[str, str], host: int, nib: str,
         if not Path(f"/proc/{pid}").exists():
             break
         await asyncio.sleep(0.05)
-    return cpu
+    return cpu + attach
 
 
 def session_pids(host: int) -> list[int]:
@@ -187,6 +191,9 @@ async def run(args) -> None:
         total = statistics.median(cpu[index] for cpu in sessions) * 1000
         print(f"  {phase:14s} {total:7.1f}  (+{total - previous:.1f})")
         previous = total
+    wall = statistics.median(cpu[len(PHASES)] for cpu in sessions) * 1000
+    attach = statistics.median(cpu[len(PHASES) + 1] for cpu in sessions) * 1000
+    print(f"connect -> login screen drawn {wall:.1f} ms (median); kidb attach's own CPU by then {attach:.1f} ms")
 
 
 def main() -> int:

@@ -18,7 +18,6 @@ asked for (`SSH_ORIGINAL_COMMAND`) is ignored, and a session without a terminal 
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import os
@@ -30,10 +29,15 @@ import sys
 import termios
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from kidb_tui.host import protocol
 from kidb_tui.resources import data_dir as package_data_dir
 from kidb_tui.ssh.key_lines import KeyFileError, Terminal, parse_authorized_keys, terminal_of
+
+if TYPE_CHECKING:
+    import argparse
 
 HOST_WAIT_SECONDS = 30.0
 ANSWER_SECONDS = 10.0
@@ -53,6 +57,8 @@ class AttachError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    import argparse
+
     parser.add_argument("authorized_keys", nargs="?", type=Path, metavar="AUTHORIZED_KEYS",
                         help="the terminals' authorized-keys file (default: authorized_keys in the data directory)")
     parser.add_argument("--language", choices=protocol.LANGUAGES, default=argparse.SUPPRESS,
@@ -60,12 +66,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    plain = _plain_arguments(sys.argv[1:] if argv is None else argv)
+    if plain is not None:
+        return run(plain)
+    import argparse
+
     parser = argparse.ArgumentParser(prog="kidb attach", description=__doc__.split("\n")[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))
 
 
-def run(args: argparse.Namespace) -> int:
+def _plain_arguments(argv: list[str]) -> SimpleNamespace | None:
+    """The forced command's arguments as argparse reads them (an authorized-keys file,
+    `--language id|en`), without argparse: its parser formats each argument's help as it is
+    added, which imports shutil, bz2 and lzma, about 3 ms of each connection's start. None for
+    anything else (help, a mistake), for argparse to answer."""
+    args = SimpleNamespace(authorized_keys=None)
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        if word == "--language" and rest and rest[0] in protocol.LANGUAGES:
+            args.language = rest.pop(0)
+        elif word.startswith("--language=") and word.partition("=")[2] in protocol.LANGUAGES:
+            args.language = word.partition("=")[2]
+        elif not word.startswith("-") and args.authorized_keys is None:
+            args.authorized_keys = Path(word)
+        else:
+            return None
+    return args
+
+
+def run(args: argparse.Namespace | SimpleNamespace) -> int:
     for signum in TERMINAL_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     if not (os.isatty(0) and os.isatty(1)):

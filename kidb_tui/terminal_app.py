@@ -105,7 +105,7 @@ class TerminalApp(App[None]):
         self._countdown: CountdownScreen | None = None
         self._error_times: list[float] = []
         self._app_task: asyncio.Task[Any] | None = None
-        self._type_ahead = TypeAhead(self, self._hand_on, _ready, _holds_keys)
+        self._type_ahead = TypeAhead(self, self._hand_on, _ready, _holds_keys, _takes_at_once)
         self._entering = asyncio.Lock()
         """Held while modes are swapped (the session timer and a screen may both end a session)."""
         self._modes_started = 0
@@ -436,6 +436,22 @@ def _record_error(rt: Runtime, actor: str, error_type: str, signed_in: bool) -> 
 
 def _ready(screen: Screen[Any]) -> bool:
     return not isinstance(screen, TerminalScreen) or screen.ready
+
+
+def _takes_at_once(screen: Screen[Any], keys: list[events.Key]) -> bool:
+    """Whether printable keys that arrived together may reach the focused field as one paste with
+    the outcome the keys one by one would have: the screen says so (`KEYS_AT_ONCE`: no handler of
+    its fields' changes acts on a value half typed), the field takes any text and has room for
+    all of it, nothing is selected, and no key is bound (a bound key acts instead of typing)."""
+    if not (isinstance(screen, TerminalScreen) and screen.KEYS_AT_ONCE):
+        return False
+    field = screen.focused
+    if not isinstance(field, Input) or field.restrict or field.type != "text" or not field.selection.is_empty:
+        return False
+    if field.max_length and len(field.value) + len(keys) > field.max_length:
+        return False
+    bound = screen.active_bindings
+    return not any(name in bound for key in keys for name in (key.key, *key.aliases))
 
 
 def _holds_keys(worker: Worker[Any]) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import configure_mappers
 
 from kidb_tui import gc_tuning
 from kidb_tui.config import Settings
-from kidb_tui.host import pools, rehearse, styles
+from kidb_tui.host import handlers, pools, rehearse, styles
 from kidb_tui.services.hashing import SecretHasher
 
 PACKAGES = ("kidb_tui.screens", "kidb_tui.backoffice", "kidb_tui.widgets", "kidb_tui.services")
@@ -82,6 +82,7 @@ def warm_up(settings: Settings) -> tuple[SecretHasher, float]:
     _load_data()
     configure_mappers()
     styles.parse_all()
+    handlers.count_all()
     hasher = SecretHasher(settings.pepper, settings.argon2)
     hasher.prepare_dummy()
     rehearse.rehearse(settings)

@@ -59,6 +59,9 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
     """Each screen focuses its first control itself (Textual's automatic focus would first
     focus the form's scrolling container, restyling the whole form twice)."""
     BINDINGS = [Binding("f2", "app.toggle_language", "key.language", priority=True)]
+    KEYS_AT_ONCE = False
+    """Printable keys that arrive together go to the focused text field in one go (one change, one
+    frame; kidb_tui/type_ahead.py): for screens none of whose handlers acts on a value half typed."""
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     """Textual's own, less its repaint of the whole screen at each focus change (about 4.6 KB
     written to the terminal per Enter or Tab in a form): the widgets that gain and lose focus

@@ -78,3 +78,46 @@ async def test_a_key_typed_ahead_waits_only_on_the_parts_of_the_screen_still_at_
         await ui.burst(pilot, *SITI.nib)
         assert ui.row_after(app, NIB_LABEL) == SITI.nib
     assert len(asked) < len(SITI.nib) * parts / 4
+
+
+async def _changes_of_a_burst(make_app, monkeypatch, names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The values the login screen's fields announced (Input.Changed) while `names` arrived
+    together; and what the screen shows then (the NIB, the focused field's label and content)."""
+    from textual.message_pump import MessagePump
+    from textual.widgets import Input
+
+    changed: list[str] = []
+    seen: dict[int, Input.Changed] = {}  # the messages kept, so that no id is reused
+    post = MessagePump.post_message
+
+    def counted(self, message):
+        if isinstance(message, Input.Changed) and id(message) not in seen:  # once, not at each parent it bubbles to
+            seen[id(message)] = message
+            changed.append(message.value)
+        return post(self, message)
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        await pilot.pause()
+        monkeypatch.setattr(MessagePump, "post_message", counted)
+        await ui.burst(pilot, *names)
+        rows = {"nib": ui.row_after(app, NIB_LABEL), "focused": ui.focused_label(app), "value": ui.focused_value(app)}
+    return changed, rows
+
+
+async def test_the_login_screen_takes_keys_that_arrive_together_in_one_change(make_app, monkeypatch):
+    """The NIB's keys, Enter and the PIN's keys in one burst: each field changes once, with all
+    its characters (each key was a round of the screen's message loops and a frame of its own)."""
+    changed, rows = await _changes_of_a_burst(make_app, monkeypatch, [*SITI.nib, "enter", *SITI.secret])
+    assert changed == [SITI.nib, SITI.secret]
+    assert rows == {"nib": SITI.nib, "focused": SECRET_LABEL, "value": "•" * len(SITI.secret)}
+
+
+async def test_keys_beyond_a_fields_length_are_dropped_as_when_typed_one_by_one(make_app, monkeypatch):
+    """25 digits into the NIB (at most 20 characters): the first 20 stay, as when typed one by
+    one (a paste longer than the field would be refused whole). A guard, true before too."""
+    digits = "1234567890" * 2 + "98765"
+    changed, _rows = await _changes_of_a_burst(make_app, monkeypatch, list(digits))
+    assert changed[-1] == digits[:20]  # (the field is narrower than 20: what it shows depends on its scroll)
+    assert all(digits.startswith(value) for value in changed)

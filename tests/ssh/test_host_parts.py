@@ -230,3 +230,38 @@ def test_kidb_attach_imports_neither_dataclasses_nor_hashlib():
     """`kidb attach` reads the authorized-keys file at each connection: dataclasses (with inspect)
     and hashlib were a third of its start; a fingerprint is worked out only when logged."""
     assert {"dataclasses", "inspect", "hashlib"} & imported_by("kidb_tui.attach") == set()
+
+
+ATTACH_ARGUMENTS = """
+import json, sys
+from kidb_tui import attach
+seen = []
+attach.run = lambda args: seen.append(vars(args)) or 0
+attach.main(%r)
+print(json.dumps({"args": {k: str(v) for k, v in seen[0].items()}, "argparse": "argparse" in sys.modules,
+                  "shutil": "shutil" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["/etc/kidb/authorized_keys"], {"authorized_keys": "/etc/kidb/authorized_keys"}),
+    (["/etc/kidb/keys", "--language", "en"], {"authorized_keys": "/etc/kidb/keys", "language": "en"}),
+    (["--language=id"], {"authorized_keys": "None", "language": "id"}),
+    ([], {"authorized_keys": "None"}),
+])
+def test_kidb_attach_reads_the_forced_commands_arguments_without_argparse(argv, expected):
+    """The forced command's arguments are read as argparse reads them, without importing it
+    (argparse's help formatter brings shutil, bz2 and lzma: about 3 ms of each connection)."""
+    result = subprocess.run([sys.executable, "-I", "-c", ATTACH_ARGUMENTS % (argv,)], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert json.loads(result.stdout) == {"args": expected, "argparse": False, "shutil": False}
+
+
+@pytest.mark.parametrize("argv", [["--language", "fr"], ["a", "b"], ["--help"]])
+def test_kidb_attach_leaves_anything_else_to_argparse(argv, capsys):
+    from kidb_tui import attach
+
+    with pytest.raises(SystemExit):
+        attach.main(argv)
+    captured = capsys.readouterr()
+    assert "kidb attach" in captured.out + captured.err  # argparse's usage or help

@@ -116,3 +116,24 @@ def test_a_rehearsal_the_settings_refuse_is_logged_and_the_host_goes_on(kiosk_en
     with caplog.at_level("WARNING", logger="kidb.host"):
         assert not rehearse.rehearse(settings.with_(lock_threshold=1))
     assert "rehearsal of a session's database work skipped" in caplog.text and "the login failed" in caplog.text
+
+
+def test_the_host_counts_handler_parameters_as_textual_counts_them_for_a_bound_method(monkeypatch):
+    """host/handlers.py relies on Textual's private textual._callback keeping the count of a bound
+    method's parameters on its function (`_param_count`): after count_all(), calling a handler
+    of a loaded class counts nothing again, and the count is the bound method's."""
+    import inspect
+
+    from textual import _callback
+
+    from kidb_tui.host import handlers, warm
+    from kidb_tui.screens.auth.login import LoginScreen
+    from kidb_tui.widgets.form_field import FormField
+
+    warm.import_all()
+    assert handlers.count_all() > 100
+    monkeypatch.setattr(_callback, "signature", lambda func: (_ for _ in ()).throw(AssertionError(func)))
+    field = FormField.__new__(FormField)
+    assert _callback.count_parameters(field.on_resize) == len(inspect.signature(FormField.on_resize).parameters) - 1
+    screen = LoginScreen.__new__(LoginScreen)
+    assert _callback.count_parameters(screen.on_mount) == 0

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 class LoginScreen(KioskScreen[None]):
     TITLE_KEY = "login.title"
+    KEYS_AT_ONCE = True
     BINDINGS = [
         *KioskScreen.BINDINGS,
         Binding("f3", "activate", "key.activate"),
