@@ -164,8 +164,19 @@ class Say(Block):
         return shown(self._text)
 
     def say(self, text: Shown) -> None:
+        """Show `text`. When it takes as many lines as the text before at the width the line
+        already has, only the line is drawn again: the screen is not laid out (the status line
+        changes at every Enter on a form, and each layout restyled nothing but cost a frame)."""
+        before = self._text
         self._text = text
-        self.refresh(layout=True)
+        self.refresh(layout=not self._same_height(before))
+
+    def _same_height(self, before: Shown) -> bool:
+        width = self.content_size.width
+        if not self.is_mounted or width <= 0 or (self.styles.width is not None and self.styles.width.is_auto):
+            return False
+        return Content(shown(before)).get_height(self.styles, width) == Content(shown(self._text)).get_height(
+            self.styles, width)
 
 
 class KeyButton(Translated, Button):

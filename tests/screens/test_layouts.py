@@ -102,3 +102,20 @@ async def test_a_new_screen_is_drawn_whole_twice_as_it_opens(make_app):
         await ui.until(pilot, lambda: ui.at(app, "balance.title"))
         await ui.settle(pilot)
         assert whole == ["BalanceScreen", "BalanceScreen"]
+
+
+async def test_a_status_line_of_the_same_height_is_drawn_without_a_layout(make_app, monkeypatch):
+    """What the status line says as Enter is pressed ("checking", a saving notice) repaints the
+    line; a message that needs more lines lays the screen out, so all of it shows."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: NIB_LABEL in ui.text(app))
+        laid_out = _count_layouts(monkeypatch)
+        app.screen.set_status("Sebentar, sedang diperiksa")
+        await ui.until(pilot, lambda: "Sebentar, sedang diperiksa" in ui.text(app))
+        await pilot.pause()
+        assert laid_out == []
+        long = " ".join(["pesan-panjang"] * 9)
+        app.screen.set_status(long)
+        await ui.until(pilot, lambda: "pesan-panjang" in ui.text(app) and laid_out == ["LoginScreen"])
+        assert ui.text(app).count("pesan-panjang") == 9

@@ -84,5 +84,5 @@ async def test_a_new_screen_is_not_drawn_whole_again_after_its_first_frame(make_
         await ui.until(pilot, lambda: ui.at(app, title_key))
         await ui.settle(pilot)
         pictures = frames.of(app.screen)
-        assert len(pictures) <= 3  # before: 4 (status) and 5 (balance)
+        assert len(pictures) <= 3  # before: 4 each
         assert pictures[0] == _cells(app.screen)
