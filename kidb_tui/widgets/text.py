@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 from rich.cells import cell_len
 from rich.console import RenderableType
@@ -175,8 +175,8 @@ class Say(Block):
         width = self.content_size.width
         if not self.is_mounted or width <= 0 or (self.styles.width is not None and self.styles.width.is_auto):
             return False
-        return Content(shown(before)).get_height(self.styles, width) == Content(shown(self._text)).get_height(
-            self.styles, width)
+        rules = cast(RulesMap, self.styles)  # what Textual's own widgets pass to `get_height`
+        return Content(shown(before)).get_height(rules, width) == Content(shown(self._text)).get_height(rules, width)
 
 
 class KeyButton(Translated, Button):
