@@ -398,6 +398,19 @@ class TerminalApp(App[None]):
                 await self.switch_mode(mode)
                 await self.remove_mode(previous)
 
+    async def _replace_screen(self, screen: Screen[Any]) -> Screen[Any]:
+        """Textual's, less what it does to the screen on top when `screen` leaves for good (no
+        stack holds it): a whole repaint of the screen on top, then, as the removal ends, a
+        layout and another whole repaint. The screen on top draws itself as it resumes; those
+        were a layout and two frames more inside every sign-in and sign-out (the old mode's
+        screens) and every switch to a new screen (confirm -> receipt)."""
+        if self.is_screen_installed(screen) or any(screen in stack for stack in self._screen_stacks.values()):
+            return await super()._replace_screen(screen)
+        screen.post_message(events.ScreenSuspend())
+        self.capture_mouse(None)
+        await self._prune(screen)
+        return screen
+
     def _session_in_use(self) -> bool:
         if self.signed_in_user() is not None:
             return True
