@@ -1,6 +1,7 @@
 """The review queue: counts per stage, claims oldest first a page at a time, filtered by stage
-(keys 0-6), branch and claim type; Enter opens a claim. Read again whenever the officer comes
-back to it; every read runs in a worker thread."""
+(keys 0-6), branch and claim type; Enter opens a claim. A page is as many claims as the table
+shows in the window (read again when the window changes), so only what is seen is read and
+drawn. Read again whenever the officer comes back to it; every read runs in a worker thread."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import DataTable, Select
 
 from kidb_tui.backoffice.screens.base import BackofficeScreen
@@ -26,6 +30,10 @@ from kidb_tui.widgets.text import Block
 
 STAGE_FILTERS = ("", "agenda", "penetapan", "persetujuan", "pembayaran", "selesai", "ditolak")
 PAGE = 100
+"""The most claims a page holds, however tall the window."""
+CHROME_ROWS = 8
+"""The rows of the screen that are not claims at 80 columns: title, two lines of stage counts,
+the filters and the space under them, the table's header, status line and key bar."""
 HEADER_WIDTH = 78
 COLUMNS = (
     ("reference", 17, "left"),
@@ -46,6 +54,7 @@ class QueueRequest:
     branch: str = ""
     type_code: str = ""
     offset: int = 0
+    limit: int = PAGE
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,16 @@ class QueueTable(DataTable[Text]):
     """The claims table; Enter opens the highlighted claim and says so in the key bar."""
 
     BINDINGS = [Binding("enter", "select_cursor", "bo.key.open", key_display="Enter")]
+
+    class Fits(Message):
+        """How many claim rows the table shows at its new size."""
+
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.post_message(self.Fits(max(self.scrollable_content_region.height - self.header_height, 1)))
 
 
 def wrap_items(items: list[Text], width: int) -> Text:
@@ -103,8 +122,13 @@ class QueueScreen(BackofficeScreen[QueueView]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.request = QueueRequest()
+        self.request = QueueRequest(limit=max(min(self.app.size.height - CHROME_ROWS, PAGE), 1))
+        self._fitted_to = self.app.size
+        """The window's size when the page size was last set from it."""
         self._choices: dict[str, list[str]] = {}
+        self._lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        """The branches and claim types offered, read as the queue opens and when the officer
+        comes back to it (not for each page or filter)."""
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue", classes="card"):
@@ -124,9 +148,12 @@ class QueueScreen(BackofficeScreen[QueueView]):
     def load(self) -> QueueView:
         request = self.request
         queue = review.queue(self.rt, request.stage or None, request.branch or None, request.type_code or None,
-                             limit=PAGE, offset=request.offset)
-        types = tuple(info.code for info in reference.claim_types(self.rt))
-        return QueueView(request, queue, tuple(review.branches(self.rt)), types, self.rt.now())
+                             limit=request.limit, offset=request.offset)
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = (tuple(review.branches(self.rt)),
+                                   tuple(info.code for info in reference.claim_types(self.rt)))
+        return QueueView(request, queue, *lists, self.rt.now())
 
     def show(self, view: QueueView) -> None:
         self._filters(view)
@@ -144,7 +171,23 @@ class QueueScreen(BackofficeScreen[QueueView]):
         """Read again when the officer comes back (a claim may have moved meanwhile); not when
         the queue first shows, whose data was read as it opened."""
         if self.returning and self.view is not None:
+            self._lists = None
             self.reload()
+
+    @on(QueueTable.Fits)
+    def _fit(self, event: QueueTable.Fits) -> None:
+        """A page as tall as the table: read again when the window changed size, or when fewer
+        rows fit than the page has (its first size was a guess); a page a row or two short of
+        the table as the stage counts take fewer lines stays (no reading back and forth)."""
+        rows = min(event.rows, PAGE)
+        resized, self._fitted_to = self.app.size != self._fitted_to, Size(*self.app.size)
+        needed = len(self.view.queue.items) if self.view is not None else self.request.limit
+        if rows == self.request.limit or not (resized or rows < needed):
+            return
+        request = self.request
+        first = request.offset + self.query_one(QueueTable).cursor_row
+        self.request = QueueRequest(request.stage, request.branch, request.type_code, first // rows * rows, rows)
+        self.reload()
 
     def _columns(self) -> None:
         table = self.query_one(QueueTable)
@@ -206,7 +249,7 @@ class QueueScreen(BackofficeScreen[QueueView]):
             count = queue.counts.get(name, 0) if name else total
             text = f"{index} {label}: {count}"
             items.append(Text(f"[{text}]", style="bold reverse") if name == stage else Text(f" {text} "))
-        if queue.total > PAGE:
+        if queue.total > len(queue.items) or self.view.request.offset:
             first = self.view.request.offset + 1
             items.append(Text(self.t("bo.queue.page", first=first, last=first + len(queue.items) - 1,
                                      total=queue.total)))
@@ -220,7 +263,7 @@ class QueueScreen(BackofficeScreen[QueueView]):
 
     def _ask(self, **changes: object) -> None:
         fields = {"stage": self.request.stage, "branch": self.request.branch, "type_code": self.request.type_code,
-                  "offset": 0, **changes}
+                  "offset": 0, "limit": self.request.limit, **changes}
         self.request = QueueRequest(**fields)  # type: ignore[arg-type]
         self.reload()
 
@@ -228,15 +271,15 @@ class QueueScreen(BackofficeScreen[QueueView]):
         if action == "page":
             if self.view is None:
                 return False
-            offset = self.view.request.offset + int(str(parameters[0])) * PAGE
-            return 0 <= offset < self.view.queue.total
+            offset = self.view.request.offset + int(str(parameters[0])) * self.request.limit
+            return 0 <= offset < self.view.queue.total or (offset < 0 < self.view.request.offset)
         return True
 
     def action_stage(self, index: int) -> None:
         self._ask(stage=STAGE_FILTERS[index])
 
     def action_page(self, direction: int) -> None:
-        self._ask(offset=max(self.request.offset + direction * PAGE, 0))
+        self._ask(offset=max(self.request.offset + direction * self.request.limit, 0))
 
     def action_focus_filter(self, widget_id: str) -> None:
         self.query_one(f"#{widget_id}", Select).focus()
