@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
