@@ -25,6 +25,7 @@ from kidb_tui.money import format_rupiah
 from kidb_tui.screens.messages import SignOutRequested
 from kidb_tui.services import reference, review
 from kidb_tui.services.review import Queue
+from kidb_tui.services.runtime import Runtime
 from kidb_tui.widgets.text import Block
 
 STAGE_FILTERS = ("", "agenda", "penetapan", "persetujuan", "pembayaran", "selesai", "ditolak")
@@ -63,6 +64,20 @@ class QueueView:
     branches: tuple[str, ...]
     types: tuple[str, ...]
     read_at: datetime
+
+
+def page_rows(window: Size) -> int:
+    """How many claims a page holds in a window of this size, before the table is laid out."""
+    return max(min(window.height - CHROME_ROWS, PAGE), 1)
+
+
+def read(rt: Runtime, request: QueueRequest, lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None) -> QueueView:
+    """The page `request` asks for, with the branches and claim types offered (read unless given)."""
+    queue = review.queue(rt, request.stage or None, request.branch or None, request.type_code or None,
+                         limit=request.limit, offset=request.offset)
+    if lists is None:
+        lists = (tuple(review.branches(rt)), tuple(info.code for info in reference.claim_types(rt)))
+    return QueueView(request, queue, *lists, rt.now())
 
 
 class QueueTable(DataTable[Text]):
@@ -121,13 +136,17 @@ class QueueScreen(BackofficeScreen[QueueView]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.request = QueueRequest(limit=max(min(self.app.size.height - CHROME_ROWS, PAGE), 1))
+        self.request = QueueRequest(limit=page_rows(self.app.size))
         self._fitted_to = self.app.size
         """The window's size when the page size was last set from it."""
         self._choices: dict[str, list[str]] = {}
         self._lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         """The branches and claim types offered, read as the queue opens and when the officer
         comes back to it (not for each page or filter)."""
+        first, self.office.first_queue = self.office.first_queue, None
+        if first is not None and first.request == self.request:
+            self._lists = (first.branches, first.types)
+            self.preload(first)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue", classes="card"):
@@ -145,14 +164,9 @@ class QueueScreen(BackofficeScreen[QueueView]):
         self.query_one("#queue-empty").display = False
 
     def load(self) -> QueueView:
-        request = self.request
-        queue = review.queue(self.rt, request.stage or None, request.branch or None, request.type_code or None,
-                             limit=request.limit, offset=request.offset)
-        lists = self._lists
-        if lists is None:
-            lists = self._lists = (tuple(review.branches(self.rt)),
-                                   tuple(info.code for info in reference.claim_types(self.rt)))
-        return QueueView(request, queue, *lists, self.rt.now())
+        view = read(self.rt, self.request, self._lists)
+        self._lists = (view.branches, view.types)
+        return view
 
     def show(self, view: QueueView) -> None:
         self._filters(view)
