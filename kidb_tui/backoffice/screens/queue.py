@@ -108,7 +108,8 @@ def read(rt: Runtime, request: QueueRequest, lists: tuple[tuple[str, ...], tuple
 
 
 class QueueTable(DataTable[Cell]):
-    """The claims table; Enter opens the highlighted claim and says so in the key bar."""
+    """The claims table; Enter opens the highlighted claim and says so in the key bar. The
+    cursor keys go on to the next page past the last row, and to the previous one above the first."""
 
     BINDINGS = [Binding("enter", "select_cursor", "bo.key.open", key_display="Enter")]
 
@@ -118,6 +119,25 @@ class QueueTable(DataTable[Cell]):
         def __init__(self, rows: int) -> None:
             super().__init__()
             self.rows = rows
+
+    class Turn(Message):
+        """The cursor went on past the page's last row (1) or above its first (-1)."""
+
+        def __init__(self, direction: int) -> None:
+            super().__init__()
+            self.direction = direction
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row == self.row_count - 1:
+            self.post_message(self.Turn(1))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row == 0:
+            self.post_message(self.Turn(-1))
+        else:
+            super().action_cursor_up()
 
     def on_resize(self, _event: events.Resize) -> None:
         self.post_message(self.Fits(max(self.scrollable_content_region.height - self.header_height, 1)))
@@ -163,6 +183,8 @@ class QueueScreen(BackofficeScreen[QueueView]):
         self._fitted_to = self.app.size
         """The window's size when the page size was last set from it."""
         self._choices: dict[str, list[str]] = {}
+        self._landing: tuple[QueueRequest, int] | None = None
+        """The page the cursor keys turned to, and the row the cursor goes to on it (-1: the last)."""
         self._lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         """The branches and claim types offered, read as the queue opens and when the officer
         comes back to it (not for each page or filter)."""
@@ -209,6 +231,12 @@ class QueueScreen(BackofficeScreen[QueueView]):
         if self.returning and self.view is not None:
             self._lists = None
             self.reload()
+
+    @on(QueueTable.Turn)
+    def _turn(self, event: QueueTable.Turn) -> None:
+        if self.check_action("page", (event.direction,)):
+            self.action_page(event.direction)
+            self._landing = (self.request, 0 if event.direction > 0 else -1)
 
     @on(QueueTable.Fits)
     def _fit(self, event: QueueTable.Fits) -> None:
@@ -264,7 +292,10 @@ class QueueScreen(BackofficeScreen[QueueView]):
                 Cell(self._age(item.created_at, view.read_at), "right"),
                 key=str(item.claim_id),
             )
-        if current is not None:
+        landing, self._landing = self._landing, None
+        if landing is not None and landing[0] == view.request:
+            table.move_cursor(row=landing[1] % max(table.row_count, 1))
+        elif current is not None:
             row = next((index for index, item in enumerate(view.queue.items) if item.claim_id == current), 0)
             table.move_cursor(row=row)
         self.query_one("#queue-empty").display = not view.queue.items
