@@ -217,3 +217,27 @@ async def test_drawing_the_queue_never_asks_the_terminal_its_size(make_bo, monke
         await pilot.resize_terminal(100, 30)
         await ui.settle(pilot)
         assert tuple(app.console.size) == (100, 30)
+
+
+async def test_coming_back_with_nothing_changed_redraws_no_row(make_bo, demo_rt, monkeypatch):
+    from kidb_tui.backoffice.screens.queue import QueueTable
+
+    added = []
+    real = QueueTable.add_row
+    monkeypatch.setattr(QueueTable, "add_row",
+                        lambda table, *cells, **kwargs: added.append(kwargs["key"]) or real(table, *cells, **kwargs))
+    app = make_bo(signed_in=ANI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.settle(pilot)
+        assert len(added) == 2
+        await ui.keys(pilot, "down", "enter")
+        await ui.keys(pilot, "escape")
+        assert ui.at(app, "bo.queue.title") and _names(app) == ["Budi Santoso", "Joko Susilo"]
+        assert len(added) == 2
+        await ui.keys(pilot, "enter")
+        assert ui.shows(app, "Joko Susilo")  # the cursor kept its place
+        await ui.keys(pilot, "escape")
+        claim = claim_of(demo_rt, BUDI.nib)
+        review.assess(demo_rt, officer(demo_rt, BAMBANG), claim.id, claim.version, "4.500.000", True)
+        await ui.keys(pilot, "enter", "escape")
+        assert len(added) == 4 and "2 Penetapan: 1" in _counts(app)

@@ -184,6 +184,10 @@ class QueueScreen(BackofficeScreen[QueueView]):
         """The window's size when the page size was last set from it."""
         self._choices: dict[str, list[str]] = {}
         self._landing: tuple[QueueRequest, int] | None = None
+        self._shown_rows: list[tuple[str, tuple[str, ...]]] | None = None
+        """The table's rows as drawn: each claim's id and its cells' text."""
+        self._heading: tuple[object, ...] | None = None
+        """What the stage counts and the page's place were drawn from."""
         """The page the cursor keys turned to, and the row the cursor goes to on it (-1: the last)."""
         self._lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         """The branches and claim types offered, read as the queue opens and when the officer
@@ -214,9 +218,14 @@ class QueueScreen(BackofficeScreen[QueueView]):
         return view
 
     def show(self, view: QueueView) -> None:
+        """Only what differs from what is shown: coming back from a claim nobody changed redraws
+        neither the rows nor the counts."""
         self._filters(view)
         self._rows(view)
-        self.query_one("#stage-counts", Block).refresh(layout=True)
+        heading = (view.queue.counts, view.queue.total, len(view.queue.items), view.request)
+        if heading != self._heading:
+            self._heading = heading
+            self.query_one("#stage-counts", Block).refresh(layout=True)
         self.refresh_bindings()
 
     def after_relabel(self) -> None:
@@ -256,6 +265,7 @@ class QueueScreen(BackofficeScreen[QueueView]):
     def _columns(self) -> None:
         table = self.query_one(QueueTable)
         table.clear(columns=True)
+        self._shown_rows = None
         for name, width, justify in COLUMNS:
             label = Text(f" {self.t(f'bo.col.{name}')}", justify=justify, overflow="ellipsis", no_wrap=True)  # type: ignore[arg-type]
             table.add_column(label, key=name, width=width)
@@ -279,20 +289,20 @@ class QueueScreen(BackofficeScreen[QueueView]):
 
     def _rows(self, view: QueueView) -> None:
         table = self.query_one(QueueTable)
+        rows: list[tuple[str, tuple[str, ...]]] = [
+            (str(item.claim_id), (item.reference, self.stage_label(item.stage), self.type_label(item.type_code),
+                                  format_rupiah(item.amount), item.participant_name, item.branch or "-",
+                                  self._age(item.created_at, view.read_at)))
+            for item in view.queue.items
+        ]
+        landing, self._landing = self._landing, None
+        if rows == self._shown_rows:
+            return
+        self._shown_rows = rows
         current = self._highlighted_claim_id(table)
         table.clear()
-        for item in view.queue.items:
-            table.add_row(
-                Cell(item.reference),
-                Cell(self.stage_label(item.stage)),
-                Cell(self.type_label(item.type_code)),
-                Cell(format_rupiah(item.amount), "right"),
-                Cell(item.participant_name),
-                Cell(item.branch or "-"),
-                Cell(self._age(item.created_at, view.read_at), "right"),
-                key=str(item.claim_id),
-            )
-        landing, self._landing = self._landing, None
+        for key, texts in rows:
+            table.add_row(*(Cell(text, justify) for text, (_, _, justify) in zip(texts, COLUMNS, strict=True)), key=key)
         if landing is not None and landing[0] == view.request:
             table.move_cursor(row=landing[1] % max(table.row_count, 1))
         elif current is not None:
