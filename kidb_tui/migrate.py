@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_ID = 0x4B494442
-HEAD = "0007"
+HEAD = "0008"
 """The newest revision in `migrations/versions` (a test keeps it equal to Alembic's head)."""
 
 

@@ -110,7 +110,12 @@ class Bank(SQLModel, table=True):
 
 class Claim(SQLModel, table=True):
     __tablename__ = "claim"
-    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_claim_idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_claim_idempotency_key"),
+        # The back office's queue, oldest first: a page is read in index order (migration 0008).
+        Index("ix_claim_created", "created_at", "id"),
+        Index("ix_claim_stage_created", "stage", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str | None = Field(default=None, max_length=20, unique=True)
@@ -123,7 +128,7 @@ class Claim(SQLModel, table=True):
     account_holder: str = Field(max_length=120)
     reason: str = Field(max_length=500)
     documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    stage: str = Field(default="agenda", max_length=12, index=True)
+    stage: str = Field(default="agenda", max_length=12)
     rejection_reason: str = Field(default="", max_length=500)
     rejection_code: str = Field(default="", max_length=40)
     approved_amount: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

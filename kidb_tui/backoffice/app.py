@@ -8,7 +8,7 @@ from typing import Any
 from kidb_tui.backoffice.screens.base import BackofficeScreen
 from kidb_tui.backoffice.screens.help import BackofficeHelpScreen
 from kidb_tui.backoffice.screens.login import OfficerLoginScreen
-from kidb_tui.backoffice.screens.queue import QueueScreen
+from kidb_tui.backoffice.screens.queue import QueueScreen, QueueView
 from kidb_tui.services import officers
 from kidb_tui.services.officers import OfficerIdentity
 from kidb_tui.services.runtime import Runtime
@@ -24,6 +24,8 @@ class BackofficeApp(TerminalApp):
     def __init__(self, rt: Runtime, language: str | None = None, kiosk: bool = False) -> None:
         super().__init__(rt, language, kiosk)
         self.officer: OfficerIdentity | None = None
+        self.first_queue: QueueView | None = None
+        """The queue's first page, read by the login as the officer signed in (QueueScreen takes it)."""
 
     def signed_in_user(self) -> OfficerIdentity | None:
         return self.officer
@@ -34,6 +36,7 @@ class BackofficeApp(TerminalApp):
 
     def record_logout(self, reason: str) -> None:
         officer, self.officer = self.officer, None
+        self.first_queue = None
         if officer is not None:
             officers.logout(self.rt, officer, reason)
 

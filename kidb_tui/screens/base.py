@@ -96,7 +96,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         return self.terminal.t(key, **params)
 
     def compose(self) -> ComposeResult:
-        if self.has_data:
+        if self.has_data and self._first_view is None:
             self._load_view()
         yield Say(self._title_text, id="title-bar")
         yield from self.compose_body()
@@ -178,6 +178,15 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
             self._first_view = view
             self.app.call_from_thread(self._arrived.set)
         self.post_message(ViewLoaded(view))
+
+    def preload(self, view: ViewT) -> None:
+        """The screen's data read before it opens (by whoever opens it, in a worker thread of
+        its own, before the switch): the first frame shows it, and the screen starts no read as
+        it opens (a worker's thread begins only when the event loop next runs, after the
+        screen's compose and mount, and then contends with them for the GIL). Call before the
+        screen is composed."""
+        self._first_view = view
+        self._arrived.set()
 
     def reload(self) -> None:
         """Read the data again (after a change the screen made, or a busy database)."""

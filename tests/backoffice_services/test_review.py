@@ -397,3 +397,26 @@ def test_the_whole_amount_needs_no_reason(demo_rt, ani, budi_claim):
 def test_the_missing_reason_is_named_with_the_other_problems(demo_rt, ani, budi_claim):
     assert form_errors(lambda: review.assess(demo_rt, ani, budi_claim.id, 1, "4.000.000", False)) == {
         "difference_reason": "difference_reason_required", "documents_seen": "documents_not_seen"}
+
+
+@pytest.mark.parametrize("stage", [None, "agenda"])
+def test_a_queue_page_is_read_in_index_order_not_sorted_whole(sqlite_demo_rt, stage):
+    """The page query walks an index oldest first and stops after the page (migration 0008);
+    without one, SQLite sorts every matching claim in a temporary B-tree for each page."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(sqlite_demo_rt.engine, "before_cursor_execute", capture)
+    try:
+        review.queue(sqlite_demo_rt, stage, limit=16, offset=0)
+    finally:
+        event.remove(sqlite_demo_rt.engine, "before_cursor_execute", capture)
+    [(page, parameters)] = [(sql, params) for sql, params in statements if "ORDER BY" in sql]
+    with sqlite_demo_rt.engine.connect() as connection:
+        plan = " / ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {page}", parameters))
+    assert "TEMP B-TREE" not in plan
+    assert ("ix_claim_stage_created" if stage else "ix_claim_created") in plan

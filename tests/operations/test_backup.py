@@ -95,7 +95,7 @@ def test_the_backup_and_restore_drill(demo_url, data_dir, tmp_path, monkeypatch,
     fresh = tmp_path / "fresh"
     monkeypatch.setenv("KIDB_DATA_DIR", str(fresh))
     assert main(["db", "restore", str(backup)]) == 0
-    assert capsys.readouterr().out.strip() == f"restored {backup} into {fresh / 'kidb.sqlite3'} (schema 0007)"
+    assert capsys.readouterr().out.strip() == f"restored {backup} into {fresh / 'kidb.sqlite3'} (schema 0008)"
     assert main(["audit", "seal"]) == 0
     capsys.readouterr()
     assert main(["audit", "verify"]) == 0

@@ -73,7 +73,7 @@ def test_an_old_schema_fails_and_the_chain_is_not_walked(installed, capsys):
     migrate.downgrade(make_engine(sqlite_url(installed)), "0005", audit_key=load_settings().audit_key)
     status, lines = checked(capsys)
     assert status == 1
-    assert lines["schema"] == "FAIL schema: at revision 0005, this kidb needs 0007: run `kidb db upgrade`"
+    assert lines["schema"] == "FAIL schema: at revision 0005, this kidb needs 0008: run `kidb db upgrade`"
     assert lines["audit chain"] == "FAIL audit chain: not checked: the schema is not current"
 
 

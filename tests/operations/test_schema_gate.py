@@ -41,7 +41,7 @@ def old_url(data_dir) -> str:
 def test_prepare_refuses_an_old_schema_and_leaves_it_as_it_is(old_url, settings):
     with pytest.raises(SchemaMismatch) as caught:
         prepare(settings.with_(database_url=old_url))
-    assert str(caught.value) == ("the database schema is at revision 0004, this kidb needs 0007: stop the kiosks "
+    assert str(caught.value) == ("the database schema is at revision 0004, this kidb needs 0008: stop the kiosks "
                                  "and run `kidb db upgrade` (it backs up a SQLite database first)")
     assert scalar(old_url, "SELECT version_num FROM alembic_version") == "0004"
 
@@ -52,7 +52,7 @@ def test_sessions_and_serve_refuse_with_one_line(old_url, capsys, argv):
     assert main(["--database", old_url, *argv]) == 2
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
-        "kidb: the database schema is at revision 0004, this kidb needs 0007: stop the kiosks and run "
+        "kidb: the database schema is at revision 0004, this kidb needs 0008: stop the kiosks and run "
         "`kidb db upgrade` (it backs up a SQLite database first)"]
     assert "listening" not in captured.out
     assert scalar(old_url, "SELECT version_num FROM alembic_version") == "0004"
@@ -71,12 +71,12 @@ def test_a_newer_schema_is_refused_too(old_url, settings):
     engine.dispose()
     with pytest.raises(SchemaMismatch) as caught:
         prepare(settings.with_(database_url=old_url))
-    assert "newer than this kidb's (0007)" in str(caught.value)
+    assert "newer than this kidb's (0008)" in str(caught.value)
 
 
 def test_db_current_names_the_revision(old_url, capsys):
     assert main(["--database", old_url, "db", "current"]) == 1
-    assert capsys.readouterr().out.strip() == "0004 (this kidb needs 0007: run `kidb db upgrade`)"
+    assert capsys.readouterr().out.strip() == "0004 (this kidb needs 0008: run `kidb db upgrade`)"
 
 
 def test_db_upgrade_says_what_it_does_backs_up_then_migrates(old_url, data_dir, capsys):
@@ -86,20 +86,21 @@ def test_db_upgrade_says_what_it_does_backs_up_then_migrates(old_url, data_dir, 
     capsys.readouterr()
     assert main(["--database", old_url, "db", "upgrade"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"database {old_url} is at revision 0004; this kidb's schema is 0007"
+    assert lines[0] == f"database {old_url} is at revision 0004; this kidb's schema is 0008"
     assert lines[1].startswith("  will apply 0005: operations") and lines[2].startswith("  will apply 0006")
     assert lines[3].startswith("  will apply 0007: notify")
+    assert lines[4].startswith("  will apply 0008: queue indexes")
     [backup] = (data_dir / "backups").iterdir()
-    assert lines[4].startswith(f"backup written to {backup} (")
-    assert lines[-1] == "database is at the latest schema (0007)"
+    assert lines[5].startswith(f"backup written to {backup} (")
+    assert lines[-1] == "database is at the latest schema (0008)"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     with sqlite3.connect(backup) as copy:
         assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
         assert copy.execute("SELECT count(*) FROM participant").fetchone() == (1,)
-    assert scalar(old_url, "SELECT version_num FROM alembic_version") == "0007"
+    assert scalar(old_url, "SELECT version_num FROM alembic_version") == "0008"
     assert scalar(old_url, "SELECT count(*) FROM participant") == 1
     assert main(["--database", old_url, "db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == "0007 (current)"
+    assert capsys.readouterr().out.strip() == "0008 (current)"
 
 
 def test_an_empty_database_gets_its_schema_and_the_demo_still_builds(data_dir, settings):

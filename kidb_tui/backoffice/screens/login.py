@@ -1,18 +1,22 @@
 """Officer login: username and masked password, checked in a worker thread with the same
 uniform failure message (under the password, saying what to do), progressive delay and lockout
 as participant logins. The dummy hash for
-unknown names is made as soon as the screen is up."""
+unknown names is made as soon as the screen is up. Once the officer is known, the same worker
+reads the queue's first page, which the queue then shows in its first frame."""
 
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
+from kidb_tui.backoffice.screens import queue
 from kidb_tui.backoffice.screens.base import BackofficeScreen
+from kidb_tui.errors import SystemBusy
 from kidb_tui.masked import SecretStr, masked
 from kidb_tui.screens.base import BACKGROUND
 from kidb_tui.screens.messages import SignedIn
@@ -65,10 +69,15 @@ class OfficerLoginScreen(BackofficeScreen[None]):
         result = officers.login(self.rt, username, password)
         if result.delay:
             time.sleep(result.delay)
-        self.app.call_from_thread(self._finish, result)
-
-    def _finish(self, result: OfficerLogin) -> None:
+        first = None
         if result.officer is not None:
+            with suppress(SystemBusy):  # the queue then reads it itself, and says so if still busy
+                first = queue.read(self.rt, queue.QueueRequest(limit=queue.page_rows(self.app.size)))
+        self.app.call_from_thread(self._finish, result, first)
+
+    def _finish(self, result: OfficerLogin, first: queue.QueueView | None = None) -> None:
+        if result.officer is not None:
+            self.office.first_queue = first
             self.post_message(SignedIn(result.officer))
             return
         self._busy(False)
