@@ -89,7 +89,7 @@ class MenuScreen(KioskScreen[MenuView]):
         self.query_one("#menu", ChoiceList).relabel()
 
     def on_mount(self) -> None:
-        self.query_one("#menu", ChoiceList).focus()
+        self.focus_now(self.query_one("#menu", ChoiceList))
 
     def on_screen_resume(self) -> None:
         """Back on the menu (a flow or an account screen closed): the unread count may have

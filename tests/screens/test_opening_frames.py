@@ -9,7 +9,7 @@ import pytest
 from textual._compositor import CompositorUpdate
 
 from tests import ui
-from tests.conftest import BUDI
+from tests.conftest import BUDI, SITI
 
 
 def _cells(screen) -> list[list[tuple[str, object]]]:
@@ -86,3 +86,25 @@ async def test_a_new_screen_is_not_drawn_whole_again_after_its_first_frame(make_
         pictures = frames.of(app.screen)
         assert len(pictures) <= 3  # before: 4 each
         assert pictures[0] == _cells(app.screen)
+
+
+async def test_the_first_frames_of_the_claim_type_and_requirements_screens_are_their_finished_pictures(make_app):
+    """The list and the requirements' button are focused before the first frame (`focus_now`):
+    with `focus()` the screen was drawn unfocused, then again (the requirements: its card focused,
+    then its button, 21 rows drawn again about 9 ms after the screen looked finished)."""
+    from tests.screens.claim_steps import open_requirements
+
+    app = make_app(signed_in=SITI)
+    frames = Frames(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ui.until(pilot, lambda: ui.at(app, "menu.title"))
+        await ui.settle(pilot)
+        await open_requirements(pilot)
+        await ui.settle(pilot)
+        screens = [screen for screen, _picture in frames.pictures]
+        claim_type, requirements = list(dict.fromkeys(screens))[-2:]
+        assert type(claim_type).__name__ == "ClaimTypeScreen"
+        assert app.focused is not None and app.focused.id == "next"
+        for screen in (claim_type, requirements):
+            pictures = frames.of(screen)
+            assert pictures[0] == pictures[-1]

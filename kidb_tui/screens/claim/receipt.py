@@ -72,7 +72,7 @@ class ReceiptScreen(KioskScreen[None]):
                      block.sheet_rows(rows), *notes)
 
     def on_mount(self) -> None:
-        self.query_one("#receipt", VerticalScroll).focus()
+        self.focus_now(self.query_one("#receipt", VerticalScroll))
 
     async def action_done(self) -> None:
         await self.flow.finish()

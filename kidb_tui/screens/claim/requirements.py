@@ -78,11 +78,11 @@ class RequirementsScreen(KioskScreen[Requirements]):
 
     def on_mount(self) -> None:
         self.query_one("#next").display = False
-        self.query_one("#requirements").focus()
+        self.focus_now(self.query_one("#requirements"))
 
     def _focus_default(self) -> None:
         button = self.query_one("#next", Button)
-        (button if button.display else self.query_one("#requirements")).focus()
+        self.focus_now(button if button.display else self.query_one("#requirements"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next":

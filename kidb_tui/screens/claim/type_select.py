@@ -72,7 +72,7 @@ class ClaimTypeScreen(KioskScreen[tuple[ClaimTypeInfo, ...]]):
         self.query_one("#claim-types", ChoiceList).relabel()
 
     def on_mount(self) -> None:
-        self.query_one("#claim-types", ChoiceList).focus()
+        self.focus_now(self.query_one("#claim-types", ChoiceList))
 
     def action_choose(self) -> None:
         choice = self.query_one("#claim-types", ChoiceList).highlighted_id
