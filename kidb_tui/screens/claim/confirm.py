@@ -90,7 +90,8 @@ class ConfirmScreen(KioskScreen[None]):
                 (self.t("claim.payout_net_label"), self.t("claim.payout_net", net_amount=payout.net_amount))]
 
     def on_mount(self) -> None:
-        self.query_one("#secret", Input).focus()
+        """The PIN field focused now: the first frame shows it focused."""
+        self.focus_now(self.query_one("#secret", Input))
 
     def action_scroll_summary(self, direction: int) -> None:
         summary = self.query_one("#summary", VerticalScroll)

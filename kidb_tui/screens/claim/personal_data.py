@@ -70,12 +70,13 @@ class PersonalDataScreen(KioskScreen[None]):
         return lead + Content("\n") + Content.styled(confirmed, block.get_visual_style("block--label", partial=True))
 
     def on_mount(self) -> None:
-        """As on record and confirmed before: the step is a confirmation, the button has the focus."""
+        """As on record and confirmed before: the step is a confirmation, the button has the focus
+        (focused now: its first frame shows it)."""
         if self._unchanged:
             self.set_status(lambda: self.t("claim.personal_unchanged"))
-            self.query_one("#next", Button).focus()
+            self.focus_now(self.query_one("#next", Button))
         else:
-            self.query_one("#address", Input).focus()
+            self.focus_now(self.query_one("#address", Input))
 
     def typed(self) -> Contact:
         return Contact(**{name: self.query_one(f"#{name}", Input).value for name, _ in FIELDS})
