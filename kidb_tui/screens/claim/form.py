@@ -32,6 +32,7 @@ from kidb_tui.widgets.checklist import Checklist, TickList
 from kidb_tui.widgets.chooser import Chooser
 from kidb_tui.widgets.css import add_default_css
 from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import Block, KeyButton, Say
 
 if TYPE_CHECKING:
@@ -74,19 +75,19 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         with VerticalScroll(id="claim-form", classes="card", can_focus=False):
             yield Block(lambda block: Content.assemble((info.name(self.terminal.language), BOLD), "\n\n",
                                                        self.t(limit_key, **limit_params)), id="form-lead")
-            amount = HintedField("amount", Input(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
+            amount = HintedField("amount", LineInput(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
             if report.fixed_amount is not None:
                 amount.display = False
                 yield Say(lambda: self.t("claim.amount_fixed", max_amount=report.fixed_amount), id="amount-fixed")
             yield amount
             banks = [(bank.name, bank.code) for bank in self._banks.values()]
             yield FormField("bank", Chooser(banks, prompt=lambda: self.t("claim.bank_prompt"), id="bank"))
-            yield HintedField("account_number", Input(id="account_number", max_length=40),
+            yield HintedField("account_number", LineInput(id="account_number", max_length=40),
                               placeholder_key="claim.account_placeholder")
             prefilled = self.say("claim.account_prefilled", id="account-prefilled", classes="hint")
             prefilled.display = False
             yield prefilled
-            yield FormField("account_holder", Input(id="account_holder", max_length=120),
+            yield FormField("account_holder", LineInput(id="account_holder", max_length=120),
                             placeholder_key="claim.holder_placeholder")
             reason = FormArea(id="reason", max_length=MAX_REASON)
             yield AreaField("reason", reason, lambda: [self.t("claim.reason_new_line"),
