@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.cells import cell_len
 from textual import events, on
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, TextArea
@@ -50,6 +50,8 @@ class FormField(Translated, Widget):
         self._error: Shown = ""
         self._hint: Shown = ""
         self._errored_value: object = None
+        self._drawn_size: Size | None = None
+        """The size the field was last drawn at (see `on_resize`)."""
         # Before the first layout: set after it (on the first resize) the field laid the whole
         # screen out and drew it again after its first frame.
         self.styles.height = self.control_rows()
@@ -82,6 +84,7 @@ class FormField(Translated, Widget):
         return []
 
     def render(self) -> Content:
+        self._drawn_size = self.size
         notes = self.side_lines()
         lines = [self._first_line(), *(Content.styled(f"  {notes[row - 1]}"[:LABEL_WIDTH - 1], self._style("hint"))
                                        if row <= len(notes) else Content("")
@@ -117,10 +120,12 @@ class FormField(Translated, Widget):
         self.refresh()
 
     def on_resize(self, _event: events.Resize) -> None:
-        """Only an error's lines change the height; the label and hint are drawn again."""
+        """Only an error's lines change the height; the label and hint are drawn again, unless
+        the field was drawn at this size already (a new screen's first frame draws every field
+        at its size before the Resize events come: drawing them again was a frame of its own)."""
         if self._error:
             self._fit()
-        else:
+        elif self._drawn_size != self.size:
             self.refresh()
 
     def show_error(self, message: Shown) -> None:

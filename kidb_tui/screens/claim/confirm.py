@@ -27,6 +27,7 @@ from kidb_tui.services import claims
 from kidb_tui.services.profile import Contact
 from kidb_tui.validation import phone_national
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import Block, KeyButton, Sheet
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class ConfirmScreen(KioskScreen[None]):
             yield Block(self._summary)
         with Vertical(id="confirm-box", classes="card"):
             yield self.say("claim.confirm_secret_hint", classes="hint")
-            yield FormField("secret", Input(id="secret", password=True, max_length=128),
+            yield FormField("secret", LineInput(id="secret", password=True, max_length=128),
                             placeholder_key="login.secret_placeholder")
             yield KeyButton("claim.save_button", id="save", variant="primary")
 
@@ -90,7 +91,8 @@ class ConfirmScreen(KioskScreen[None]):
                 (self.t("claim.payout_net_label"), self.t("claim.payout_net", net_amount=payout.net_amount))]
 
     def on_mount(self) -> None:
-        self.query_one("#secret", Input).focus()
+        """The PIN field focused now: the first frame shows it focused."""
+        self.focus_now(self.query_one("#secret", Input))
 
     def action_scroll_summary(self, direction: int) -> None:
         summary = self.query_one("#summary", VerticalScroll)

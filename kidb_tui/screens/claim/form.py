@@ -32,6 +32,7 @@ from kidb_tui.widgets.checklist import Checklist, TickList
 from kidb_tui.widgets.chooser import Chooser
 from kidb_tui.widgets.css import add_default_css
 from kidb_tui.widgets.form_field import AreaField, FormField, HintedField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import Block, KeyButton, Say
 
 if TYPE_CHECKING:
@@ -54,12 +55,19 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     ]
     """F6 is a priority binding: Textual's TextArea (the reason) binds F6 to select its line."""
 
-    def __init__(self, flow: ClaimFlow, requirements: Requirements) -> None:
+    def __init__(self, flow: ClaimFlow, requirements: Requirements, prefill: ClaimPrefill | None = None) -> None:
         super().__init__()
         self.flow = flow
         self.requirements = requirements
         self._banks = {bank.code: bank for bank in requirements.banks}
+        self._prefill = prefill
+        """The starting values read while the requirements were shown (the flow's): the form
+        then loads nothing and its first frame has them; without them it reads them itself."""
         add_default_css(self.app, NEW_CLASSES)
+
+    @property
+    def has_data(self) -> bool:
+        return self._prefill is None
 
     def compose_body(self) -> ComposeResult:
         info, report = self.requirements.info, self.requirements.report
@@ -67,16 +75,19 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         with VerticalScroll(id="claim-form", classes="card", can_focus=False):
             yield Block(lambda block: Content.assemble((info.name(self.terminal.language), BOLD), "\n\n",
                                                        self.t(limit_key, **limit_params)), id="form-lead")
-            amount = HintedField("amount", Input(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
+            amount = HintedField("amount", LineInput(id="amount", max_length=20), placeholder_key="claim.amount_placeholder")
             if report.fixed_amount is not None:
                 amount.display = False
                 yield Say(lambda: self.t("claim.amount_fixed", max_amount=report.fixed_amount), id="amount-fixed")
             yield amount
             banks = [(bank.name, bank.code) for bank in self._banks.values()]
             yield FormField("bank", Chooser(banks, prompt=lambda: self.t("claim.bank_prompt"), id="bank"))
-            yield HintedField("account_number", Input(id="account_number", max_length=40),
+            yield HintedField("account_number", LineInput(id="account_number", max_length=40),
                               placeholder_key="claim.account_placeholder")
-            yield FormField("account_holder", Input(id="account_holder", max_length=120),
+            prefilled = self.say("claim.account_prefilled", id="account-prefilled", classes="hint")
+            prefilled.display = False
+            yield prefilled
+            yield FormField("account_holder", LineInput(id="account_holder", max_length=120),
                             placeholder_key="claim.holder_placeholder")
             reason = FormArea(id="reason", max_length=MAX_REASON)
             yield AreaField("reason", reason, lambda: [self.t("claim.reason_new_line"),
@@ -102,10 +113,14 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         self._update_hints()
 
     def on_mount(self) -> None:
-        self._update_hints()
         fixed = self.requirements.report.fixed_amount is not None
-        (self.query_one("#bank", Chooser) if fixed else self.query_one("#amount", Input)).focus()
-        self._untouched = self.draft()
+        self.focus_now(self.query_one("#bank", Chooser) if fixed else self.query_one("#amount", Input))
+        if self._prefill is not None:
+            self.view = self._prefill
+            self.show(self._prefill)
+        else:
+            self._update_hints()
+            self._untouched = self.draft()
 
     def after_relabel(self) -> None:
         self.query_one("#bank", Chooser).relabel()
@@ -123,15 +138,10 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         self._show_prefilled(bool(last is not None and last.bank_code and account == (last.bank_code, last.account_number)))
 
     def _show_prefilled(self, shown: bool) -> None:
-        """The line under the account number saying it is the one of the last claim: mounted the
-        first time it is shown (most forms never show it)."""
-        found = self.query("#account-prefilled")
-        if found:
-            found.first().display = shown
-        elif shown:
-            self.query_one("#claim-form").mount(
-                self.say("claim.account_prefilled", id="account-prefilled", classes="hint"),
-                after="#field-account_number")
+        """The line under the account number saying it is the one of the last claim (composed
+        hidden: mounted when first shown, it laid the form out and drew it again after its first
+        frame)."""
+        self.query_one("#account-prefilled").display = shown
 
     @on(Chooser.Changed, "#bank")
     def _bank_chosen(self) -> None:

@@ -24,6 +24,7 @@ from kidb_tui.screens.claim.common import BOLD, ValidDraft
 from kidb_tui.services import profile
 from kidb_tui.services.profile import Contact, ProfileView
 from kidb_tui.widgets.form_field import FormField
+from kidb_tui.widgets.line_input import LineInput
 from kidb_tui.widgets.text import Block, KeyButton
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class PersonalDataScreen(KioskScreen[None]):
         with VerticalScroll(id="personal-data", classes="card", can_focus=False):
             yield Block(self._intro, id="personal-intro")
             for name, length in FIELDS:
-                yield FormField(name, Input(getattr(self._shown, name), id=name, max_length=length))
+                yield FormField(name, LineInput(getattr(self._shown, name), id=name, max_length=length))
             yield self.say("claim.personal_note", classes="hint")
             yield KeyButton("claim.next_button", id="next", variant="primary")
 
@@ -70,12 +71,13 @@ class PersonalDataScreen(KioskScreen[None]):
         return lead + Content("\n") + Content.styled(confirmed, block.get_visual_style("block--label", partial=True))
 
     def on_mount(self) -> None:
-        """As on record and confirmed before: the step is a confirmation, the button has the focus."""
+        """As on record and confirmed before: the step is a confirmation, the button has the focus
+        (focused now: its first frame shows it)."""
         if self._unchanged:
             self.set_status(lambda: self.t("claim.personal_unchanged"))
-            self.query_one("#next", Button).focus()
+            self.focus_now(self.query_one("#next", Button))
         else:
-            self.query_one("#address", Input).focus()
+            self.focus_now(self.query_one("#address", Input))
 
     def typed(self) -> Contact:
         return Contact(**{name: self.query_one(f"#{name}", Input).value for name, _ in FIELDS})
