@@ -337,10 +337,12 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         """Textual's frame, then each widget's repaint requests that this frame has drawn are
         forgotten. Textual keeps a widget's requests until the widget's own update comes: a frame
         drawn by a layout or a repaint of the whole screen draws the widget without taking them,
-        and the widget's next small repaint (a hint, a cursor) drew all of it again."""
+        and the widget's next small repaint (a hint, a cursor) drew all of it again. A frame made
+        during a batch update is never written (`App._display`): its requests stand."""
         drawn = set(self._compositor._dirty_regions)
+        written = not self.app._batch_count  # Textual drops a frame made during a batch update
         super()._compositor_refresh()
-        if drawn and self is self.app.screen and not self.app.is_inline:
+        if drawn and written and self is self.app.screen and not self.app.is_inline:
             _forget_drawn(self._compositor, drawn)
             self._drawn_whole = self._drawn_whole or self._compositor.size.region in drawn
 

@@ -75,6 +75,25 @@ async def test_a_field_drawn_by_a_whole_frame_is_not_drawn_again_by_its_next_key
         assert min(start for _y, start, _end in spans) > LABEL_WIDTH
 
 
+async def test_a_field_whose_frame_a_batch_update_dropped_is_drawn_by_its_next_key(make_app):
+    """Textual writes no frame during a batch update (a mode switch holds one): a widget's repaint
+    request that such a frame would have drawn stands, and is drawn with the widget's next repaint
+    (forgetting it left the login screen's first frame without its key bar now and then)."""
+    app = make_app(signed_in=SITI)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_form(pilot)
+        row = _row_of(app, LABEL["amount"])
+        screen = app.screen
+        with app.batch_update():
+            screen.query_one("#field-amount")._set_dirty()
+            screen._compositor._dirty_regions.add(screen._compositor.size.region)
+            screen._compositor_refresh()  # made and dropped
+        written = _watch(app)
+        await ui.keys(pilot, "5")
+        spans = [span for update in written for span in update.spans]
+        assert any(y == row and start <= 1 for y, start, _end in spans)  # the label too
+
+
 async def test_the_form_s_first_frame_has_every_field_where_it_stays(make_app):
     """Each field's height is known before the form's first layout: a field that set it on its
     first resize (the reason's three rows) moved every field under it after the first frame,
