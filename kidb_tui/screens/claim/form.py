@@ -60,14 +60,9 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
         self.flow = flow
         self.requirements = requirements
         self._banks = {bank.code: bank for bank in requirements.banks}
-        self._prefill = prefill
-        """The starting values read while the requirements were shown (the flow's): the form
-        then loads nothing and its first frame has them; without them it reads them itself."""
+        if prefill is not None:  # read while the requirements were shown (the flow's); else read here
+            self.preload(prefill)
         add_default_css(self.app, NEW_CLASSES)
-
-    @property
-    def has_data(self) -> bool:
-        return self._prefill is None
 
     def compose_body(self) -> ComposeResult:
         info, report = self.requirements.info, self.requirements.report
@@ -115,12 +110,8 @@ class ClaimFormScreen(KioskScreen[ClaimPrefill]):
     def on_mount(self) -> None:
         fixed = self.requirements.report.fixed_amount is not None
         self.focus_now(self.query_one("#bank", Chooser) if fixed else self.query_one("#amount", Input))
-        if self._prefill is not None:
-            self.view = self._prefill
-            self.show(self._prefill)
-        else:
-            self._update_hints()
-            self._untouched = self.draft()
+        self._update_hints()
+        self._untouched = self.draft()
 
     def after_relabel(self) -> None:
         self.query_one("#bank", Chooser).relabel()
