@@ -81,8 +81,9 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         self._returning = False
         self._opening_until = 0.0
         self._laid_out_at = float("-inf")
-        self._drawn_whole = False
         """When the last whole layout began (textual._time.get_time)."""
+        self._drawn_whole = False
+        """Whether the message being handled has had the whole screen written (see `_dispatch_message`)."""
 
     @property
     def terminal(self) -> TerminalApp:
@@ -343,8 +344,7 @@ class TerminalScreen(Screen[Any], Generic[ViewT]):
         written = not self.app._batch_count  # Textual drops a frame made during a batch update
         super()._compositor_refresh()
         if drawn and written and self is self.app.screen and not self.app.is_inline:
-            _forget_drawn(self._compositor, drawn)
-            self._drawn_whole = self._drawn_whole or self._compositor.size.region in drawn
+            self._drawn_whole = _forget_drawn(self._compositor, drawn) or self._drawn_whole
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         """Textual's own widgets; its toast rack hidden inline from the start, as it is hidden
@@ -428,8 +428,9 @@ class KioskScreen(TerminalScreen[ViewT]):
         return f"{title}  —  {self._identity.full_name}" if self._identity else title
 
 
-def _forget_drawn(compositor: Compositor, drawn: set[Region]) -> None:
-    """Drop the pending repaints (`Widget._repaint_regions`) that lie inside regions just drawn."""
+def _forget_drawn(compositor: Compositor, drawn: set[Region]) -> bool:
+    """Drop the pending repaints (`Widget._repaint_regions`) that lie inside regions just drawn;
+    whether the whole screen was drawn."""
     whole = compositor.size.region in drawn
     for widget, (region, clip) in compositor.visible_widgets.items():
         pending = widget._repaint_regions
@@ -442,6 +443,7 @@ def _forget_drawn(compositor: Compositor, drawn: set[Region]) -> None:
             shown = clip.intersection(request.translate(region.offset))
             if not shown or any(area.contains_region(shown) for area in drawn):
                 pending.discard(request)
+    return whole
 
 
 def _scrollbars(widget: Widget) -> tuple[bool, bool]:
