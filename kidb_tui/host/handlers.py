@@ -12,19 +12,11 @@ from types import FunctionType, MethodType
 from textual._callback import count_parameters
 from textual.message_pump import MessagePump
 
+from kidb_tui.host.classes import loaded_subclasses
+
 PREFIXES = ("on_", "_on_", "watch_", "_watch_", "action_", "_action_", "compute_", "_compute_")
 """What Textual calls bound through textual._callback: message and event handlers, watchers,
 actions, computed reactives (and any method with an `@on` decorator)."""
-
-
-def _classes() -> list[type]:
-    found: list[type] = []
-    todo: list[type] = [MessagePump]
-    while todo:
-        cls = todo.pop()
-        found.append(cls)
-        todo.extend(cls.__subclasses__())
-    return found
 
 
 def count_all() -> int:
@@ -32,7 +24,7 @@ def count_all() -> int:
     as Textual does when it calls one bound; returns how many methods were counted."""
     counted = 0
     stand_in = object()
-    for cls in _classes():
+    for cls in loaded_subclasses(MessagePump):
         for name, value in vars(cls).items():
             if isinstance(value, FunctionType) and (name.startswith(PREFIXES) or hasattr(value, "_textual_on")):
                 count_parameters(MethodType(value, stand_in))

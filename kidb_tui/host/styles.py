@@ -16,6 +16,7 @@ from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 
+from kidb_tui.host.classes import loaded_subclasses
 from kidb_tui.terminal_app import style_sheets
 
 _PARSED: dict[tuple, dict[tuple, list[RuleSet]]] = {}
@@ -39,15 +40,6 @@ def keep_parsed() -> None:
     Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]  # the process-wide cache (see above)
 
 
-def _dom_classes() -> list[type[DOMNode]]:
-    found, todo = [], [DOMNode]
-    while todo:
-        cls = todo.pop()
-        found.append(cls)
-        todo.extend(cls.__subclasses__())
-    return found
-
-
 def parse_all() -> int:
     """Keep parsed rules process-wide from now on and parse every source a session can meet:
     the .tcss files (any error stops the host) and the DEFAULT_CSS of each loaded widget class
@@ -56,7 +48,7 @@ def parse_all() -> int:
     sheet = Stylesheet(variables=App().get_css_variables())
     sheet.read_all([PurePath(path) for path in style_sheets()])
     sheet.parse()
-    for cls in _dom_classes():
+    for cls in loaded_subclasses(DOMNode):
         node = SimpleNamespace(_node_bases=DOMNode._css_bases(cls))
         for read_from, css, tie_breaker, scope in DOMNode._get_default_css(node):  # type: ignore[arg-type]  # a class, not a node
             sheet._parse_rules(css, read_from, True, tie_breaker, scope)
