@@ -184,11 +184,11 @@ class QueueScreen(BackofficeScreen[QueueView]):
         """The window's size when the page size was last set from it."""
         self._choices: dict[str, list[str]] = {}
         self._landing: tuple[QueueRequest, int] | None = None
+        """The page the cursor keys turned to, and the row the cursor goes to on it (-1: the last)."""
         self._shown_rows: list[tuple[str, tuple[str, ...]]] | None = None
         """The table's rows as drawn: each claim's id and its cells' text."""
         self._heading: tuple[object, ...] | None = None
         """What the stage counts and the page's place were drawn from."""
-        """The page the cursor keys turned to, and the row the cursor goes to on it (-1: the last)."""
         self._lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         """The branches and claim types offered, read as the queue opens and when the officer
         comes back to it (not for each page or filter)."""
